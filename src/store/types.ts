@@ -1,0 +1,161 @@
+/**
+ * What the rest of Patchbay sees of the store: plain records and repositories.
+ * Records are what a thing is, not how it is stored (JSON columns come back parsed,
+ * timestamps as ISO strings, booleans as booleans) — identical on SQLite and PostgreSQL.
+ */
+
+export type OwnerKind = 'user' | 'organization';
+
+export interface Owner {
+  kind: OwnerKind;
+  id: string;
+}
+
+export interface User {
+  id: string;
+  /** 'local' for the user created on first start; later: 'oidc', ... */
+  kind: string;
+  name: string;
+  email: string | null;
+  createdAt: string;
+}
+
+export type TransportKind = 'streamable-http' | 'sse';
+/** 'auto' tries Streamable HTTP first and falls back to SSE. */
+export type TransportPreference = 'auto' | TransportKind;
+export type AuthKind = 'none' | 'oauth' | 'headers' | 'basic' | 'client-credentials';
+export type ConnectorStatus = 'new' | 'connected' | 'error' | 'needs-sign-in';
+
+/** What Patchbay learnt from the server at its last successful connection. */
+export interface ServerFacts {
+  serverInfo: { name: string; version?: string; title?: string } & Record<string, unknown>;
+  capabilities: Record<string, unknown>;
+  instructions: string | null;
+  protocolVersion: string | null;
+  /** 'legacy' (initialize handshake) or 'modern' (stateless 2026-07-28). */
+  era: 'legacy' | 'modern' | null;
+  transport: TransportKind;
+  connectedAt: string;
+}
+
+export interface Connector {
+  id: string;
+  owner: Owner;
+  name: string;
+  url: string;
+  project: string | null;
+  tags: string[];
+  transport: TransportPreference;
+  authKind: AuthKind;
+  /** Plain http allowed for a non-loopback host (an explicit choice of the person). */
+  allowHttp: boolean;
+  status: ConnectorStatus;
+  lastError: { code: string; message: string; at: string } | null;
+  server: ServerFacts | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewConnector {
+  owner: Owner;
+  name: string;
+  url: string;
+  project?: string | null;
+  tags?: string[];
+  transport?: TransportPreference;
+  authKind?: AuthKind;
+  allowHttp?: boolean;
+}
+
+export interface ConnectorPatch {
+  name?: string;
+  url?: string;
+  project?: string | null;
+  tags?: string[];
+  transport?: TransportPreference;
+  authKind?: AuthKind;
+  allowHttp?: boolean;
+  status?: ConnectorStatus;
+  lastError?: Connector['lastError'];
+  server?: ServerFacts | null;
+}
+
+export type CatalogKind = 'tools' | 'resources' | 'resourceTemplates' | 'prompts';
+
+/** One cached list of what a server offers, per (connector, user, kind). */
+export interface CatalogEntry {
+  connectorId: string;
+  userId: string;
+  kind: CatalogKind;
+  items: unknown[];
+  fetchedAt: string;
+}
+
+export type Approval = 'allow' | 'ask' | 'block';
+
+export interface ToolSetting {
+  connectorId: string;
+  toolName: string;
+  enabled: boolean;
+  approval: Approval;
+  updatedAt: string;
+}
+
+/** An encrypted secret blob; the store never sees plaintext. */
+export interface CredentialRecord {
+  userId: string;
+  connectorId: string;
+  issuer: string;
+  kind: string;
+  ciphertext: string;
+  updatedAt: string;
+}
+
+export interface UserRepository {
+  /** The single local user, created on first call (idempotent, also under concurrency). */
+  ensureLocalUser(): Promise<User>;
+  get(id: string): Promise<User | undefined>;
+}
+
+export interface ConnectorRepository {
+  /** Throws PatchbayError NAME_TAKEN when the owner already has that name. */
+  create(input: NewConnector): Promise<Connector>;
+  get(id: string): Promise<Connector | undefined>;
+  getByName(owner: Owner, name: string): Promise<Connector | undefined>;
+  /** Ordered by name. */
+  list(owner: Owner, filter?: { project?: string; tag?: string }): Promise<Connector[]>;
+  /** Throws CONNECTOR_NOT_FOUND or NAME_TAKEN. Bumps updatedAt. */
+  update(id: string, patch: ConnectorPatch): Promise<Connector>;
+  /** Removes the connector and its settings, catalog and credentials, in one transaction. */
+  remove(id: string): Promise<boolean>;
+}
+
+export interface CatalogRepository {
+  get(connectorId: string, userId: string, kind: CatalogKind): Promise<CatalogEntry | undefined>;
+  put(entry: CatalogEntry): Promise<void>;
+  clear(connectorId: string, userId?: string): Promise<void>;
+}
+
+export interface ToolSettingRepository {
+  list(connectorId: string): Promise<ToolSetting[]>;
+  put(setting: Omit<ToolSetting, 'updatedAt'>): Promise<ToolSetting>;
+}
+
+export interface CredentialRepository {
+  get(userId: string, connectorId: string, issuer: string): Promise<CredentialRecord | undefined>;
+  list(userId: string, connectorId: string): Promise<CredentialRecord[]>;
+  put(record: Omit<CredentialRecord, 'updatedAt'>): Promise<void>;
+  remove(userId: string, connectorId: string, issuer?: string): Promise<void>;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly users: UserRepository;
+  readonly connectors: ConnectorRepository;
+  readonly catalog: CatalogRepository;
+  readonly toolSettings: ToolSettingRepository;
+  readonly credentials: CredentialRepository;
+  /** Names of migrations applied, oldest first. */
+  migrations(): Promise<string[]>;
+  close(): Promise<void>;
+}
