@@ -1,0 +1,102 @@
+/**
+ * The composition root: the one place that wires implementations together.
+ * Surfaces (CLI, HTTP server) get a `Patchbay` and use its hub.
+ */
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Config } from './core/config.ts';
+import { PatchbayError } from './core/errors.ts';
+import { randomToken } from './core/ids.ts';
+import { createLogger, type Logger } from './core/log.ts';
+import { type Actor, type Door, Hub } from './hub/index.ts';
+import { createMcpFetch, type FetchLike, SessionPool } from './mcp/index.ts';
+import { openStore, type Store, type User } from './store/index.ts';
+
+export const VERSION = '0.1.0';
+
+export interface Patchbay {
+  config: Config;
+  store: Store;
+  hub: Hub;
+  pool: SessionPool;
+  logger: Logger;
+  localUser: User;
+  /** The local user acting through a door. */
+  actor(door: Door): Actor;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  logger?: Logger;
+  /** Wraps the MCP fetch (the CLI's --verbose uses it to print the raw exchange). */
+  wrapFetch?: (fetch: FetchLike) => FetchLike;
+}
+
+export async function openPatchbay(config: Config, options: OpenOptions = {}): Promise<Patchbay> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const store = await openStore(config.database, { logger });
+  const localUser = await store.users.ensureLocalUser();
+  const http = createMcpFetch({ maxResponseBytes: config.maxResponseBytes });
+  const fetch = options.wrapFetch ? options.wrapFetch(http.fetch) : http.fetch;
+  let hub: Hub | undefined;
+  const pool = new SessionPool(
+    {
+      fetch,
+      requestTimeoutMs: config.requestTimeoutMs,
+      connectTimeoutMs: config.connectTimeoutMs,
+      idleMs: config.sessionIdleMs,
+      clientInfo: { name: 'patchbay', version: VERSION },
+      logger: logger.child({ area: 'mcp' }),
+    },
+    (target) => hub!.sessionHooks(target),
+  );
+  hub = new Hub({ store, pool, logger: logger.child({ area: 'hub' }) });
+  let closed = false;
+  return {
+    config,
+    store,
+    hub,
+    pool,
+    logger,
+    localUser,
+    actor: (door) => ({ userId: localUser.id, door }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.closeAll();
+      await http.close().catch(() => {});
+      await store.close();
+    },
+  };
+}
+
+/**
+ * The per-install access token that protects the local HTTP API: from
+ * PATCHBAY_ACCESS_TOKEN, else a random token kept in the data directory (mode 0600).
+ */
+export async function loadAccessToken(config: Config): Promise<string> {
+  if (config.accessToken) return config.accessToken;
+  const path = join(config.dataDir, 'access-token');
+  try {
+    const token = (await readFile(path, 'utf8')).trim();
+    if (token.length >= 16) return token;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new PatchbayError('CONFIG_INVALID', `Cannot read the access token file ${path}: ${(error as Error).message}. Fix its permissions or delete it.`, {
+        cause: error,
+      });
+    }
+  }
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const token = `pb_${randomToken(24)}`;
+  try {
+    await writeFile(path, `${token}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    // Another process created it first: use theirs.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return (await readFile(path, 'utf8')).trim();
+    throw error;
+  }
+  await chmod(path, 0o600);
+  return token;
+}

@@ -1,0 +1,400 @@
+import type {
+  CallToolResult,
+  CompleteRequest,
+  CompleteResult,
+  GetPromptResult,
+  Prompt,
+  ReadResourceResult,
+  Resource,
+  ResourceTemplateType,
+  Tool,
+} from '@modelcontextprotocol/client';
+import { PatchbayError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import { ArgumentValidator } from '../mcp/validate-arguments.ts';
+import type { ListKind, McpSession, RequestControl, SessionFacts, SessionPool, SessionTarget } from '../mcp/index.ts';
+import type { CatalogEntry, CatalogKind, Connector, ConnectorPatch, Owner, Store, TransportPreference } from '../store/index.ts';
+import { deriveName, normalizeConnectorUrl, uniqueName, validateName } from './connector-rules.ts';
+
+/** The surface a request came through. Every door reaches the same functions. */
+export type Door = 'cli' | 'api' | 'chat' | 'gateway';
+
+/** Who is asking, and through which door. */
+export interface Actor {
+  userId: string;
+  door: Door;
+}
+
+/** Per-call controls: cancellation, timeout, progress, and the surface's elicitation handler. */
+export type CallContext = RequestControl;
+
+export interface AddConnectorInput {
+  url: string;
+  name?: string;
+  project?: string | null;
+  tags?: string[];
+  transport?: TransportPreference;
+  allowHttp?: boolean;
+  /** Connect before storing (default true): the server must answer, and its name is learnt. */
+  connect?: boolean;
+}
+
+export interface UpdateConnectorInput {
+  name?: string;
+  url?: string;
+  project?: string | null;
+  tags?: string[];
+  transport?: TransportPreference;
+  allowHttp?: boolean;
+}
+
+export interface Catalog {
+  tools: Tool[];
+  resources: Resource[];
+  resourceTemplates: ResourceTemplateType[];
+  prompts: Prompt[];
+  fetchedAt: string;
+}
+
+export interface HubDeps {
+  store: Store;
+  pool: SessionPool;
+  logger: Logger;
+}
+
+const CATALOG_KINDS: CatalogKind[] = ['tools', 'resources', 'resourceTemplates', 'prompts'];
+const LIST_KIND_TO_CATALOG: Record<ListKind, CatalogKind[]> = {
+  tools: ['tools'],
+  resources: ['resources', 'resourceTemplates'],
+  prompts: ['prompts'],
+};
+
+/**
+ * The application service every surface calls: connectors, sessions, catalog and
+ * operations. No surface talks to an MCP client directly.
+ */
+export class Hub {
+  readonly #store: Store;
+  readonly #pool: SessionPool;
+  readonly #log: Logger;
+  readonly #validator = new ArgumentValidator();
+  /** Catalog kinds known to be out of date, per "user\0connector". */
+  readonly #stale = new Map<string, Set<CatalogKind>>();
+
+  constructor(deps: HubDeps) {
+    this.#store = deps.store;
+    this.#pool = deps.pool;
+    this.#log = deps.logger;
+  }
+
+  /** Hooks the session pool calls for each session; wired by the composition root. */
+  sessionHooks(target: SessionTarget): { onListChanged(kind: ListKind): void; onConnected(facts: SessionFacts): void } {
+    return {
+      onListChanged: (kind) => this.#onListChanged(target, kind),
+      onConnected: (facts) => this.#onConnected(target, facts),
+    };
+  }
+
+  // ---- connectors ----------------------------------------------------------------
+
+  async addConnector(actor: Actor, input: AddConnectorInput): Promise<{ connector: Connector; catalog: Catalog | null }> {
+    const owner = ownerOf(actor);
+    const url = normalizeConnectorUrl(input.url, { allowHttp: input.allowHttp });
+    if (input.name !== undefined) validateName(input.name);
+    const transport = input.transport ?? 'auto';
+    let facts: SessionFacts | null = null;
+    if (input.connect !== false) {
+      // A throwaway session: the connector has no id yet, and a failed add must leave nothing behind.
+      const probe = this.#pool.get({ connectorId: `probe:${crypto.randomUUID()}`, userId: actor.userId, name: input.name ?? url, url, transport });
+      try {
+        facts = await probe.connect();
+      } finally {
+        await this.#pool.closeConnector(probe.target.connectorId);
+      }
+    }
+    let name = input.name;
+    if (name === undefined) {
+      const existing = new Set((await this.#store.connectors.list(owner)).map((c) => c.name));
+      name = uniqueName(deriveName(facts?.serverInfo.name, url), (n) => existing.has(n));
+    }
+    const connector = await this.#store.connectors.create({
+      owner,
+      name,
+      url,
+      project: input.project ?? null,
+      tags: normalizeTags(input.tags),
+      transport,
+      allowHttp: input.allowHttp ?? false,
+    });
+    if (!facts) return { connector, catalog: null };
+    const updated = await this.#store.connectors.update(connector.id, {
+      status: 'connected',
+      server: { ...facts, connectedAt: new Date().toISOString() },
+      lastError: null,
+    });
+    const catalog = await this.catalog(actor, updated.name).catch((error) => {
+      this.#log.warn('catalog fetch after add failed', { connector: updated.name, error });
+      return null;
+    });
+    return { connector: updated, catalog };
+  }
+
+  listConnectors(actor: Actor, filter: { project?: string; tag?: string } = {}): Promise<Connector[]> {
+    return this.#store.connectors.list(ownerOf(actor), filter);
+  }
+
+  async getConnector(actor: Actor, name: string): Promise<Connector> {
+    const connector = await this.#store.connectors.getByName(ownerOf(actor), name);
+    if (!connector) {
+      throw new PatchbayError('CONNECTOR_NOT_FOUND', `No connector named "${truncate(name, 80)}". Run \`patchbay list\` to see your connectors.`, {
+        details: { connector: truncate(name, 80) },
+      });
+    }
+    return connector;
+  }
+
+  async updateConnector(actor: Actor, name: string, input: UpdateConnectorInput): Promise<Connector> {
+    const connector = await this.getConnector(actor, name);
+    const patch: ConnectorPatch = {};
+    if (input.name !== undefined) patch.name = validateName(input.name);
+    const allowHttp = input.allowHttp ?? connector.allowHttp;
+    if (input.url !== undefined || input.allowHttp !== undefined) patch.url = normalizeConnectorUrl(input.url ?? connector.url, { allowHttp });
+    if (input.allowHttp !== undefined) patch.allowHttp = input.allowHttp;
+    if (input.project !== undefined) patch.project = input.project;
+    if (input.tags !== undefined) patch.tags = normalizeTags(input.tags);
+    if (input.transport !== undefined) patch.transport = input.transport;
+    const addressChanged = (patch.url !== undefined && patch.url !== connector.url) || (patch.transport !== undefined && patch.transport !== connector.transport);
+    if (addressChanged) {
+      patch.server = null;
+      patch.status = 'new';
+      patch.lastError = null;
+    }
+    const updated = await this.#store.connectors.update(connector.id, patch);
+    if (addressChanged) {
+      await this.#pool.closeConnector(connector.id);
+      await this.#store.catalog.clear(connector.id);
+    }
+    return updated;
+  }
+
+  /** Removes the connector with its settings and credentials; its sessions are closed. */
+  async removeConnector(actor: Actor, name: string): Promise<Connector> {
+    const connector = await this.getConnector(actor, name);
+    await this.#pool.closeConnector(connector.id);
+    await this.#store.connectors.remove(connector.id);
+    for (const key of this.#stale.keys()) if (key.endsWith(`\u0000${connector.id}`)) this.#stale.delete(key);
+    return connector;
+  }
+
+  /** Connects (or re-checks) and refreshes what the connector offers. */
+  async testConnector(actor: Actor, name: string, ctx: CallContext = {}): Promise<{ connector: Connector; catalog: Catalog }> {
+    const connector = await this.getConnector(actor, name);
+    const session = this.#session(actor, connector);
+    try {
+      await session.connect(ctx);
+    } catch (error) {
+      await this.#recordError(connector, error);
+      throw error;
+    }
+    const catalog = await this.catalog(actor, name, { refresh: true, ...ctx });
+    return { connector: await this.getConnector(actor, name), catalog };
+  }
+
+  // ---- catalog -------------------------------------------------------------------
+
+  /** Tools, resources, templates and prompts: from the cache, or fetched when stale or asked to. */
+  async catalog(actor: Actor, name: string, options: { refresh?: boolean } & CallContext = {}): Promise<Catalog> {
+    const connector = await this.getConnector(actor, name);
+    const key = staleKey(actor.userId, connector.id);
+    const stale = this.#stale.get(key);
+    const entries = await Promise.all(CATALOG_KINDS.map((kind) => this.#store.catalog.get(connector.id, actor.userId, kind)));
+    const missing = CATALOG_KINDS.filter((kind, i) => options.refresh || !entries[i] || stale?.has(kind));
+    if (missing.length > 0) {
+      const fetched = await this.#fetchCatalog(actor, connector, missing, options);
+      for (const [i, kind] of CATALOG_KINDS.entries()) {
+        if (fetched[kind]) entries[i] = fetched[kind];
+      }
+    }
+    return {
+      tools: (entries[0]?.items ?? []) as Tool[],
+      resources: (entries[1]?.items ?? []) as Resource[],
+      resourceTemplates: (entries[2]?.items ?? []) as ResourceTemplateType[],
+      prompts: (entries[3]?.items ?? []) as Prompt[],
+      fetchedAt: entries.map((e) => e?.fetchedAt ?? '').sort()[0] ?? new Date().toISOString(),
+    };
+  }
+
+  async listTools(actor: Actor, name: string, options: { refresh?: boolean } & CallContext = {}): Promise<Tool[]> {
+    return (await this.catalog(actor, name, options)).tools;
+  }
+
+  // ---- operations ----------------------------------------------------------------
+
+  /**
+   * The one door for tool calls: every surface calls this. Arguments are validated
+   * against the tool's input schema before anything is sent.
+   */
+  async callTool(actor: Actor, name: string, toolName: string, args: Record<string, unknown>, ctx: CallContext = {}): Promise<CallToolResult> {
+    const connector = await this.getConnector(actor, name);
+    if (args === null || typeof args !== 'object' || Array.isArray(args)) {
+      throw new PatchbayError('INVALID_ARGUMENTS', `Arguments for tool "${toolName}" must be a JSON object.`);
+    }
+    const tool = await this.#findTool(actor, connector, toolName, ctx);
+    this.#validator.validate(tool, args, connector.name);
+    const session = this.#session(actor, connector);
+    return this.#track(connector, () => session.callTool(toolName, args, ctx, tool));
+  }
+
+  async readResource(actor: Actor, name: string, uri: string, ctx: CallContext = {}): Promise<ReadResourceResult> {
+    const connector = await this.getConnector(actor, name);
+    if (typeof uri !== 'string' || uri.length === 0 || uri.length > 8192) {
+      throw new PatchbayError('VALIDATION_FAILED', 'A resource URI must be a non-empty string of at most 8192 characters.');
+    }
+    return this.#track(connector, () => this.#session(actor, connector).readResource(uri, ctx));
+  }
+
+  async getPrompt(actor: Actor, name: string, promptName: string, args: Record<string, string>, ctx: CallContext = {}): Promise<GetPromptResult> {
+    const connector = await this.getConnector(actor, name);
+    for (const [k, v] of Object.entries(args)) {
+      if (typeof v !== 'string') throw new PatchbayError('INVALID_ARGUMENTS', `Prompt argument "${k}" must be a string.`);
+    }
+    const prompts = (await this.catalog(actor, name, ctx)).prompts;
+    const prompt = prompts.find((p) => p.name === promptName);
+    if (!prompt) {
+      throw new PatchbayError('PROMPT_NOT_FOUND', `Connector "${name}" has no prompt "${truncate(promptName, 80)}". Run \`patchbay prompts ${name}\` to list them.`);
+    }
+    const missing = (prompt.arguments ?? []).filter((a) => a.required && !(a.name in args)).map((a) => a.name);
+    if (missing.length > 0) {
+      throw new PatchbayError('INVALID_ARGUMENTS', `Prompt "${promptName}" needs ${missing.map((m) => `"${m}"`).join(', ')}. Pass them with --arg name=value.`, {
+        details: { missing },
+      });
+    }
+    return this.#track(connector, () => this.#session(actor, connector).getPrompt(promptName, args, ctx));
+  }
+
+  /** Completion suggestions for a prompt argument or a resource template variable. */
+  async complete(actor: Actor, name: string, params: CompleteRequest['params'], ctx: CallContext = {}): Promise<CompleteResult> {
+    const connector = await this.getConnector(actor, name);
+    return this.#track(connector, () => this.#session(actor, connector).complete(params, ctx));
+  }
+
+  // ---- internals -----------------------------------------------------------------
+
+  #session(actor: Actor, connector: Connector): McpSession {
+    return this.#pool.get({
+      connectorId: connector.id,
+      userId: actor.userId,
+      name: connector.name,
+      url: connector.url,
+      transport: connector.transport,
+      lastTransport: connector.server?.transport ?? null,
+    });
+  }
+
+  async #findTool(actor: Actor, connector: Connector, toolName: string, ctx: CallContext): Promise<Tool> {
+    let tools = (await this.catalog(actor, connector.name, ctx)).tools;
+    let tool = tools.find((t) => t.name === toolName);
+    if (!tool) {
+      tools = (await this.catalog(actor, connector.name, { ...ctx, refresh: true })).tools;
+      tool = tools.find((t) => t.name === toolName);
+    }
+    if (!tool) {
+      throw new PatchbayError(
+        'TOOL_NOT_FOUND',
+        `Connector "${connector.name}" has no tool "${truncate(toolName, 80)}". Run \`patchbay tools ${connector.name}\` to list them.`,
+        { details: { connector: connector.name, tool: truncate(toolName, 80) } },
+      );
+    }
+    return tool;
+  }
+
+  async #fetchCatalog(actor: Actor, connector: Connector, kinds: CatalogKind[], ctx: CallContext) {
+    const session = this.#session(actor, connector);
+    const key = staleKey(actor.userId, connector.id);
+    // Connect first (its hook marks everything stale), then clear the marks of what we fetch:
+    // a list_changed arriving while we fetch marks its kind again.
+    await this.#track(connector, () => session.connect(ctx));
+    const stale = this.#stale.get(key);
+    for (const kind of kinds) stale?.delete(kind);
+    const fetchers: Record<CatalogKind, () => Promise<unknown[]>> = {
+      tools: () => session.listTools(ctx),
+      resources: () => session.listResources(ctx),
+      resourceTemplates: () => session.listResourceTemplates(ctx),
+      prompts: () => session.listPrompts(ctx),
+    };
+    const results = await this.#track(connector, async () => Promise.all(kinds.map((k) => fetchers[k]())));
+    const fetchedAt = new Date().toISOString();
+    const out: Partial<Record<CatalogKind, CatalogEntry>> = {};
+    await Promise.all(
+      kinds.map(async (kind, i) => {
+        const entry: CatalogEntry = { connectorId: connector.id, userId: actor.userId, kind, items: results[i], fetchedAt };
+        out[kind] = entry;
+        await this.#store.catalog.put(entry);
+      }),
+    );
+    return out;
+  }
+
+  /** Runs a remote operation and records a connection failure on the connector (status only). */
+  async #track<T>(connector: Connector, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      await this.#recordError(connector, error);
+      throw error;
+    }
+  }
+
+  async #recordError(connector: Connector, error: unknown): Promise<void> {
+    if (!(error instanceof PatchbayError)) return;
+    const status = error.code === 'AUTH_REQUIRED' ? 'needs-sign-in' : ['CONNECTOR_UNREACHABLE', 'PROTOCOL_ERROR', 'TIMEOUT'].includes(error.code) ? 'error' : null;
+    if (!status) return;
+    await this.#store.connectors
+      .update(connector.id, { status, lastError: { code: error.code, message: error.message, at: new Date().toISOString() } })
+      .catch((e) => this.#log.debug('could not record connector error', { connector: connector.name, error: e }));
+  }
+
+  #onListChanged(target: SessionTarget, kind: ListKind): void {
+    const key = staleKey(target.userId, target.connectorId);
+    const set = this.#stale.get(key) ?? new Set<CatalogKind>();
+    for (const k of LIST_KIND_TO_CATALOG[kind]) set.add(k);
+    this.#stale.set(key, set);
+    this.#log.debug('list changed', { connector: target.name, kind });
+  }
+
+  #onConnected(target: SessionTarget, facts: SessionFacts): void {
+    if (target.connectorId.startsWith('probe:')) return;
+    // A (re)connection may follow a server upgrade: everything it offers is re-listed on next use.
+    this.#stale.set(staleKey(target.userId, target.connectorId), new Set(CATALOG_KINDS));
+    void this.#store.connectors
+      .update(target.connectorId, { status: 'connected', lastError: null, server: { ...facts, connectedAt: new Date().toISOString() } })
+      .catch((error) => this.#log.debug('could not record connection', { connector: target.name, error }));
+  }
+}
+
+function ownerOf(actor: Actor): Owner {
+  return { kind: 'user', id: actor.userId };
+}
+
+function staleKey(userId: string, connectorId: string): string {
+  return `${userId}\u0000${connectorId}`;
+}
+
+function normalizeTags(tags: string[] | undefined): string[] {
+  if (!tags) return [];
+  const out = new Set<string>();
+  for (const tag of tags) {
+    const t = String(tag).trim().toLowerCase();
+    if (!t) continue;
+    if (t.length > 64 || !/^[\p{L}\p{N}][\p{L}\p{N}_.-]*$/u.test(t)) {
+      throw new PatchbayError('VALIDATION_FAILED', `Tag "${truncate(t, 80)}" is not valid: use up to 64 letters, digits, ".", "_" or "-".`);
+    }
+    out.add(t);
+  }
+  return [...out].sort();
+}
+
+function truncate(text: string, max: number): string {
+  const s = String(text);
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}

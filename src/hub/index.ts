@@ -1,0 +1,8 @@
+/**
+ * The application services every surface calls — connectors, sessions, catalog and
+ * operations — behind one `Hub`. The one door for tool calls is `Hub.callTool`.
+ *
+ * May import: src/core, src/mcp, src/store (and later src/auth, src/policy).
+ */
+export { deriveName, isLoopbackHost, NAME_PATTERN, normalizeConnectorUrl, uniqueName, validateName } from './connector-rules.ts';
+export { type Actor, type AddConnectorInput, type CallContext, type Catalog, type Door, Hub, type HubDeps, type UpdateConnectorInput } from './hub.ts';

@@ -1,0 +1,168 @@
+import { ProtocolError, SdkError, SdkErrorCode, SdkHttpError, UnauthorizedError } from '@modelcontextprotocol/client';
+import { PatchbayError } from '../core/errors.ts';
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** Walks an error's `cause` chain (bounded) and returns the first node matching `pick`. */
+export function findCause<T>(error: unknown, pick: (e: unknown) => T | undefined): T | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current != null; depth++) {
+    const found = pick(current);
+    if (found !== undefined) return found;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** The network error code (ECONNREFUSED, ...) anywhere in the chain, if any. */
+export function networkErrorCode(error: unknown): string | undefined {
+  return findCause(error, (e) => {
+    const code = (e as { code?: unknown }).code;
+    return typeof code === 'string' && CONNECTION_CODES.has(code) ? code : undefined;
+  });
+}
+
+/** The HTTP status of a failed transport exchange, if the error carries one. */
+export function httpStatusOf(error: unknown): number | undefined {
+  return findCause(error, (e) => {
+    if (e instanceof SdkHttpError) return e.status;
+    if (e instanceof SdkError) {
+      const data = e.data as { status?: unknown } | undefined;
+      if (typeof data?.status === 'number') return data.status;
+    }
+    // The legacy SSE transport reports HTTP failures as SseError with a numeric code.
+    const name = (e as { name?: unknown }).name;
+    const code = (e as { code?: unknown }).code;
+    if (name === 'SseError' && typeof code === 'number' && code >= 100) return code;
+    return undefined;
+  });
+}
+
+/** True when nothing reached the server: it is safe to retry any request. */
+export function isRefused(error: unknown): boolean {
+  const code = networkErrorCode(error);
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH';
+}
+
+export interface ErrorContext {
+  connector: string;
+  url: string;
+  operation: string;
+  timeoutMs?: number;
+}
+
+/**
+ * Turns whatever the SDK, undici or the server threw into a PatchbayError whose code
+ * a caller can branch on and whose message says what to do next.
+ */
+export function mapMcpError(error: unknown, ctx: ErrorContext): PatchbayError {
+  const existing = findCause(error, (e) => (e instanceof PatchbayError ? e : undefined));
+  if (existing) return existing;
+  const where = `connector "${ctx.connector}" (${ctx.url})`;
+  const details = { connector: ctx.connector, operation: ctx.operation };
+
+  if (error instanceof UnauthorizedError || httpStatusOf(error) === 401) {
+    return new PatchbayError('AUTH_REQUIRED', `${where} requires sign-in. Run \`patchbay login ${ctx.connector}\` or set its credentials, then try again.`, {
+      cause: error,
+      details,
+    });
+  }
+  const status = httpStatusOf(error);
+  if (error instanceof ProtocolError) {
+    const message = truncate(error.message, 500);
+    if (error.code === -32602 && /not found|unknown/i.test(message)) {
+      return new PatchbayError('NOT_FOUND', `${where} answered ${ctx.operation}: ${message}`, { cause: error, details: { ...details, rpcCode: error.code } });
+    }
+    return new PatchbayError('SERVER_ERROR', `${where} returned an error for ${ctx.operation}: ${message}`, {
+      cause: error,
+      details: { ...details, rpcCode: error.code },
+    });
+  }
+  const netCode = networkErrorCode(error);
+  if (netCode) {
+    const hint =
+      netCode === 'ECONNREFUSED'
+        ? 'Nothing is listening there: check that the server is running and the URL is right.'
+        : netCode === 'ENOTFOUND' || netCode === 'EAI_AGAIN'
+          ? 'The host name does not resolve: check the URL.'
+          : 'The connection broke: the server may have restarted or crashed. Try again.';
+    return new PatchbayError('CONNECTOR_UNREACHABLE', `Could not reach ${where} (${netCode}). ${hint}`, { cause: error, details: { ...details, network: netCode } });
+  }
+  if (error instanceof SdkError) {
+    switch (error.code) {
+      case SdkErrorCode.RequestTimeout:
+        return new PatchbayError(
+          'TIMEOUT',
+          `${where} did not answer ${ctx.operation} within ${ctx.timeoutMs ?? '?'} ms. The server may be overloaded or stuck; try again, or raise PATCHBAY_REQUEST_TIMEOUT_MS.`,
+          { cause: error, details },
+        );
+      case SdkErrorCode.CapabilityNotSupported:
+        return new PatchbayError('CAPABILITY_NOT_SUPPORTED', `${where} does not support ${ctx.operation}.`, { cause: error, details });
+      case SdkErrorCode.InvalidResult:
+        return new PatchbayError('PROTOCOL_ERROR', `${where} sent a malformed answer to ${ctx.operation}: ${truncate(error.message, 300)}`, {
+          cause: error,
+          details,
+        });
+      case SdkErrorCode.ClientHttpUnexpectedContent:
+        return new PatchbayError(
+          'PROTOCOL_ERROR',
+          `${where} did not answer like an MCP server (unexpected content type). Check that the URL points at the MCP endpoint, not a web page.`,
+          { cause: error, details },
+        );
+      case SdkErrorCode.ConnectionClosed:
+        return new PatchbayError('CONNECTOR_UNREACHABLE', `${where} closed the connection during ${ctx.operation}. Try again; if it repeats, the server may be crashing.`, {
+          cause: error,
+          details,
+        });
+      default:
+        break;
+    }
+  }
+  if (status !== undefined) {
+    if (status === 403)
+      return new PatchbayError('FORBIDDEN', `${where} refused access (HTTP 403). Check the account's permissions on that server.`, { cause: error, details });
+    if (status === 404 || status === 405)
+      return new PatchbayError(
+        'CONNECTOR_UNREACHABLE',
+        `${where} answered HTTP ${status}: there is no MCP endpoint at that URL. Check the path (often /mcp or /sse).`,
+        { cause: error, details: { ...details, httpStatus: status } },
+      );
+    return new PatchbayError('SERVER_ERROR', `${where} answered HTTP ${status} to ${ctx.operation}. The server is failing; try again later.`, {
+      cause: error,
+      details: { ...details, httpStatus: status },
+    });
+  }
+  if (isAbort(error)) {
+    return new PatchbayError('CANCELLED', `${ctx.operation} on ${where} was cancelled.`, { cause: error, details });
+  }
+  if (error instanceof SyntaxError || /JSON|parse/i.test(String((error as Error)?.message))) {
+    return new PatchbayError('PROTOCOL_ERROR', `${where} sent a response that is not valid JSON-RPC for ${ctx.operation}. Check that the URL is an MCP endpoint.`, {
+      cause: error,
+      details,
+    });
+  }
+  return new PatchbayError('PROTOCOL_ERROR', `${ctx.operation} on ${where} failed: ${truncate(String((error as Error)?.message ?? error), 300)}`, {
+    cause: error,
+    details,
+  });
+}
+
+export function isAbort(error: unknown): boolean {
+  return findCause(error, (e) => ((e as { name?: unknown }).name === 'AbortError' ? true : undefined)) === true;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}

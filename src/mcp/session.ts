@@ -1,0 +1,386 @@
+import {
+  type CallToolResult,
+  Client,
+  type CompleteRequest,
+  type CompleteResult,
+  type ElicitRequest,
+  type ElicitResult,
+  type GetPromptResult,
+  type Progress,
+  type Prompt,
+  type ReadResourceResult,
+  type RequestOptions,
+  type Resource,
+  type ResourceTemplateType,
+  SSEClientTransport,
+  StreamableHTTPClientTransport,
+  type Tool,
+} from '@modelcontextprotocol/client';
+import { PatchbayError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import type { FetchLike } from './http-fetch.ts';
+import { httpStatusOf, isAbort, isRefused, mapMcpError, networkErrorCode } from './map-error.ts';
+
+export type TransportKind = 'streamable-http' | 'sse';
+export type TransportPreference = 'auto' | TransportKind;
+export type ListKind = 'tools' | 'resources' | 'prompts';
+
+/** Who and what a session talks to. */
+export interface SessionTarget {
+  connectorId: string;
+  userId: string;
+  /** The connector's name, for messages. */
+  name: string;
+  url: string;
+  transport: TransportPreference;
+  /** The transport that worked last time, tried first under 'auto'. */
+  lastTransport?: TransportKind | null;
+  /** Extra headers sent on every request (credentials are layered in by the caller). */
+  headers?: Record<string, string>;
+}
+
+export interface SessionSettings {
+  fetch: FetchLike;
+  requestTimeoutMs: number;
+  connectTimeoutMs: number;
+  clientInfo: { name: string; version: string };
+  logger: Logger;
+  /** Delays between reconnection attempts when the server is down; the request's timeout still bounds them. */
+  reconnectDelaysMs?: number[];
+}
+
+export interface SessionHooks {
+  onListChanged?(kind: ListKind): void;
+  onConnected?(facts: SessionFacts): void;
+}
+
+/** What the server said about itself when the session was opened. */
+export interface SessionFacts {
+  serverInfo: { name: string; version?: string; title?: string } & Record<string, unknown>;
+  capabilities: Record<string, unknown>;
+  instructions: string | null;
+  protocolVersion: string | null;
+  era: 'legacy' | 'modern' | null;
+  transport: TransportKind;
+}
+
+export type ElicitationHandler = (request: ElicitRequest['params'], context: { connector: string }) => Promise<ElicitResult>;
+
+/** Per-request controls a caller may pass. */
+export interface RequestControl {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  onProgress?: (progress: Progress) => void;
+  /** Answers elicitation requests the server sends while this request runs. */
+  onElicitation?: ElicitationHandler;
+}
+
+const DEFAULT_RECONNECT_DELAYS = [100, 250, 500, 1000, 2000, 4000];
+const FALLBACK_STATUSES = new Set([400, 404, 405]);
+
+interface Connection {
+  client: Client;
+  transport: StreamableHTTPClientTransport | SSEClientTransport;
+  facts: SessionFacts;
+  closed: boolean;
+}
+
+/**
+ * One MCP session with one remote server on behalf of one user: connects lazily,
+ * falls back from Streamable HTTP to the legacy HTTP+SSE transport, re-initializes
+ * when the server forgot the session, reconnects with backoff when the server
+ * restarts, and maps every failure to a PatchbayError.
+ */
+export class McpSession {
+  readonly target: SessionTarget;
+  readonly #settings: SessionSettings;
+  readonly #hooks: SessionHooks;
+  #connection: Connection | undefined;
+  #connecting: Promise<Connection> | undefined;
+  #lastUsed = Date.now();
+  #inFlight = 0;
+  #elicitationHandlers: ElicitationHandler[] = [];
+  #closed = false;
+
+  constructor(target: SessionTarget, settings: SessionSettings, hooks: SessionHooks = {}) {
+    this.target = target;
+    this.#settings = settings;
+    this.#hooks = hooks;
+  }
+
+  get facts(): SessionFacts | undefined {
+    return this.#connection?.facts;
+  }
+
+  get isConnected(): boolean {
+    return this.#connection !== undefined && !this.#connection.closed;
+  }
+
+  get lastUsed(): number {
+    return this.#lastUsed;
+  }
+
+  get busy(): boolean {
+    return this.#inFlight > 0;
+  }
+
+  /** Opens the session if needed and returns what the server said about itself. */
+  async connect(control: RequestControl = {}): Promise<SessionFacts> {
+    const facts = await this.#run('connect', async (c) => c.facts, control, true);
+    return facts;
+  }
+
+  listTools(control?: RequestControl): Promise<Tool[]> {
+    return this.#run('tools/list', async (c, o) => (c.facts.capabilities.tools ? (await c.client.listTools(undefined, { ...o, cacheMode: 'refresh' })).tools : []), control, true);
+  }
+
+  listResources(control?: RequestControl): Promise<Resource[]> {
+    return this.#run(
+      'resources/list',
+      async (c, o) => (c.facts.capabilities.resources ? (await c.client.listResources(undefined, { ...o, cacheMode: 'refresh' })).resources : []),
+      control,
+      true,
+    );
+  }
+
+  listResourceTemplates(control?: RequestControl): Promise<ResourceTemplateType[]> {
+    return this.#run(
+      'resources/templates/list',
+      async (c, o) =>
+        c.facts.capabilities.resources ? (await c.client.listResourceTemplates(undefined, { ...o, cacheMode: 'refresh' })).resourceTemplates : [],
+      control,
+      true,
+    );
+  }
+
+  listPrompts(control?: RequestControl): Promise<Prompt[]> {
+    return this.#run('prompts/list', async (c, o) => (c.facts.capabilities.prompts ? (await c.client.listPrompts(undefined, { ...o, cacheMode: 'refresh' })).prompts : []), control, true);
+  }
+
+  /**
+   * Calls a tool. Not retried once it may have reached the server: a tool call is
+   * not idempotent. It is retried when the server certainly never saw it (connection
+   * refused, or the server answered 404 for a forgotten session).
+   */
+  callTool(name: string, args: Record<string, unknown>, control?: RequestControl, definition?: Tool): Promise<CallToolResult> {
+    return this.#run(
+      `tools/call ${name}`,
+      async (c, o) => (await c.client.callTool({ name, arguments: args }, { ...o, ...(definition ? { toolDefinition: definition } : {}) })) as CallToolResult,
+      control,
+      false,
+    );
+  }
+
+  readResource(uri: string, control?: RequestControl): Promise<ReadResourceResult> {
+    return this.#run(`resources/read ${uri}`, (c, o) => c.client.readResource({ uri }, { ...o, cacheMode: 'bypass' }), control, true);
+  }
+
+  getPrompt(name: string, args: Record<string, string>, control?: RequestControl): Promise<GetPromptResult> {
+    return this.#run(`prompts/get ${name}`, (c, o) => c.client.getPrompt({ name, arguments: args }, o), control, true);
+  }
+
+  complete(params: CompleteRequest['params'], control?: RequestControl): Promise<CompleteResult> {
+    return this.#run(
+      'completion/complete',
+      async (c, o) => {
+        if (!c.facts.capabilities.completions) return { completion: { values: [], hasMore: false } };
+        return c.client.complete(params, o);
+      },
+      control,
+      true,
+    );
+  }
+
+  /** Closes the session: DELETE for Streamable HTTP sessions (the spec's SHOULD), then the transport. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const connection = this.#connection ?? (await this.#connecting?.catch(() => undefined));
+    this.#connection = undefined;
+    if (connection) await this.#dispose(connection, true);
+  }
+
+  async #run<T>(operation: string, fn: (c: Connection, options: RequestOptions) => Promise<T>, control: RequestControl = {}, idempotent = false): Promise<T> {
+    if (this.#closed) throw new PatchbayError('CONNECTOR_UNREACHABLE', `The session for connector "${this.target.name}" was closed (Patchbay is shutting down).`);
+    const timeoutMs = control.timeoutMs ?? this.#settings.requestTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    const delays = this.#settings.reconnectDelaysMs ?? DEFAULT_RECONNECT_DELAYS;
+    let reconnects = 0;
+    let reinitialized = false;
+    this.#inFlight++;
+    this.#lastUsed = Date.now();
+    if (control.onElicitation) this.#elicitationHandlers.push(control.onElicitation);
+    try {
+      for (;;) {
+        if (control.signal?.aborted) throw cancelled(this.target.name, operation);
+        let connection: Connection | undefined;
+        try {
+          connection = await this.#ensureConnection(control.signal);
+          const options: RequestOptions = {
+            timeout: Math.max(1, deadline - Date.now()),
+            signal: control.signal,
+            ...(control.onProgress ? { onprogress: control.onProgress, resetTimeoutOnProgress: true, maxTotalTimeout: timeoutMs * 10 } : {}),
+          };
+          return await fn(connection, options);
+        } catch (error) {
+          if (control.signal?.aborted || (isAbort(error) && !networkErrorCode(error))) throw cancelled(this.target.name, operation, error);
+          const hadSession = connection !== undefined && sessionIdOf(connection) !== undefined;
+          if (connection && !reinitialized && hadSession && httpStatusOf(error) === 404) {
+            // The server forgot our session (restart, expiry): the spec says start a new one. It never ran the request.
+            this.#settings.logger.info('mcp session expired; re-initializing', { connector: this.target.name });
+            reinitialized = true;
+            await this.#drop(connection);
+            continue;
+          }
+          const retryable = isRefused(error) || (idempotent && networkErrorCode(error) !== undefined);
+          if (retryable && reconnects < delays.length && Date.now() + delays[reconnects] < deadline) {
+            if (connection) await this.#drop(connection);
+            this.#settings.logger.info('mcp server unreachable; reconnecting', { connector: this.target.name, attempt: reconnects + 1 });
+            await sleep(delays[reconnects++], control.signal);
+            continue;
+          }
+          if (networkErrorCode(error) && connection) await this.#drop(connection);
+          throw mapMcpError(error, { connector: this.target.name, url: this.target.url, operation, timeoutMs });
+        }
+      }
+    } finally {
+      this.#inFlight--;
+      this.#lastUsed = Date.now();
+      if (control.onElicitation) {
+        const i = this.#elicitationHandlers.lastIndexOf(control.onElicitation);
+        if (i >= 0) this.#elicitationHandlers.splice(i, 1);
+      }
+    }
+  }
+
+  async #ensureConnection(signal?: AbortSignal): Promise<Connection> {
+    if (this.#connection && !this.#connection.closed) return this.#connection;
+    this.#connecting ??= this.#open(signal).finally(() => {
+      this.#connecting = undefined;
+    });
+    const connection = await this.#connecting;
+    if (this.#closed) {
+      await this.#dispose(connection, true);
+      throw new PatchbayError('CONNECTOR_UNREACHABLE', `The session for connector "${this.target.name}" was closed.`);
+    }
+    this.#connection = connection;
+    return connection;
+  }
+
+  async #open(signal?: AbortSignal): Promise<Connection> {
+    const { transport, lastTransport } = this.target;
+    const order: TransportKind[] =
+      transport !== 'auto' ? [transport] : lastTransport === 'sse' ? ['sse', 'streamable-http'] : ['streamable-http', 'sse'];
+    let firstError: unknown;
+    for (const [i, kind] of order.entries()) {
+      try {
+        const connection = await this.#openWith(kind, signal);
+        this.#hooks.onConnected?.(connection.facts);
+        return connection;
+      } catch (error) {
+        firstError ??= error;
+        const more = i < order.length - 1;
+        // Only an HTTP answer that says "not here" (400/404/405) means "try the legacy transport";
+        // a refused connection or a timeout would fail the same way on the other one.
+        const status = httpStatusOf(error);
+        if (more && status !== undefined && FALLBACK_STATUSES.has(status)) continue;
+        if (more && kind === 'sse' && !isRefused(error)) continue;
+        throw firstError;
+      }
+    }
+    throw firstError;
+  }
+
+  async #openWith(kind: TransportKind, signal?: AbortSignal): Promise<Connection> {
+    const { fetch, clientInfo, connectTimeoutMs } = this.#settings;
+    const url = new URL(this.target.url);
+    const requestInit: RequestInit = this.target.headers ? { headers: this.target.headers } : {};
+    const transport =
+      kind === 'streamable-http'
+        ? new StreamableHTTPClientTransport(url, {
+            fetch,
+            requestInit,
+            reconnectionOptions: { initialReconnectionDelay: 500, maxReconnectionDelay: 10_000, reconnectionDelayGrowFactor: 1.5, maxRetries: 5 },
+          })
+        : new SSEClientTransport(url, { fetch, requestInit, eventSourceInit: { fetch } });
+    const client = new Client(clientInfo, {
+      capabilities: { elicitation: { form: {} } },
+      versionNegotiation: kind === 'streamable-http' ? { mode: 'auto' } : { mode: 'legacy' },
+      listChanged: {
+        tools: { autoRefresh: false, debounceMs: 50, onChanged: () => this.#hooks.onListChanged?.('tools') },
+        resources: { autoRefresh: false, debounceMs: 50, onChanged: () => this.#hooks.onListChanged?.('resources') },
+        prompts: { autoRefresh: false, debounceMs: 50, onChanged: () => this.#hooks.onListChanged?.('prompts') },
+      },
+    });
+    client.setRequestHandler('elicitation/create', async (request) => this.#answerElicitation(request.params));
+    const connection: Connection = { client, transport, closed: false, facts: undefined as unknown as SessionFacts };
+    client.onerror = (error) => this.#settings.logger.debug('mcp transport error', { connector: this.target.name, error: String(error?.message ?? error) });
+    client.onclose = () => {
+      connection.closed = true;
+    };
+    try {
+      await client.connect(transport, { timeout: connectTimeoutMs, signal });
+    } catch (error) {
+      await client.close().catch(() => {});
+      throw error;
+    }
+    const serverInfo = client.getServerVersion();
+    connection.facts = {
+      serverInfo: { ...(serverInfo ?? {}), name: serverInfo?.name ?? url.hostname },
+      capabilities: (client.getServerCapabilities() ?? {}) as Record<string, unknown>,
+      instructions: client.getInstructions() ?? null,
+      protocolVersion: client.getNegotiatedProtocolVersion() ?? null,
+      era: client.getProtocolEra() ?? null,
+      transport: kind,
+    };
+    return connection;
+  }
+
+  async #answerElicitation(params: ElicitRequest['params']): Promise<ElicitResult> {
+    const handler = this.#elicitationHandlers.at(-1);
+    // No surface is waiting on this session (nobody can answer): decline rather than hang the server.
+    if (!handler) return { action: 'decline' };
+    return handler(params, { connector: this.target.name });
+  }
+
+  async #drop(connection: Connection): Promise<void> {
+    if (this.#connection === connection) this.#connection = undefined;
+    await this.#dispose(connection, false);
+  }
+
+  async #dispose(connection: Connection, terminate: boolean): Promise<void> {
+    connection.closed = true;
+    if (terminate && connection.transport instanceof StreamableHTTPClientTransport && connection.transport.sessionId) {
+      await withTimeout(connection.transport.terminateSession(), 2000).catch(() => {});
+    }
+    await withTimeout(connection.client.close(), 2000).catch(() => {});
+  }
+}
+
+function sessionIdOf(connection: Connection): string | undefined {
+  if (connection.transport instanceof StreamableHTTPClientTransport) return connection.transport.sessionId;
+  // The legacy SSE transport always has a session (its message endpoint).
+  return 'sse';
+}
+
+function cancelled(connector: string, operation: string, cause?: unknown): PatchbayError {
+  return new PatchbayError('CANCELLED', `${operation} on connector "${connector}" was cancelled.`, { cause });
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([promise, new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), ms);
+    })]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,54 @@
+import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { PatchbayError, toPatchbayError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import type { Actor, Hub } from '../hub/index.ts';
+import { accessTokenGuard, hostAndOriginGuard, jsonBodies } from './guards.ts';
+import { connectorRoutes } from './routes/connectors.ts';
+import { operationRoutes } from './routes/operations.ts';
+
+export interface ApiAppOptions {
+  hub: Hub;
+  actor: (door: 'api') => Actor;
+  accessToken: string;
+  allowedHosts: string[];
+  allowedOrigins: string[];
+  logger: Logger;
+  version: string;
+}
+
+export type ApiEnv = { Variables: { actor: Actor } };
+
+/** The JSON API: `{ "error": { "code", "message" } }` on failure, one status table for all codes. */
+export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+  app.onError((error, c) => {
+    const err = toPatchbayError(error);
+    if (err.code === 'INTERNAL') options.logger.error('unhandled error in API', { path: c.req.path, error: error });
+    return c.json({ error: err.toJSON() }, err.status as ContentfulStatusCode);
+  });
+  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `No API route ${c.req.method} ${c.req.path}.` } }, 404));
+
+  app.use('*', hostAndOriginGuard({ allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins }));
+  app.get('/api/health', (c) => c.json({ ok: true, version: options.version }));
+  app.use('/api/*', accessTokenGuard(options.accessToken));
+  app.use('/api/*', jsonBodies());
+  app.use('/api/*', async (c, next) => {
+    c.set('actor', options.actor('api'));
+    await next();
+  });
+  app.route('/api/connectors', connectorRoutes(options.hub));
+  app.route('/api/connectors', operationRoutes(options.hub));
+  return app;
+}
+
+/** Reads and parses a JSON body (empty body → `{}`), with a typed error for broken JSON. */
+export async function readJson(req: { text(): Promise<string> }): Promise<unknown> {
+  const text = await req.text();
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new PatchbayError('VALIDATION_FAILED', 'The request body is not valid JSON.');
+  }
+}

@@ -1,0 +1,52 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { Hub } from '../../hub/index.ts';
+import type { ApiEnv } from '../api-app.ts';
+import { readJson } from '../api-app.ts';
+import { parseInput } from '../validate-body.ts';
+
+const transport = z.enum(['auto', 'streamable-http', 'sse']);
+const tags = z.array(z.string().max(64)).max(32);
+
+const addBody = z.object({
+  url: z.string().min(1).max(2048),
+  name: z.string().max(64).optional(),
+  project: z.string().max(100).nullable().optional(),
+  tags: tags.optional(),
+  transport: transport.optional(),
+  allowHttp: z.boolean().optional(),
+  connect: z.boolean().optional(),
+});
+
+const updateBody = z
+  .object({
+    name: z.string().max(64).optional(),
+    url: z.string().min(1).max(2048).optional(),
+    project: z.string().max(100).nullable().optional(),
+    tags: tags.optional(),
+    transport: transport.optional(),
+    allowHttp: z.boolean().optional(),
+  })
+  .strict();
+
+/** /api/connectors: add, list, show, update, remove, test. */
+export function connectorRoutes(hub: Hub): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+  app.get('/', async (c) => {
+    const connectors = await hub.listConnectors(c.get('actor'), { project: c.req.query('project'), tag: c.req.query('tag') });
+    return c.json({ connectors });
+  });
+  app.post('/', async (c) => {
+    const body = parseInput(addBody, await readJson(c.req));
+    const result = await hub.addConnector(c.get('actor'), body);
+    return c.json(result, 201);
+  });
+  app.get('/:name', async (c) => c.json({ connector: await hub.getConnector(c.get('actor'), c.req.param('name')) }));
+  app.patch('/:name', async (c) => {
+    const body = parseInput(updateBody, await readJson(c.req));
+    return c.json({ connector: await hub.updateConnector(c.get('actor'), c.req.param('name'), body) });
+  });
+  app.delete('/:name', async (c) => c.json({ removed: await hub.removeConnector(c.get('actor'), c.req.param('name')) }));
+  app.post('/:name/test', async (c) => c.json(await hub.testConnector(c.get('actor'), c.req.param('name'), { signal: c.req.raw.signal })));
+  return app;
+}

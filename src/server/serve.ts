@@ -1,0 +1,59 @@
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Patchbay } from '../app.ts';
+import { VERSION } from '../app.ts';
+import { PatchbayError } from '../core/errors.ts';
+import { createApiApp } from './api-app.ts';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Starts the hub's HTTP server on the configured host and port. */
+export async function startServer(patchbay: Patchbay, accessToken: string, overrides: { host?: string; port?: number } = {}): Promise<RunningServer> {
+  const { config } = patchbay;
+  const host = overrides.host ?? config.host;
+  const requestedPort = overrides.port ?? config.port;
+  let allowedHosts: string[] = [];
+  let allowedOrigins: string[] = [];
+  const app = createApiApp({
+    hub: patchbay.hub,
+    actor: (door) => patchbay.actor(door),
+    accessToken,
+    get allowedHosts() {
+      return allowedHosts;
+    },
+    get allowedOrigins() {
+      return allowedOrigins;
+    },
+    logger: patchbay.logger.child({ area: 'api' }),
+    version: VERSION,
+  });
+  const server = createAdaptorServer({ fetch: app.fetch, hostname: host });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new PatchbayError('CONFIG_INVALID', `Port ${requestedPort} on ${host} is already in use. Stop the other process or set PATCHBAY_PORT to a free port.`)
+          : error,
+      );
+    });
+    server.listen(requestedPort, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const names = new Set([host, '127.0.0.1', 'localhost', '[::1]']);
+  allowedHosts = [...[...names].map((h) => `${h}:${port}`), ...config.allowedHosts];
+  allowedOrigins = [...[...names].map((h) => `http://${h}:${port}`), ...(config.publicUrl ? [new URL(config.publicUrl).origin] : []), ...config.allowedOrigins];
+  const display = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${display}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
