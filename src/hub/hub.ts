@@ -347,7 +347,11 @@ export class Hub {
 
   async #recordError(connector: Connector, error: unknown): Promise<void> {
     if (!(error instanceof PatchbayError)) return;
-    const status = error.code === 'AUTH_REQUIRED' ? 'needs-sign-in' : ['CONNECTOR_UNREACHABLE', 'PROTOCOL_ERROR', 'TIMEOUT'].includes(error.code) ? 'error' : null;
+    // Only failures of the connection itself mark the connector; a tool's own error does not.
+    const connectionFailure =
+      ['CONNECTOR_UNREACHABLE', 'PROTOCOL_ERROR', 'TIMEOUT', 'RESPONSE_TOO_LARGE'].includes(error.code) ||
+      (error.code === 'SERVER_ERROR' && error.details?.httpStatus !== undefined);
+    const status = error.code === 'AUTH_REQUIRED' ? 'needs-sign-in' : connectionFailure ? 'error' : null;
     if (!status) return;
     await this.#store.connectors
       .update(connector.id, { status, lastError: { code: error.code, message: error.message, at: new Date().toISOString() } })

@@ -139,6 +139,17 @@ export function mapMcpError(error: unknown, ctx: ErrorContext): PatchbayError {
         `${where} answered HTTP ${status}: there is no MCP endpoint at that URL. Check the path (often /mcp or /sse).`,
         { cause: error, details: { ...details, httpStatus: status } },
       );
+    if (status >= 300 && status < 400)
+      return new PatchbayError(
+        'PROTOCOL_ERROR',
+        `${where} answered ${ctx.operation} with a redirect (HTTP ${status}), which Patchbay does not follow to another address. Use the final URL of the MCP endpoint.`,
+        { cause: error, details: { ...details, httpStatus: status } },
+      );
+    if (status >= 400 && status < 500)
+      return new PatchbayError('PROTOCOL_ERROR', `${where} rejected ${ctx.operation} (HTTP ${status}). Check that the URL is the server's MCP endpoint.`, {
+        cause: error,
+        details: { ...details, httpStatus: status },
+      });
     return new PatchbayError('SERVER_ERROR', `${where} answered HTTP ${status} to ${ctx.operation}. The server is failing; try again later.`, {
       cause: error,
       details: { ...details, httpStatus: status },

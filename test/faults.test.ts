@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { isPatchbayError } from '../src/core/errors.ts';
+import { type HostileMode, type HostileServer, startHostileServer } from './fixtures/hostile-server.ts';
+import { openTestPatchbay, type TestPatchbay } from './fixtures/patchbay.ts';
+
+/** What each misbehaviour must turn into. */
+const EXPECTED: Array<[HostileMode, string]> = [
+  ['html', 'PROTOCOL_ERROR'],
+  ['status-500', 'SERVER_ERROR'],
+  ['status-400', 'PROTOCOL_ERROR'],
+  ['status-404', 'CONNECTOR_UNREACHABLE'],
+  ['status-405', 'CONNECTOR_UNREACHABLE'],
+  ['truncated-sse', 'TIMEOUT'],
+  ['huge', 'RESPONSE_TOO_LARGE'],
+  ['huge-cl', 'RESPONSE_TOO_LARGE'],
+  ['hang', 'TIMEOUT'],
+  ['garbage-json', 'PROTOCOL_ERROR'],
+  ['wrong-jsonrpc', 'PROTOCOL_ERROR'],
+  ['wrong-id', 'TIMEOUT'],
+  ['redirect-other-origin', 'PROTOCOL_ERROR'],
+];
+
+describe('a misbehaving server becomes a typed error and nothing is lost', () => {
+  let hostile: HostileServer;
+  let patchbay: TestPatchbay;
+  before(async () => {
+    hostile = await startHostileServer();
+    patchbay = await openTestPatchbay({ PATCHBAY_CONNECT_TIMEOUT_MS: '1500', PATCHBAY_REQUEST_TIMEOUT_MS: '1500' });
+  });
+  after(async () => {
+    await patchbay?.close();
+    await hostile?.close();
+  });
+
+  for (const [mode, code] of EXPECTED) {
+    test(`adding a server that answers "${mode}" fails with ${code} and stores nothing`, async () => {
+      const actor = patchbay.actor('cli');
+      const before = await patchbay.hub.listConnectors(actor);
+      await assert.rejects(patchbay.hub.addConnector(actor, { url: hostile.urlFor(mode) }), (error: unknown) => {
+        assert.ok(isPatchbayError(error), `expected a PatchbayError, got ${error}`);
+        assert.equal(error.code, code, error.message);
+        assert.ok(error.message.length > 20 && !/undefined/.test(error.message), error.message);
+        return true;
+      });
+      assert.deepEqual(await patchbay.hub.listConnectors(actor), before);
+    });
+  }
+
+  test('a stored connector whose server misbehaves keeps its data; only its status records the failure', async () => {
+    const actor = patchbay.actor('cli');
+    const { connector } = await patchbay.hub.addConnector(actor, {
+      url: hostile.urlFor('huge'),
+      name: 'flaky',
+      project: 'research',
+      tags: ['b', 'a'],
+      connect: false,
+    });
+    for (const operation of [() => patchbay.hub.catalog(actor, 'flaky'), () => patchbay.hub.testConnector(actor, 'flaky')]) {
+      await assert.rejects(operation(), (error: unknown) => isPatchbayError(error, 'RESPONSE_TOO_LARGE'));
+    }
+    const after = await patchbay.hub.getConnector(actor, 'flaky');
+    assert.equal(after.id, connector.id);
+    assert.equal(after.url, connector.url);
+    assert.equal(after.project, 'research');
+    assert.deepEqual(after.tags, ['a', 'b']);
+    assert.equal(after.status, 'error');
+    assert.equal(after.lastError?.code, 'RESPONSE_TOO_LARGE');
+  });
+
+  test('a call to a server that never answers is cancelled by its signal', async () => {
+    const actor = patchbay.actor('cli');
+    await patchbay.hub.addConnector(actor, { url: hostile.urlFor('hang'), name: 'silent', connect: false });
+    const controller = new AbortController();
+    const pending = patchbay.hub.catalog(actor, 'silent', { signal: controller.signal, timeoutMs: 60_000 });
+    await hostile.waitForRequests('hang', 1);
+    controller.abort();
+    await assert.rejects(pending, (error: unknown) => isPatchbayError(error, 'CANCELLED'));
+  });
+});
