@@ -56,6 +56,12 @@ export interface Catalog {
   fetchedAt: string;
 }
 
+export interface CatalogChange {
+  userId: string;
+  connectorId: string;
+  kinds: CatalogKind[];
+}
+
 export interface HubDeps {
   store: Store;
   pool: SessionPool;
@@ -80,6 +86,8 @@ export class Hub {
   readonly #validator = new ArgumentValidator();
   /** Catalog kinds known to be out of date, per "user\0connector". */
   readonly #stale = new Map<string, Set<CatalogKind>>();
+  readonly #refreshing = new Set<string>();
+  readonly #catalogListeners = new Set<(change: CatalogChange) => void>();
 
   constructor(deps: HubDeps) {
     this.#store = deps.store;
@@ -93,6 +101,12 @@ export class Hub {
       onListChanged: (kind) => this.#onListChanged(target, kind),
       onConnected: (facts) => this.#onConnected(target, facts),
     };
+  }
+
+  /** Called after a connector's catalog was re-fetched because the server said its lists changed. */
+  onCatalogChanged(listener: (change: CatalogChange) => void): () => void {
+    this.#catalogListeners.add(listener);
+    return () => this.#catalogListeners.delete(listener);
   }
 
   // ---- connectors ----------------------------------------------------------------
@@ -210,7 +224,7 @@ export class Hub {
     const entries = await Promise.all(CATALOG_KINDS.map((kind) => this.#store.catalog.get(connector.id, actor.userId, kind)));
     const missing = CATALOG_KINDS.filter((kind, i) => options.refresh || !entries[i] || stale?.has(kind));
     if (missing.length > 0) {
-      const fetched = await this.#fetchCatalog(actor, connector, missing, options);
+      const fetched = await this.#fetchCatalog(actor.userId, connector, missing, options);
       for (const [i, kind] of CATALOG_KINDS.entries()) {
         if (fetched[kind]) entries[i] = fetched[kind];
       }
@@ -281,9 +295,13 @@ export class Hub {
   // ---- internals -----------------------------------------------------------------
 
   #session(actor: Actor, connector: Connector): McpSession {
+    return this.#sessionFor(actor.userId, connector);
+  }
+
+  #sessionFor(userId: string, connector: Connector): McpSession {
     return this.#pool.get({
       connectorId: connector.id,
-      userId: actor.userId,
+      userId,
       name: connector.name,
       url: connector.url,
       transport: connector.transport,
@@ -308,9 +326,9 @@ export class Hub {
     return tool;
   }
 
-  async #fetchCatalog(actor: Actor, connector: Connector, kinds: CatalogKind[], ctx: CallContext) {
-    const session = this.#session(actor, connector);
-    const key = staleKey(actor.userId, connector.id);
+  async #fetchCatalog(userId: string, connector: Connector, kinds: CatalogKind[], ctx: CallContext) {
+    const session = this.#sessionFor(userId, connector);
+    const key = staleKey(userId, connector.id);
     // Connect first (its hook marks everything stale), then clear the marks of what we fetch:
     // a list_changed arriving while we fetch marks its kind again.
     await this.#track(connector, () => session.connect(ctx));
@@ -327,7 +345,7 @@ export class Hub {
     const out: Partial<Record<CatalogKind, CatalogEntry>> = {};
     await Promise.all(
       kinds.map(async (kind, i) => {
-        const entry: CatalogEntry = { connectorId: connector.id, userId: actor.userId, kind, items: results[i], fetchedAt };
+        const entry: CatalogEntry = { connectorId: connector.id, userId, kind, items: results[i], fetchedAt };
         out[kind] = entry;
         await this.#store.catalog.put(entry);
       }),
@@ -364,6 +382,35 @@ export class Hub {
     for (const k of LIST_KIND_TO_CATALOG[kind]) set.add(k);
     this.#stale.set(key, set);
     this.#log.debug('list changed', { connector: target.name, kind });
+    // Refresh right away so the stored catalog (and whoever listens) sees the change without waiting for a read.
+    if (this.#refreshing.has(key)) return;
+    this.#refreshing.add(key);
+    void (async () => {
+      try {
+        for (let rounds = 0; rounds < 5; rounds++) {
+          const kinds = [...(this.#stale.get(key) ?? [])];
+          if (kinds.length === 0) break;
+          const connector = await this.#store.connectors.get(target.connectorId);
+          if (!connector) break;
+          await this.#fetchCatalog(target.userId, connector, kinds, {});
+          this.#emitCatalogChanged({ userId: target.userId, connectorId: target.connectorId, kinds });
+        }
+      } catch (error) {
+        this.#log.warn('catalog refresh after list_changed failed', { connector: target.name, error });
+      } finally {
+        this.#refreshing.delete(key);
+      }
+    })();
+  }
+
+  #emitCatalogChanged(change: CatalogChange): void {
+    for (const listener of this.#catalogListeners) {
+      try {
+        listener(change);
+      } catch (error) {
+        this.#log.warn('catalog listener failed', { error });
+      }
+    }
   }
 
   #onConnected(target: SessionTarget, facts: SessionFacts): void {
