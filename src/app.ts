@@ -46,6 +46,7 @@ export async function openPatchbay(config: Config, options: OpenOptions = {}): P
       requestTimeoutMs: config.requestTimeoutMs,
       connectTimeoutMs: config.connectTimeoutMs,
       idleMs: config.sessionIdleMs,
+      protocol: config.protocol,
       clientInfo: { name: 'patchbay', version: VERSION },
       logger: logger.child({ area: 'mcp' }),
     },

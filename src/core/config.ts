@@ -58,6 +58,7 @@ const envSchema = z.object({
   PATCHBAY_MAX_RESPONSE_BYTES: positiveInt('PATCHBAY_MAX_RESPONSE_BYTES').default(16 * 1024 * 1024),
   PATCHBAY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   PATCHBAY_ALLOW_HTTP: boolean.default(false),
+  PATCHBAY_PROTOCOL: z.enum(['auto', 'legacy']).default('auto'),
   PATCHBAY_URL: z.url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' }).optional(),
 });
 
@@ -82,6 +83,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Allow plain-http connector URLs on non-loopback hosts for every connector. */
   allowHttp: boolean;
+  /** 'auto' probes for the stateless 2026-07-28 protocol first; 'legacy' always uses the 2025 initialize handshake. */
+  protocol: 'auto' | 'legacy';
   /** Where the CLI finds a running hub (defaults to http://host:port). */
   hubUrl: string;
 }
@@ -130,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxResponseBytes: e.PATCHBAY_MAX_RESPONSE_BYTES,
     logLevel: e.PATCHBAY_LOG_LEVEL,
     allowHttp: e.PATCHBAY_ALLOW_HTTP,
+    protocol: e.PATCHBAY_PROTOCOL,
     hubUrl: e.PATCHBAY_URL ?? `http://${hostForUrl.includes(':') ? `[${hostForUrl}]` : hostForUrl}:${port}`,
   };
 }

@@ -29,7 +29,17 @@ export function createMcpFetch(options: McpFetchOptions): { fetch: FetchLike; cl
 
   const fetch: FetchLike = async (url, init) => {
     const method = (init?.method ?? 'GET').toUpperCase();
-    const response = (await undiciFetch(url as string, { ...(init as object), dispatcher: agent } as Parameters<typeof undiciFetch>[1])) as unknown as Response;
+    const send = () => undiciFetch(url as string, { ...(init as object), dispatcher: agent } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
+    let response: Response;
+    try {
+      response = await send();
+    } catch (error) {
+      // A pooled keep-alive connection the server had already closed (it restarted, or its idle
+      // timeout won the race) fails before any answer: the request never reached a live server.
+      // Resend once on a fresh connection, as browsers do.
+      if (!isStaleConnection(error) || init?.signal?.aborted) throw error;
+      response = await send();
+    }
     if (method !== 'POST' || !response.body) return response;
     const declared = Number(response.headers.get('content-length') ?? NaN);
     if (Number.isFinite(declared) && declared > limit) {
@@ -43,6 +53,11 @@ export function createMcpFetch(options: McpFetchOptions): { fetch: FetchLike; cl
     });
   };
   return { fetch, close: () => agent.close() };
+}
+
+function isStaleConnection(error: unknown): boolean {
+  const code = (error as { cause?: { code?: unknown } })?.cause?.code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 export function responseTooLarge(limit: number, size?: number): PatchbayError {

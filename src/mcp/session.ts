@@ -45,6 +45,8 @@ export interface SessionSettings {
   connectTimeoutMs: number;
   clientInfo: { name: string; version: string };
   logger: Logger;
+  /** 'auto' (default) probes for the 2026-07-28 protocol first; 'legacy' uses the 2025 handshake only. */
+  protocol?: 'auto' | 'legacy';
   /** Delays between reconnection attempts when the server is down; the request's timeout still bounds them. */
   reconnectDelaysMs?: number[];
 }
@@ -303,8 +305,9 @@ export class McpSession {
           })
         : new SSEClientTransport(url, { fetch, requestInit, eventSourceInit: { fetch } });
     const client = new Client(clientInfo, {
-      capabilities: { elicitation: { form: {} } },
-      versionNegotiation: kind === 'streamable-http' ? { mode: 'auto' } : { mode: 'legacy' },
+      // SEP-1034: fields a person leaves empty take the schema's defaults before the answer is sent.
+      capabilities: { elicitation: { form: { applyDefaults: true } } },
+      versionNegotiation: { mode: kind === 'streamable-http' && this.#settings.protocol !== 'legacy' ? 'auto' : 'legacy' },
       listChanged: {
         tools: { autoRefresh: false, debounceMs: 50, onChanged: () => this.#hooks.onListChanged?.('tools') },
         resources: { autoRefresh: false, debounceMs: 50, onChanged: () => this.#hooks.onListChanged?.('resources') },

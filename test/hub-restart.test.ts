@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { isPatchbayError } from '../src/core/errors.ts';
+import { startExampleServer } from '../src/example-server/index.ts';
+import { openTestPatchbay } from './fixtures/patchbay.ts';
+import { startRestartable } from './fixtures/restartable.ts';
+
+const echo = (message: string) => ({ message });
+
+describe('servers that restart, forget sessions or go away', () => {
+  for (const protocol of ['legacy', 'auto'] as const) {
+    test(`the next call succeeds after the server is killed and restarted (${protocol})`, async () => {
+      let current: Awaited<ReturnType<typeof startExampleServer>> | undefined;
+      await using server = await startRestartable(async (port) => {
+        current = await startExampleServer({ port });
+        return current;
+      });
+      await using patchbay = await openTestPatchbay({ PATCHBAY_PROTOCOL: protocol });
+      const actor = patchbay.actor('cli');
+      const { connector } = await patchbay.hub.addConnector(actor, { url: `http://127.0.0.1:${server.port}/mcp` });
+      const before = await patchbay.hub.callTool(actor, connector.name, 'echo', echo('one'));
+      assert.deepEqual(before.content, [{ type: 'text', text: 'one' }]);
+
+      await server.stop();
+      await server.start();
+      const afterRestart = await patchbay.hub.callTool(actor, connector.name, 'echo', echo('two'));
+      assert.deepEqual(afterRestart.content, [{ type: 'text', text: 'two' }]);
+      if (protocol === 'legacy') assert.equal(current?.sessionCount(), 1, 'a new session was initialized on the new server');
+    });
+  }
+
+  test('a session the server forgot (404) is re-initialized once and the call goes through', async (t) => {
+    const server = await startExampleServer();
+    t.after(() => server.close());
+    await using patchbay = await openTestPatchbay({ PATCHBAY_PROTOCOL: 'legacy' });
+    const actor = patchbay.actor('cli');
+    const { connector } = await patchbay.hub.addConnector(actor, { url: server.url });
+    await patchbay.hub.callTool(actor, connector.name, 'echo', echo('first'));
+    await server.forgetSessions();
+    assert.equal(server.sessionCount(), 0);
+    const result = await patchbay.hub.callTool(actor, connector.name, 'echo', echo('second'));
+    assert.deepEqual(result.content, [{ type: 'text', text: 'second' }]);
+    assert.equal(server.sessionCount(), 1);
+  });
+
+  test('a call made while the server is down succeeds when it comes back within the timeout', async () => {
+    await using server = await startRestartable((port) => startExampleServer({ port }));
+    await using patchbay = await openTestPatchbay({ PATCHBAY_PROTOCOL: 'legacy' });
+    const actor = patchbay.actor('cli');
+    const { connector } = await patchbay.hub.addConnector(actor, { url: `http://127.0.0.1:${server.port}/mcp` });
+    await server.stop();
+    const pending = patchbay.hub.callTool(actor, connector.name, 'echo', echo('patient'), { timeoutMs: 8000 });
+    setTimeout(() => void server.start(), 400);
+    const result = await pending;
+    assert.deepEqual(result.content, [{ type: 'text', text: 'patient' }]);
+  });
+
+  test('a server that stays down gives CONNECTOR_UNREACHABLE and leaves the connector as it was', async () => {
+    const server = await startRestartable((port) => startExampleServer({ port }));
+    await using patchbay = await openTestPatchbay({ PATCHBAY_REQUEST_TIMEOUT_MS: '1500' });
+    const actor = patchbay.actor('cli');
+    const { connector } = await patchbay.hub.addConnector(actor, { url: `http://127.0.0.1:${server.port}/mcp`, project: 'p' });
+    await server.stop();
+    await assert.rejects(patchbay.hub.callTool(actor, connector.name, 'echo', echo('x')), (e: unknown) => isPatchbayError(e, 'CONNECTOR_UNREACHABLE'));
+    const after = await patchbay.hub.getConnector(actor, connector.name);
+    assert.equal(after.url, connector.url);
+    assert.equal(after.project, 'p');
+    assert.equal(after.status, 'error');
+    assert.equal(after.lastError?.code, 'CONNECTOR_UNREACHABLE');
+  });
+
+  test('connectors and their catalog survive a restart of Patchbay, and the catalog reads without the server', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'patchbay-restart-'));
+    try {
+      const server = await startExampleServer();
+      let name: string;
+      {
+        await using patchbay = await openTestPatchbay({}, { dataDir });
+        const { connector } = await patchbay.hub.addConnector(patchbay.actor('cli'), { url: server.url, tags: ['kept'] });
+        name = connector.name;
+      }
+      await server.close();
+      await using reopened = await openTestPatchbay({}, { dataDir });
+      const actor = reopened.actor('cli');
+      const [connector] = await reopened.hub.listConnectors(actor);
+      assert.equal(connector.name, name);
+      assert.deepEqual(connector.tags, ['kept']);
+      assert.equal(connector.server?.serverInfo.name, 'patchbay-example');
+      const catalog = await reopened.hub.catalog(actor, name);
+      assert.ok(catalog.tools.some((t) => t.name === 'echo'));
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
