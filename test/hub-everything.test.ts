@@ -51,7 +51,7 @@ describe('the hub against the published server-everything', () => {
 
         const structured = await call('get-structured-content', { location: 'New York' });
         assert.equal(typeof structured.structuredContent, 'object');
-        assert.ok(structured.structuredContent && 'temperature' in structured.structuredContent);
+        assert.ok(Object.hasOwn(structured.structuredContent as object, 'temperature'));
 
         const links = await call('get-resource-links', { count: 2 });
         assert.equal(links.content.filter((c) => c.type === 'resource_link').length, 2);
