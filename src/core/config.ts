@@ -59,7 +59,6 @@ const envSchema = z.object({
   PATCHBAY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   PATCHBAY_ALLOW_HTTP: boolean.default(false),
   PATCHBAY_PROTOCOL: z.enum(['auto', 'legacy']).default('auto'),
-  PATCHBAY_URL: z.url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' }).optional(),
 });
 
 export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
@@ -85,8 +84,6 @@ export interface Config {
   allowHttp: boolean;
   /** 'auto' probes for the stateless 2026-07-28 protocol first; 'legacy' always uses the 2025 initialize handshake. */
   protocol: 'auto' | 'legacy';
-  /** Where the CLI finds a running hub (defaults to http://host:port). */
-  hubUrl: string;
 }
 
 function parseDatabase(value: string | undefined, dataDir: string): DatabaseConfig {
@@ -115,7 +112,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const dataDir = e.PATCHBAY_DATA_DIR ?? defaultDataDir(env);
   const port = e.PATCHBAY_PORT ?? DEFAULT_PORT;
-  const hostForUrl = e.PATCHBAY_HOST === '0.0.0.0' || e.PATCHBAY_HOST === '::' ? '127.0.0.1' : e.PATCHBAY_HOST;
   return {
     dataDir,
     database: parseDatabase(e.PATCHBAY_DATABASE_URL, dataDir),
@@ -134,6 +130,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.PATCHBAY_LOG_LEVEL,
     allowHttp: e.PATCHBAY_ALLOW_HTTP,
     protocol: e.PATCHBAY_PROTOCOL,
-    hubUrl: e.PATCHBAY_URL ?? `http://${hostForUrl.includes(':') ? `[${hostForUrl}]` : hostForUrl}:${port}`,
   };
 }
