@@ -29,7 +29,9 @@ export function deriveName(serverName: string | undefined, url: string): string 
       .replace(/^-+|-+$/g, '')
       .slice(0, 64)
       .replace(/-+$/g, '');
-  const fromServer = serverName ? slug(serverName.replace(/^@[^/]+\//, '')) : '';
+  // ANSI escape sequences are markup, not part of the name: drop them whole.
+  const visible = (serverName ?? '').replace(/\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[@-_])/g, '');
+  const fromServer = visible ? slug(visible.replace(/^@[^/]+\//, '')) : '';
   if (fromServer && NAME_PATTERN.test(fromServer)) return fromServer;
   const host = new URL(url).hostname.replace(/^www\./, '');
   const fromHost = slug(host);
