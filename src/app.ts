@@ -2,10 +2,11 @@
  * The composition root: the one place that wires implementations together.
  * Surfaces (CLI, HTTP server) get a `Patchbay` and use its hub.
  */
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from './core/config.ts';
 import { PatchbayError } from './core/errors.ts';
+import { createFileOnce } from './core/files.ts';
 import { randomToken } from './core/ids.ts';
 import { createLogger, type Logger } from './core/log.ts';
 import { type Actor, type Door, Hub } from './hub/index.ts';
@@ -89,15 +90,8 @@ export async function loadAccessToken(config: Config): Promise<string> {
       });
     }
   }
-  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const token = `pb_${randomToken(24)}`;
-  try {
-    await writeFile(path, `${token}\n`, { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    // Another process created it first: use theirs.
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return (await readFile(path, 'utf8')).trim();
-    throw error;
-  }
-  await chmod(path, 0o600);
+  // Another process may have created it first: then theirs is the one.
+  if (!(await createFileOnce(path, `${token}\n`))) return (await readFile(path, 'utf8')).trim();
   return token;
 }

@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   // ours
   CONFIG_INVALID: { status: 500, exit: 1 },
   STORE_ERROR: { status: 500, exit: 1 },
+  SECRET_UNREADABLE: { status: 500, exit: 4 },
   INTERNAL: { status: 500, exit: 1 },
 } as const satisfies Record<string, { status: number; exit: number }>;
 

@@ -1,0 +1,7 @@
+/**
+ * Authentication to remote servers: the vault that encrypts every stored secret
+ * (later: OAuth flows, header and password sign-in, the outbound request guard).
+ *
+ * May import: src/core and the MCP SDK client package.
+ */
+export { loadVaultKey, type SecretBinding, Vault } from './vault.ts';
