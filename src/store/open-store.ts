@@ -1,0 +1,69 @@
+import type { Kysely } from 'kysely';
+import { type Clock, systemClock } from '../core/clock.ts';
+import type { DatabaseConfig } from '../core/config.ts';
+import { type Logger, silentLogger } from '../core/log.ts';
+import { createCatalogRepository } from './catalog-repository.ts';
+import { createConnectorRepository } from './connector-repository.ts';
+import { createCredentialRepository } from './credential-repository.ts';
+import { runStoreOperation } from './database-errors.ts';
+import { listAppliedMigrations, migrateToLatest } from './migrate.ts';
+import { explainPostgresFailure, openPostgresDatabase } from './open-postgres.ts';
+import { explainSqliteFailure, openSqliteDatabase } from './open-sqlite.ts';
+import type { Database } from './schema.ts';
+import type { StoreContext } from './store-context.ts';
+import { createToolSettingRepository } from './tool-setting-repository.ts';
+import type { Store } from './types.ts';
+import { createUserRepository } from './user-repository.ts';
+
+export interface OpenStoreOptions {
+  /** PostgreSQL schema holding Patchbay's tables, created if missing. Default `public`. Ignored for SQLite. */
+  schema?: string;
+  logger?: Logger;
+  /** Source of the timestamps the store writes (createdAt, updatedAt). */
+  clock?: Clock;
+}
+
+/**
+ * Opens the database `config` names and applies pending migrations before returning.
+ * Failing to open or migrate throws `STORE_ERROR` naming the file or server.
+ *
+ * Several processes may open the same database at once (replicas on PostgreSQL; the
+ * CLI and the server on one SQLite file). Within one process, open a SQLite file
+ * once: node:sqlite is synchronous, so a second connection waiting for the first
+ * one's write lock would block the very event loop the first needs to finish.
+ */
+export async function openStore(config: DatabaseConfig, options: OpenStoreOptions = {}): Promise<Store> {
+  const logger = options.logger ?? silentLogger;
+  // Only PostgreSQL has schemas; the migration table is looked up in this one.
+  const schema = config.kind === 'postgres' ? (options.schema ?? 'public') : undefined;
+  const db = config.kind === 'sqlite' ? await openSqliteDatabase(config.path) : await openPostgresDatabase(config.url, schema!, logger);
+  const explain = (error: unknown) => (config.kind === 'sqlite' ? explainSqliteFailure(config.path, error) : explainPostgresFailure(config.url, error));
+
+  const untyped = db as unknown as Kysely<unknown>;
+  try {
+    const applied = await migrateToLatest(untyped, schema);
+    if (applied.length > 0) logger.info('database migrated', { database: config.kind, schema, applied });
+  } catch (error) {
+    await db.destroy().catch(() => {});
+    throw explain(error);
+  }
+  return createStore(config.kind, db, { schema, clock: options.clock ?? systemClock });
+}
+
+function createStore(kind: Store['kind'], db: Kysely<Database>, options: { schema: string | undefined; clock: Clock }): Store {
+  const context: StoreContext = { db, clock: options.clock };
+  let closing: Promise<void> | undefined;
+  return {
+    kind,
+    users: createUserRepository(context),
+    connectors: createConnectorRepository(context),
+    catalog: createCatalogRepository(context),
+    toolSettings: createToolSettingRepository(context),
+    credentials: createCredentialRepository(context),
+    migrations: () => runStoreOperation('migrations', () => listAppliedMigrations(db as unknown as Kysely<unknown>, options.schema)),
+    close: () => {
+      closing ??= db.destroy();
+      return closing;
+    },
+  };
+}

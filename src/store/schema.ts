@@ -1,0 +1,85 @@
+/**
+ * The tables as Kysely sees them. Column types are the portable subset both
+ * databases store identically: text (ids, ISO timestamps, JSON) and integer
+ * (0/1 booleans). Repositories map rows to the records of types.ts.
+ */
+
+export interface UsersTable {
+  id: string;
+  kind: string;
+  name: string;
+  email: string | null;
+  /** 'local' for the one local user, null for every other user; unique. */
+  local_key: string | null;
+  created_at: string;
+}
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface OrganizationMembersTable {
+  organization_id: string;
+  user_id: string;
+  role: string;
+  created_at: string;
+}
+
+export interface ConnectorsTable {
+  id: string;
+  owner_kind: string;
+  owner_id: string;
+  name: string;
+  url: string;
+  project: string | null;
+  /** JSON array of strings. */
+  tags: string;
+  transport: string;
+  auth_kind: string;
+  allow_http: number;
+  status: string;
+  /** JSON object or null. */
+  last_error: string | null;
+  /** JSON object or null. */
+  server: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CatalogEntriesTable {
+  connector_id: string;
+  user_id: string;
+  kind: string;
+  /** JSON array. */
+  items: string;
+  fetched_at: string;
+}
+
+export interface ToolSettingsTable {
+  connector_id: string;
+  tool_name: string;
+  enabled: number;
+  approval: string;
+  updated_at: string;
+}
+
+export interface CredentialsTable {
+  user_id: string;
+  connector_id: string;
+  issuer: string;
+  kind: string;
+  ciphertext: string;
+  updated_at: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  organizations: OrganizationsTable;
+  organization_members: OrganizationMembersTable;
+  connectors: ConnectorsTable;
+  catalog_entries: CatalogEntriesTable;
+  tool_settings: ToolSettingsTable;
+  credentials: CredentialsTable;
+}

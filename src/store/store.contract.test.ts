@@ -1,0 +1,469 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { describe, it, type TestContext } from 'node:test';
+import pg from 'pg';
+import type { Clock } from '../core/clock.ts';
+import type { DatabaseConfig } from '../core/config.ts';
+import { isPatchbayError } from '../core/errors.ts';
+import { createLogger, type Logger } from '../core/log.ts';
+import { MIGRATION_NAMES, openStore } from './index.ts';
+import type { Connector, NewConnector, Owner, ServerFacts, Store } from './types.ts';
+
+/**
+ * One suite, every database: SQLite (a temporary file) always, PostgreSQL when
+ * PATCHBAY_TEST_DATABASE_URL is set (each test in a schema of its own, dropped after).
+ */
+
+const postgresUrl = process.env.PATCHBAY_TEST_DATABASE_URL;
+
+interface TestDatabase {
+  /** Opens a store on this test's database; closed when the test ends. */
+  open(options?: { clock?: Clock; logger?: Logger }): Promise<Store>;
+  /** Rows in a table, read around the store. */
+  count(table: string): Promise<number>;
+}
+
+interface Backend {
+  name: 'sqlite' | 'postgres';
+  skip: string | false;
+  config(t: TestContext): { config: DatabaseConfig; schema?: string; count(table: string): Promise<number> };
+}
+
+const sqliteBackend: Backend = {
+  name: 'sqlite',
+  skip: false,
+  config(t) {
+    const dir = mkdtempSync(join(tmpdir(), 'patchbay-store-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'data', 'patchbay.db');
+    return {
+      config: { kind: 'sqlite', path },
+      async count(table) {
+        const db = new DatabaseSync(path, { readOnly: true });
+        try {
+          return Number((db.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n);
+        } finally {
+          db.close();
+        }
+      },
+    };
+  },
+};
+
+const postgresBackend: Backend = {
+  name: 'postgres',
+  skip: postgresUrl ? false : 'PATCHBAY_TEST_DATABASE_URL is not set',
+  config(t) {
+    const url = postgresUrl!;
+    const schema = `pb_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+    const query = async (text: string) => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        return await client.query(text);
+      } finally {
+        await client.end();
+      }
+    };
+    t.after(() => query(`drop schema if exists "${schema}" cascade`));
+    return {
+      config: { kind: 'postgres', url },
+      schema,
+      count: async (table) => Number((await query(`select count(*)::int as n from "${schema}"."${table}"`)).rows[0].n),
+    };
+  },
+};
+
+function useDatabase(t: TestContext, backend: Backend): TestDatabase {
+  const { config, schema, count } = backend.config(t);
+  const opened: Store[] = [];
+  // Registered after the schema drop, so it runs first (after hooks run last-in first-out).
+  t.after(() => Promise.all(opened.map((s) => s.close())));
+  return {
+    async open(options = {}) {
+      const store = await openStore(config, { schema, ...options });
+      opened.push(store);
+      return store;
+    },
+    count,
+  };
+}
+
+/** A clock that moves only when told to. */
+function createManualClock(start = Date.parse('2026-03-01T10:00:00.000Z')) {
+  let now = start;
+  return {
+    now: () => now,
+    advance(ms: number) {
+      now += ms;
+    },
+    iso: () => new Date(now).toISOString(),
+  };
+}
+
+/** A logger keeping the messages written, to see what a store did while opening. */
+function createRecordingLogger() {
+  const lines: { msg: string; applied?: string[] }[] = [];
+  return { lines, logger: createLogger('debug', {}, (line) => lines.push(JSON.parse(line))) };
+}
+
+const serverFacts: ServerFacts = {
+  serverInfo: { name: 'everything', version: '2.0.0', title: 'Everything — test server' },
+  capabilities: { tools: { listChanged: true }, resources: { subscribe: true } },
+  instructions: 'Use the echo tool.\nLine two with "quotes".',
+  protocolVersion: '2025-11-25',
+  era: 'legacy',
+  transport: 'streamable-http',
+  connectedAt: '2026-03-01T10:00:05.000Z',
+};
+
+async function rejectsWithCode(promise: Promise<unknown>, code: string) {
+  await assert.rejects(promise, (error) => {
+    assert.ok(isPatchbayError(error), `expected a PatchbayError, got ${error}`);
+    assert.equal(error.code, code);
+    return true;
+  });
+}
+
+for (const backend of [sqliteBackend, postgresBackend]) {
+  describe(`store contract (${backend.name})`, { skip: backend.skip }, () => {
+    it('applies the migrations at the first open only and records them', async (t) => {
+      const db = useDatabase(t, backend);
+      const first = createRecordingLogger();
+      const store = await db.open({ logger: first.logger });
+      assert.equal(store.kind, backend.name);
+      assert.deepEqual(await store.migrations(), MIGRATION_NAMES);
+      assert.deepEqual(first.lines.find((l) => l.msg === 'database migrated')?.applied, MIGRATION_NAMES);
+      await store.close();
+
+      const second = createRecordingLogger();
+      const reopened = await db.open({ logger: second.logger });
+      assert.equal(second.lines.filter((l) => l.msg === 'database migrated').length, 0);
+      assert.deepEqual(await reopened.migrations(), MIGRATION_NAMES);
+      assert.equal(await db.count('patchbay_migrations'), MIGRATION_NAMES.length);
+    });
+
+    if (backend.name === 'postgres') {
+      it('migrates once when several processes open a new database at the same time', async (t) => {
+        const db = useDatabase(t, backend);
+        const recorders = Array.from({ length: 4 }, () => createRecordingLogger());
+        const stores = await Promise.all(recorders.map((r) => db.open({ logger: r.logger })));
+        const migrated = recorders.filter((r) => r.lines.some((l) => l.msg === 'database migrated'));
+        assert.equal(migrated.length, 1);
+        for (const store of stores) assert.deepEqual(await store.migrations(), MIGRATION_NAMES);
+        assert.equal(await db.count('patchbay_migrations'), MIGRATION_NAMES.length);
+      });
+
+      it('keeps stores in different schemas of one database apart', async (t) => {
+        const first = await useDatabase(t, backend).open();
+        const second = await useDatabase(t, backend).open();
+        assert.deepEqual(await second.migrations(), MIGRATION_NAMES);
+        const owner: Owner = { kind: 'organization', id: 'org-1' };
+        await first.connectors.create({ owner, name: 'only-here', url: 'https://a.example/mcp' });
+        assert.deepEqual(await second.connectors.list(owner), []);
+        await second.connectors.create({ owner, name: 'only-here', url: 'https://b.example/mcp' });
+        assert.equal((await first.connectors.list(owner))[0].url, 'https://a.example/mcp');
+      });
+    }
+
+    it('creates the local user once, also under concurrent calls', async (t) => {
+      const db = useDatabase(t, backend);
+      const store = await db.open();
+      const users = await Promise.all(Array.from({ length: 10 }, () => store.users.ensureLocalUser()));
+      assert.equal(new Set(users.map((u) => u.id)).size, 1);
+      const again = await store.users.ensureLocalUser();
+      assert.deepEqual(again, users[0]);
+      assert.equal(again.kind, 'local');
+      assert.equal(again.email, null);
+      assert.deepEqual(await store.users.get(again.id), again);
+      assert.equal(await store.users.get('no-such-user'), undefined);
+      assert.equal(await db.count('users'), 1);
+    });
+
+    it('round-trips a connector with every field', async (t) => {
+      const db = useDatabase(t, backend);
+      const clock = createManualClock();
+      const store = await db.open({ clock });
+      const user = await store.users.ensureLocalUser();
+      const owner: Owner = { kind: 'user', id: user.id };
+
+      const input = {
+        owner,
+        name: 'linear',
+        url: 'https://mcp.linear.app/mcp?team=ünïcode&x=1',
+        project: 'work',
+        tags: ['issues', 'team-a', 'ümlaut'],
+        transport: 'sse',
+        authKind: 'oauth',
+        allowHttp: true,
+      } satisfies Required<NewConnector>;
+      const created = await store.connectors.create(input);
+      assert.match(created.id, /^[0-9a-f-]{36}$/);
+      assert.deepEqual(created, {
+        id: created.id,
+        ...input,
+        status: 'new',
+        lastError: null,
+        server: null,
+        createdAt: clock.iso(),
+        updatedAt: clock.iso(),
+      } satisfies Connector);
+      assert.deepEqual(await store.connectors.get(created.id), created);
+      assert.deepEqual(await store.connectors.getByName(owner, 'linear'), created);
+      assert.equal(await store.connectors.getByName({ kind: 'organization', id: user.id }, 'linear'), undefined);
+      assert.equal(await store.connectors.get('no-such-connector'), undefined);
+
+      const minimal = await store.connectors.create({ owner, name: 'plain', url: 'http://127.0.0.1:9/mcp' });
+      assert.deepEqual(
+        { project: minimal.project, tags: minimal.tags, transport: minimal.transport, authKind: minimal.authKind, allowHttp: minimal.allowHttp },
+        { project: null, tags: [], transport: 'auto', authKind: 'none', allowHttp: false },
+      );
+      assert.deepEqual(await store.connectors.get(minimal.id), minimal);
+
+      clock.advance(1500);
+      const lastError = { code: 'CONNECTOR_UNREACHABLE', message: 'connect ECONNREFUSED 127.0.0.1:9', at: clock.iso() };
+      const updated = await store.connectors.update(created.id, { status: 'connected', server: serverFacts, lastError, allowHttp: false, project: null });
+      assert.deepEqual(updated, { ...created, status: 'connected', server: serverFacts, lastError, allowHttp: false, project: null, updatedAt: clock.iso() });
+      assert.deepEqual(await store.connectors.get(created.id), updated);
+
+      const cleared = await store.connectors.update(created.id, { server: null, lastError: null, tags: [] });
+      assert.equal(cleared.server, null);
+      assert.equal(cleared.lastError, null);
+      assert.deepEqual(cleared.tags, []);
+      assert.deepEqual(await store.connectors.get(created.id), cleared);
+    });
+
+    it('refuses a second connector with the same name for the same owner', async (t) => {
+      const db = useDatabase(t, backend);
+      const store = await db.open();
+      const user = await store.users.ensureLocalUser();
+      const owner: Owner = { kind: 'user', id: user.id };
+      const first = await store.connectors.create({ owner, name: 'github', url: 'https://a.example/mcp' });
+      await rejectsWithCode(store.connectors.create({ owner, name: 'github', url: 'https://b.example/mcp' }), 'NAME_TAKEN');
+      assert.deepEqual(await store.connectors.list(owner), [first]);
+
+      // The same name for another owner, including an organization with the same id.
+      const other = await store.connectors.create({ owner: { kind: 'user', id: 'someone-else' }, name: 'github', url: 'https://c.example/mcp' });
+      const org = await store.connectors.create({ owner: { kind: 'organization', id: user.id }, name: 'github', url: 'https://d.example/mcp' });
+      assert.notEqual(other.id, first.id);
+      assert.notEqual(org.id, first.id);
+      assert.deepEqual(await store.connectors.list(owner), [first]);
+    });
+
+    it('lets exactly one of ten concurrent creates of one name succeed', async (t) => {
+      const db = useDatabase(t, backend);
+      const store = await db.open();
+      const owner: Owner = { kind: 'user', id: (await store.users.ensureLocalUser()).id };
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) => store.connectors.create({ owner, name: 'racy', url: `https://r${i}.example/mcp` })),
+      );
+      const fulfilled = results.filter((r) => r.status === 'fulfilled');
+      const rejected = results.filter((r) => r.status === 'rejected');
+      assert.equal(fulfilled.length, 1);
+      assert.equal(rejected.length, 9);
+      for (const r of rejected) assert.ok(isPatchbayError(r.reason, 'NAME_TAKEN'), `unexpected ${r.reason}`);
+      assert.equal(await db.count('connectors'), 1);
+      assert.deepEqual(await store.connectors.list(owner), [fulfilled[0].value]);
+    });
+
+    it('updates and renames, and refuses unknown ids and taken names', async (t) => {
+      const db = useDatabase(t, backend);
+      const clock = createManualClock();
+      const store = await db.open({ clock });
+      const owner: Owner = { kind: 'user', id: (await store.users.ensureLocalUser()).id };
+      const a = await store.connectors.create({ owner, name: 'a', url: 'https://a.example/mcp', project: 'p', tags: ['x'] });
+      const b = await store.connectors.create({ owner, name: 'b', url: 'https://b.example/mcp' });
+
+      clock.advance(60_000);
+      const renamed = await store.connectors.update(a.id, { name: 'a2' });
+      assert.deepEqual(renamed, { ...a, name: 'a2', updatedAt: clock.iso() });
+      assert.equal(renamed.createdAt, a.createdAt);
+      assert.equal(await store.connectors.getByName(owner, 'a'), undefined);
+      assert.deepEqual(await store.connectors.getByName(owner, 'a2'), renamed);
+
+      await rejectsWithCode(store.connectors.update(b.id, { name: 'a2', url: 'https://changed.example' }), 'NAME_TAKEN');
+      assert.deepEqual(await store.connectors.get(b.id), b);
+      await rejectsWithCode(store.connectors.update('no-such-connector', { name: 'x' }), 'CONNECTOR_NOT_FOUND');
+
+      // Renaming to its own name is no conflict.
+      const same = await store.connectors.update(b.id, { name: 'b', url: 'https://b2.example/mcp' });
+      assert.equal(same.url, 'https://b2.example/mcp');
+    });
+
+    it('removes a connector with its settings, catalog and credentials, and nothing else', async (t) => {
+      const db = useDatabase(t, backend);
+      const store = await db.open();
+      const user = await store.users.ensureLocalUser();
+      const owner: Owner = { kind: 'user', id: user.id };
+      const doomed = await store.connectors.create({ owner, name: 'doomed', url: 'https://a.example/mcp' });
+      const kept = await store.connectors.create({ owner, name: 'kept', url: 'https://b.example/mcp' });
+      for (const c of [doomed, kept]) {
+        await store.toolSettings.put({ connectorId: c.id, toolName: 'echo', enabled: true, approval: 'ask' });
+        await store.toolSettings.put({ connectorId: c.id, toolName: 'delete_all', enabled: false, approval: 'block' });
+        await store.catalog.put({ connectorId: c.id, userId: user.id, kind: 'tools', items: [{ name: 'echo' }], fetchedAt: '2026-03-01T10:00:00.000Z' });
+        await store.catalog.put({ connectorId: c.id, userId: user.id, kind: 'prompts', items: [], fetchedAt: '2026-03-01T10:00:00.000Z' });
+        await store.credentials.put({ userId: user.id, connectorId: c.id, issuer: 'https://auth.example', kind: 'oauth-tokens', ciphertext: `v1.${c.name}` });
+      }
+      const keptBefore = {
+        settings: await store.toolSettings.list(kept.id),
+        catalog: await store.catalog.get(kept.id, user.id, 'tools'),
+        credentials: await store.credentials.list(user.id, kept.id),
+      };
+
+      assert.equal(await store.connectors.remove(doomed.id), true);
+      assert.equal(await store.connectors.get(doomed.id), undefined);
+      assert.deepEqual(await store.toolSettings.list(doomed.id), []);
+      assert.equal(await store.catalog.get(doomed.id, user.id, 'tools'), undefined);
+      assert.deepEqual(await store.credentials.list(user.id, doomed.id), []);
+
+      assert.deepEqual(await store.connectors.get(kept.id), kept);
+      assert.deepEqual(
+        { settings: await store.toolSettings.list(kept.id), catalog: await store.catalog.get(kept.id, user.id, 'tools'), credentials: await store.credentials.list(user.id, kept.id) },
+        keptBefore,
+      );
+      assert.deepEqual(
+        { tools: await db.count('tool_settings'), catalog: await db.count('catalog_entries'), credentials: await db.count('credentials'), users: await db.count('users') },
+        { tools: 2, catalog: 2, credentials: 1, users: 1 },
+      );
+
+      assert.equal(await store.connectors.remove(doomed.id), false);
+      // Writes racing a removal find the connector gone rather than leaving orphans.
+      await rejectsWithCode(store.toolSettings.put({ connectorId: doomed.id, toolName: 'echo', enabled: true, approval: 'allow' }), 'CONNECTOR_NOT_FOUND');
+      await rejectsWithCode(store.catalog.put({ connectorId: doomed.id, userId: user.id, kind: 'tools', items: [], fetchedAt: 'x' }), 'CONNECTOR_NOT_FOUND');
+      await rejectsWithCode(store.credentials.put({ userId: user.id, connectorId: doomed.id, issuer: 'i', kind: 'k', ciphertext: 'c' }), 'CONNECTOR_NOT_FOUND');
+    });
+
+    it('keeps catalog entries, tool settings and credentials per key and replaces them on put', async (t) => {
+      const db = useDatabase(t, backend);
+      const clock = createManualClock();
+      const store = await db.open({ clock });
+      const user = await store.users.ensureLocalUser();
+      const c = await store.connectors.create({ owner: { kind: 'user', id: user.id }, name: 'c', url: 'https://c.example/mcp' });
+
+      const items = [{ name: 'echo', inputSchema: { type: 'object', properties: { text: { type: 'string' } } }, annotations: { readOnlyHint: true } }];
+      await store.catalog.put({ connectorId: c.id, userId: user.id, kind: 'tools', items, fetchedAt: '2026-03-01T10:00:00.000Z' });
+      await store.catalog.put({ connectorId: c.id, userId: user.id, kind: 'resourceTemplates', items: [{ uriTemplate: 'file:///{path}' }], fetchedAt: '2026-03-01T10:00:00.000Z' });
+      assert.deepEqual(await store.catalog.get(c.id, user.id, 'tools'), { connectorId: c.id, userId: user.id, kind: 'tools', items, fetchedAt: '2026-03-01T10:00:00.000Z' });
+      await store.catalog.put({ connectorId: c.id, userId: user.id, kind: 'tools', items: [], fetchedAt: '2026-03-01T11:00:00.000Z' });
+      assert.deepEqual((await store.catalog.get(c.id, user.id, 'tools'))?.items, []);
+      assert.equal((await store.catalog.get(c.id, user.id, 'tools'))?.fetchedAt, '2026-03-01T11:00:00.000Z');
+      await store.catalog.clear(c.id, 'another-user');
+      assert.ok(await store.catalog.get(c.id, user.id, 'tools'));
+      await store.catalog.clear(c.id, user.id);
+      assert.equal(await store.catalog.get(c.id, user.id, 'tools'), undefined);
+      assert.equal(await store.catalog.get(c.id, user.id, 'resourceTemplates'), undefined);
+
+      const echo = await store.toolSettings.put({ connectorId: c.id, toolName: 'echo', enabled: true, approval: 'allow' });
+      assert.deepEqual(echo, { connectorId: c.id, toolName: 'echo', enabled: true, approval: 'allow', updatedAt: clock.iso() });
+      clock.advance(1000);
+      const echo2 = await store.toolSettings.put({ connectorId: c.id, toolName: 'echo', enabled: false, approval: 'ask' });
+      assert.deepEqual(echo2, { connectorId: c.id, toolName: 'echo', enabled: false, approval: 'ask', updatedAt: clock.iso() });
+      const add = await store.toolSettings.put({ connectorId: c.id, toolName: 'add', enabled: true, approval: 'block' });
+      assert.deepEqual(await store.toolSettings.list(c.id), [add, echo2]);
+
+      await store.credentials.put({ userId: user.id, connectorId: c.id, issuer: 'https://b.example', kind: 'oauth-client', ciphertext: 'v1.aaa' });
+      await store.credentials.put({ userId: user.id, connectorId: c.id, issuer: 'https://a.example', kind: 'oauth-tokens', ciphertext: 'v1.bbb' });
+      await store.credentials.put({ userId: user.id, connectorId: c.id, issuer: 'https://b.example', kind: 'oauth-client', ciphertext: 'v1.ccc' });
+      assert.deepEqual(await store.credentials.get(user.id, c.id, 'https://b.example'), {
+        userId: user.id,
+        connectorId: c.id,
+        issuer: 'https://b.example',
+        kind: 'oauth-client',
+        ciphertext: 'v1.ccc',
+        updatedAt: clock.iso(),
+      });
+      assert.deepEqual((await store.credentials.list(user.id, c.id)).map((r) => r.issuer), ['https://a.example', 'https://b.example']);
+      await store.credentials.remove(user.id, c.id, 'https://a.example');
+      assert.deepEqual((await store.credentials.list(user.id, c.id)).map((r) => r.issuer), ['https://b.example']);
+      await store.credentials.remove(user.id, c.id);
+      assert.deepEqual(await store.credentials.list(user.id, c.id), []);
+    });
+
+    it('keeps everything across close and reopen', async (t) => {
+      const db = useDatabase(t, backend);
+      const store = await db.open();
+      const user = await store.users.ensureLocalUser();
+      const owner: Owner = { kind: 'user', id: user.id };
+      const created = await store.connectors.create({ owner, name: 'kept', url: 'https://k.example/mcp', project: 'p', tags: ['a', 'b'], authKind: 'headers' });
+      const connector = await store.connectors.update(created.id, { server: serverFacts, status: 'connected' });
+      const setting = await store.toolSettings.put({ connectorId: connector.id, toolName: 'echo', enabled: false, approval: 'block' });
+      await store.catalog.put({ connectorId: connector.id, userId: user.id, kind: 'tools', items: [{ name: 'echo' }], fetchedAt: '2026-03-01T10:00:00.000Z' });
+      await store.credentials.put({ userId: user.id, connectorId: connector.id, issuer: 'headers', kind: 'headers', ciphertext: 'v1.xyz' });
+      const credential = await store.credentials.get(user.id, connector.id, 'headers');
+      await store.close();
+
+      const reopened = await db.open();
+      assert.deepEqual(await reopened.users.ensureLocalUser(), user);
+      assert.deepEqual(await reopened.connectors.list(owner), [connector]);
+      assert.deepEqual(await reopened.toolSettings.list(connector.id), [setting]);
+      assert.deepEqual((await reopened.catalog.get(connector.id, user.id, 'tools'))?.items, [{ name: 'echo' }]);
+      assert.deepEqual(await reopened.credentials.get(user.id, connector.id, 'headers'), credential);
+    });
+
+    it('lists an owner’s connectors by name, filtered by project and tag', async (t) => {
+      const db = useDatabase(t, backend);
+      const store = await db.open();
+      const owner: Owner = { kind: 'user', id: (await store.users.ensureLocalUser()).id };
+      const make = (name: string, project: string | null, tags: string[]) => store.connectors.create({ owner, name, url: `https://${name}.example/mcp`, project, tags });
+      const zeta = await make('zeta', 'work', ['ci', 'deploy']);
+      const alpha = await make('alpha', 'work', ['docs']);
+      const mid = await make('mid', null, ['ci']);
+      const home = await make('home-assistant', 'home', []);
+      await store.connectors.create({ owner: { kind: 'organization', id: 'org-1' }, name: 'shared', url: 'https://s.example/mcp', project: 'work', tags: ['ci'] });
+
+      const names = (list: Connector[]) => list.map((c) => c.name);
+      assert.deepEqual(await store.connectors.list(owner), [alpha, home, mid, zeta]);
+      assert.deepEqual(names(await store.connectors.list(owner, { project: 'work' })), ['alpha', 'zeta']);
+      assert.deepEqual(names(await store.connectors.list(owner, { tag: 'ci' })), ['mid', 'zeta']);
+      assert.deepEqual(names(await store.connectors.list(owner, { project: 'work', tag: 'ci' })), ['zeta']);
+      assert.deepEqual(names(await store.connectors.list(owner, { tag: 'c' })), []);
+      assert.deepEqual(names(await store.connectors.list(owner, { project: 'nowhere' })), []);
+      assert.deepEqual(names(await store.connectors.list({ kind: 'organization', id: 'org-1' })), ['shared']);
+      assert.deepEqual(await store.connectors.list({ kind: 'user', id: 'nobody' }), []);
+    });
+  });
+}
+
+describe('openStore failures', () => {
+  it('names the SQLite path that cannot be opened', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'patchbay-store-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const blocker = join(dir, 'not-a-directory');
+    writeFileSync(blocker, 'x');
+    const path = join(blocker, 'patchbay.db');
+    await assert.rejects(openStore({ kind: 'sqlite', path }), (error) => {
+      assert.ok(isPatchbayError(error, 'STORE_ERROR'));
+      assert.ok(error.message.includes(path), error.message);
+      return true;
+    });
+  });
+
+  it('refuses a SQLite file that is not a database', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'patchbay-store-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'garbage.db');
+    writeFileSync(path, 'this is not a database file, just some text long enough to fill a header........');
+    await assert.rejects(openStore({ kind: 'sqlite', path }), (error) => isPatchbayError(error, 'STORE_ERROR') && error.message.includes(path));
+  });
+
+  it('names the PostgreSQL server it cannot reach, without the password', async () => {
+    // Port 1 on loopback: nothing listens there, the connection is refused at once.
+    const url = 'postgres://patchbay:s3cret-pass@127.0.0.1:1/patchbay';
+    await assert.rejects(openStore({ kind: 'postgres', url }), (error) => {
+      assert.ok(isPatchbayError(error, 'STORE_ERROR'));
+      assert.ok(error.message.includes('patchbay@127.0.0.1:1/patchbay'), error.message);
+      assert.ok(!error.message.includes('s3cret-pass'), error.message);
+      assert.ok(!JSON.stringify(error.toJSON()).includes('s3cret-pass'));
+      return true;
+    });
+  });
+
+  it('refuses a PostgreSQL schema name it would have to quote', async () => {
+    await assert.rejects(openStore({ kind: 'postgres', url: 'postgres://127.0.0.1:1/x' }, { schema: 'a"; drop table users; --' }), (error) =>
+      isPatchbayError(error, 'CONFIG_INVALID'),
+    );
+  });
+});
