@@ -16,22 +16,9 @@ export async function startServer(patchbay: Patchbay, accessToken: string, overr
   const { config } = patchbay;
   const host = overrides.host ?? config.host;
   const requestedPort = overrides.port ?? config.port;
-  let allowedHosts: string[] = [];
-  let allowedOrigins: string[] = [];
-  const app = createApiApp({
-    hub: patchbay.hub,
-    actor: (door) => patchbay.actor(door),
-    accessToken,
-    get allowedHosts() {
-      return allowedHosts;
-    },
-    get allowedOrigins() {
-      return allowedOrigins;
-    },
-    logger: patchbay.logger.child({ area: 'api' }),
-    version: VERSION,
-  });
-  const server = createAdaptorServer({ fetch: app.fetch, hostname: host });
+  // The allowed Host/Origin values name the port, known only once listening: the app is built then.
+  let handle: ((request: Request) => Response | Promise<Response>) | undefined;
+  const server = createAdaptorServer({ fetch: (request: Request) => handle!(request), hostname: host });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(
@@ -43,9 +30,17 @@ export async function startServer(patchbay: Patchbay, accessToken: string, overr
     server.listen(requestedPort, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const names = new Set([host, '127.0.0.1', 'localhost', '[::1]']);
-  allowedHosts = [...[...names].map((h) => `${h}:${port}`), ...config.allowedHosts];
-  allowedOrigins = [...[...names].map((h) => `http://${h}:${port}`), ...(config.publicUrl ? [new URL(config.publicUrl).origin] : []), ...config.allowedOrigins];
+  const names = new Set([host.includes(':') ? `[${host}]` : host, '127.0.0.1', 'localhost', '[::1]']);
+  const app = createApiApp({
+    hub: patchbay.hub,
+    actor: (door) => patchbay.actor(door),
+    accessToken,
+    allowedHosts: [...[...names].map((h) => `${h}:${port}`), ...config.allowedHosts],
+    allowedOrigins: [...[...names].map((h) => `http://${h}:${port}`), ...(config.publicUrl ? [new URL(config.publicUrl).origin] : []), ...config.allowedOrigins],
+    logger: patchbay.logger.child({ area: 'api' }),
+    version: VERSION,
+  });
+  handle = (request) => app.fetch(request);
   const display = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${display}:${port}`,
