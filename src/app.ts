@@ -9,6 +9,7 @@ import { PatchbayError } from './core/errors.ts';
 import { createFileOnce } from './core/files.ts';
 import { randomToken } from './core/ids.ts';
 import { createLogger, type Logger } from './core/log.ts';
+import { loadVaultKey, Vault } from './auth/index.ts';
 import { type Actor, type Door, Hub } from './hub/index.ts';
 import { createMcpFetch, type FetchLike, SessionPool } from './mcp/index.ts';
 import { openStore, type Store, type User } from './store/index.ts';
@@ -36,6 +37,7 @@ export interface OpenOptions {
 export async function openPatchbay(config: Config, options: OpenOptions = {}): Promise<Patchbay> {
   const logger = options.logger ?? createLogger(config.logLevel);
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const vault = new Vault(await loadVaultKey({ key: config.secretKey, keyFile: config.secretKeyFile, logger }));
   const store = await openStore(config.database, { logger });
   const localUser = await store.users.ensureLocalUser();
   const http = createMcpFetch({ maxResponseBytes: config.maxResponseBytes });
@@ -53,7 +55,7 @@ export async function openPatchbay(config: Config, options: OpenOptions = {}): P
     },
     (target) => hub!.sessionHooks(target),
   );
-  hub = new Hub({ store, pool, logger: logger.child({ area: 'hub' }) });
+  hub = new Hub({ store, pool, vault, logger: logger.child({ area: 'hub' }) });
   let closed = false;
   return {
     config,

@@ -5,3 +5,12 @@
  * May import: src/core and the MCP SDK client package.
  */
 export { loadVaultKey, type SecretBinding, Vault } from './vault.ts';
+export {
+  headersFor,
+  type MaskedCredentials,
+  maskCredentials,
+  maskValue,
+  parseHeaderLine,
+  type StaticCredentials,
+  validateStaticCredentials,
+} from './static-credentials.ts';

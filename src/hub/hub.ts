@@ -11,9 +11,12 @@ import type {
 } from '@modelcontextprotocol/client';
 import { PatchbayError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import { headersFor, type MaskedCredentials, type StaticCredentials, validateStaticCredentials } from '../auth/index.ts';
+import type { Vault } from '../auth/index.ts';
 import { ArgumentValidator } from '../mcp/validate-arguments.ts';
 import type { ListKind, McpSession, RequestControl, SessionFacts, SessionPool, SessionTarget } from '../mcp/index.ts';
 import type { CatalogEntry, CatalogKind, Connector, ConnectorPatch, Owner, Store, TransportPreference } from '../store/index.ts';
+import { ConnectorCredentials } from './connector-credentials.ts';
 import { deriveName, normalizeConnectorUrl, uniqueName, validateName } from './connector-rules.ts';
 
 /** The surface a request came through. Every door reaches the same functions. */
@@ -37,6 +40,8 @@ export interface AddConnectorInput {
   allowHttp?: boolean;
   /** Connect before storing (default true): the server must answer, and its name is learnt. */
   connect?: boolean;
+  /** An API key, custom headers, or a user name and password; stored encrypted, for this user only. */
+  credentials?: CredentialsInput;
 }
 
 export interface UpdateConnectorInput {
@@ -65,8 +70,12 @@ export interface CatalogChange {
 export interface HubDeps {
   store: Store;
   pool: SessionPool;
+  vault: Vault;
   logger: Logger;
 }
+
+/** Sign-in details as a person gives them (validated before they are stored). */
+export type CredentialsInput = StaticCredentials;
 
 const CATALOG_KINDS: CatalogKind[] = ['tools', 'resources', 'resourceTemplates', 'prompts'];
 const LIST_KIND_TO_CATALOG: Record<ListKind, CatalogKind[]> = {
@@ -84,6 +93,7 @@ export class Hub {
   readonly #pool: SessionPool;
   readonly #log: Logger;
   readonly #validator = new ArgumentValidator();
+  readonly #credentials: ConnectorCredentials;
   /** Catalog kinds known to be out of date, per "user\0connector". */
   readonly #stale = new Map<string, Set<CatalogKind>>();
   readonly #refreshing = new Set<string>();
@@ -93,6 +103,7 @@ export class Hub {
     this.#store = deps.store;
     this.#pool = deps.pool;
     this.#log = deps.logger;
+    this.#credentials = new ConnectorCredentials(deps.store, deps.vault);
   }
 
   /** Hooks the session pool calls for each session; wired by the composition root. */
@@ -116,12 +127,26 @@ export class Hub {
     const url = normalizeConnectorUrl(input.url, { allowHttp: input.allowHttp });
     if (input.name !== undefined) validateName(input.name);
     const transport = input.transport ?? 'auto';
+    const credentials = input.credentials ? validateStaticCredentials(input.credentials) : undefined;
     let facts: SessionFacts | null = null;
     if (input.connect !== false) {
       // A throwaway session: the connector has no id yet, and a failed add must leave nothing behind.
-      const probe = this.#pool.get({ connectorId: `probe:${crypto.randomUUID()}`, userId: actor.userId, name: input.name ?? url, url, transport });
+      const probeHeaders = credentials ? headersFor(credentials) : undefined;
+      const probe = this.#pool.get({
+        connectorId: `probe:${crypto.randomUUID()}`,
+        userId: actor.userId,
+        name: input.name ?? url,
+        url,
+        transport,
+        credentials: async () => probeHeaders,
+      });
       try {
         facts = await probe.connect();
+      } catch (error) {
+        if (credentials && error instanceof PatchbayError && error.code === 'AUTH_REQUIRED') {
+          error.message = `The server at ${url} refused the credentials given (HTTP 401). Check the key, header name or password; nothing was added.`;
+        }
+        throw error;
       } finally {
         await this.#pool.closeConnector(probe.target.connectorId);
       }
@@ -139,7 +164,16 @@ export class Hub {
       tags: normalizeTags(input.tags),
       transport,
       allowHttp: input.allowHttp ?? false,
+      authKind: credentials?.kind ?? 'none',
     });
+    if (credentials) {
+      try {
+        await this.#credentials.save(actor.userId, connector.id, credentials);
+      } catch (error) {
+        await this.#store.connectors.remove(connector.id);
+        throw error;
+      }
+    }
     if (!facts) return { connector, catalog: null };
     const updated = await this.#store.connectors.update(connector.id, {
       status: 'connected',
@@ -212,6 +246,30 @@ export class Hub {
     }
     const catalog = await this.catalog(actor, name, { refresh: true, ...ctx });
     return { connector: await this.getConnector(actor, name), catalog };
+  }
+
+  // ---- credentials ---------------------------------------------------------------
+
+  /** Stores this user's credentials for the connector (replacing any) and reconnects with them. */
+  async setCredentials(actor: Actor, name: string, input: CredentialsInput): Promise<MaskedCredentials> {
+    const connector = await this.getConnector(actor, name);
+    const saved = await this.#credentials.save(actor.userId, connector.id, input);
+    if (connector.authKind !== saved.kind) await this.#store.connectors.update(connector.id, { authKind: saved.kind });
+    await this.#pool.closeConnector(connector.id, actor.userId);
+    return (await this.#credentials.masked(actor.userId, connector.id))!;
+  }
+
+  /** This user's credentials for the connector, values masked; null when there are none. */
+  async showCredentials(actor: Actor, name: string): Promise<MaskedCredentials | null> {
+    const connector = await this.getConnector(actor, name);
+    return this.#credentials.masked(actor.userId, connector.id);
+  }
+
+  async clearCredentials(actor: Actor, name: string): Promise<void> {
+    const connector = await this.getConnector(actor, name);
+    await this.#credentials.clear(actor.userId, connector.id);
+    if (connector.authKind === 'headers' || connector.authKind === 'basic') await this.#store.connectors.update(connector.id, { authKind: 'none' });
+    await this.#pool.closeConnector(connector.id, actor.userId);
   }
 
   // ---- catalog -------------------------------------------------------------------
@@ -306,6 +364,7 @@ export class Hub {
       url: connector.url,
       transport: connector.transport,
       lastTransport: connector.server?.transport ?? null,
+      credentials: () => this.#credentials.headers(userId, connector.id),
     });
   }
 
@@ -365,6 +424,10 @@ export class Hub {
 
   async #recordError(connector: Connector, error: unknown): Promise<void> {
     if (!(error instanceof PatchbayError)) return;
+    if (error.code === 'AUTH_REQUIRED' && (connector.authKind === 'headers' || connector.authKind === 'basic')) {
+      // Not a sign-in flow: the stored key or password was refused. Say so, not "log in".
+      error.message = `Connector "${connector.name}" refused the stored ${connector.authKind === 'basic' ? 'user name and password' : 'credentials'} (HTTP 401). Update them with \`patchbay auth ${connector.name}\` and try again.`;
+    }
     // Only failures of the connection itself mark the connector; a tool's own error does not.
     const connectionFailure =
       ['CONNECTOR_UNREACHABLE', 'PROTOCOL_ERROR', 'TIMEOUT', 'RESPONSE_TOO_LARGE'].includes(error.code) ||

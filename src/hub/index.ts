@@ -5,4 +5,4 @@
  * May import: src/core, src/mcp, src/store (and later src/auth, src/policy).
  */
 export { deriveName, isLoopbackHost, NAME_PATTERN, normalizeConnectorUrl, uniqueName, validateName } from './connector-rules.ts';
-export { type Actor, type AddConnectorInput, type CallContext, type Catalog, type CatalogChange, type Door, Hub, type HubDeps, type UpdateConnectorInput } from './hub.ts';
+export { type Actor, type AddConnectorInput, type CallContext, type Catalog, type CatalogChange, type CredentialsInput, type Door, Hub, type HubDeps, type UpdateConnectorInput } from './hub.ts';

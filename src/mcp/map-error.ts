@@ -74,7 +74,7 @@ export function mapMcpError(error: unknown, ctx: ErrorContext): PatchbayError {
   const details = { connector: ctx.connector, operation: ctx.operation };
 
   if (error instanceof UnauthorizedError || httpStatusOf(error) === 401) {
-    return new PatchbayError('AUTH_REQUIRED', `${where} requires sign-in. Run \`patchbay login ${ctx.connector}\` or set its credentials, then try again.`, {
+    return new PatchbayError('AUTH_REQUIRED', `${where} requires sign-in (HTTP 401). Give it credentials, for example \`patchbay auth ${ctx.connector} --header "Authorization: Bearer <token>"\` or \`--basic <user>\`, then try again.`, {
       cause: error,
       details,
     });

@@ -35,8 +35,10 @@ export interface SessionTarget {
   transport: TransportPreference;
   /** The transport that worked last time, tried first under 'auto'. */
   lastTransport?: TransportKind | null;
-  /** Extra headers sent on every request (credentials are layered in by the caller). */
+  /** Extra headers sent on every request. */
   headers?: Record<string, string>;
+  /** Read when a connection opens: the headers that carry the person's credentials (never logged). */
+  credentials?: () => Promise<Record<string, string> | undefined>;
 }
 
 export interface SessionSettings {
@@ -295,7 +297,9 @@ export class McpSession {
   async #openWith(kind: TransportKind, signal?: AbortSignal): Promise<Connection> {
     const { fetch, clientInfo, connectTimeoutMs } = this.#settings;
     const url = new URL(this.target.url);
-    const requestInit: RequestInit = this.target.headers ? { headers: this.target.headers } : {};
+    const credentialHeaders = await this.target.credentials?.();
+    const headers = { ...this.target.headers, ...credentialHeaders };
+    const requestInit: RequestInit = Object.keys(headers).length > 0 ? { headers } : {};
     const transport =
       kind === 'streamable-http'
         ? new StreamableHTTPClientTransport(url, {

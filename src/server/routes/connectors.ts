@@ -8,7 +8,13 @@ import { parseInput } from '../validate-body.ts';
 const transport = z.enum(['auto', 'streamable-http', 'sse']);
 const tags = z.array(z.string().max(64)).max(32);
 
+const credentials = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('headers'), headers: z.record(z.string(), z.string()) }).strict(),
+  z.object({ kind: z.literal('basic'), username: z.string(), password: z.string() }).strict(),
+]);
+
 const addBody = z.object({
+  credentials: credentials.optional(),
   url: z.string().min(1).max(2048),
   name: z.string().max(64).optional(),
   project: z.string().max(100).nullable().optional(),
@@ -29,7 +35,7 @@ const updateBody = z
   })
   .strict();
 
-/** /api/connectors: add, list, show, update, remove, test. */
+/** /api/connectors: add, list, show, update, remove, test; each user's own credentials (values never returned). */
 export function connectorRoutes(hub: Hub): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.get('/', async (c) => {
@@ -47,6 +53,15 @@ export function connectorRoutes(hub: Hub): Hono<ApiEnv> {
     return c.json({ connector: await hub.updateConnector(c.get('actor'), c.req.param('name'), body) });
   });
   app.delete('/:name', async (c) => c.json({ removed: await hub.removeConnector(c.get('actor'), c.req.param('name')) }));
+  app.get('/:name/credentials', async (c) => c.json({ credentials: await hub.showCredentials(c.get('actor'), c.req.param('name')) }));
+  app.put('/:name/credentials', async (c) => {
+    const body = parseInput(credentials, await readJson(c.req));
+    return c.json({ credentials: await hub.setCredentials(c.get('actor'), c.req.param('name'), body) });
+  });
+  app.delete('/:name/credentials', async (c) => {
+    await hub.clearCredentials(c.get('actor'), c.req.param('name'));
+    return c.json({ credentials: null });
+  });
   app.post('/:name/test', async (c) => c.json(await hub.testConnector(c.get('actor'), c.req.param('name'), { signal: c.req.raw.signal })));
   return app;
 }

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { isPatchbayError } from '../src/core/errors.ts';
+import { createLogger } from '../src/core/log.ts';
+import { type ExampleServer, startExampleServer } from '../src/example-server/index.ts';
+import { openTestPatchbay, type TestPatchbay } from './fixtures/patchbay.ts';
+
+const API_KEY = 'sk-live-7f3a9c1e5b2d4f60a8c9e1d3';
+const USER = 'ada';
+const PASSWORD = 'correct horse battery staple 91';
+
+/** A server that lets in requests carrying the key, or the user name and password. */
+function requireCredentials(seen: string[]) {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    const key = req.headers['x-api-key'];
+    const basic = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
+    seen.push(String(key ?? req.headers.authorization ?? ''));
+    if (key === API_KEY || req.headers.authorization === basic) return undefined;
+    res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Basic realm="example"' }).end('{"error":"unauthorized"}');
+    return false as const;
+  };
+}
+
+describe('sign-in with an API key, custom headers, or a user name and password', () => {
+  let server: ExampleServer;
+  let patchbay: TestPatchbay;
+  const seen: string[] = [];
+  const logLines: string[] = [];
+  const actor = () => patchbay.actor('cli');
+
+  before(async () => {
+    server = await startExampleServer({ authenticate: requireCredentials(seen) });
+    patchbay = await openTestPatchbay({}, { logger: createLogger('debug', {}, (line) => logLines.push(line)) });
+  });
+  after(async () => {
+    await patchbay?.close();
+    await server?.close();
+  });
+
+  test('without credentials, or with wrong ones, adding fails with AUTH_REQUIRED and stores nothing', async () => {
+    await assert.rejects(patchbay.hub.addConnector(actor(), { url: server.url }), (e: unknown) => isPatchbayError(e, 'AUTH_REQUIRED'));
+    await assert.rejects(
+      patchbay.hub.addConnector(actor(), { url: server.url, credentials: { kind: 'headers', headers: { 'X-Api-Key': 'sk-wrong-key-000000000000' } } }),
+      (e: unknown) => isPatchbayError(e, 'AUTH_REQUIRED') && /refused the credentials/.test((e as Error).message),
+    );
+    assert.deepEqual(await patchbay.hub.listConnectors(actor()), []);
+  });
+
+  test('an API key header is sent on every request, stored encrypted and shown masked', async () => {
+    const { connector } = await patchbay.hub.addConnector(actor(), {
+      url: server.url,
+      name: 'keyed',
+      credentials: { kind: 'headers', headers: { 'X-Api-Key': API_KEY } },
+    });
+    assert.equal(connector.authKind, 'headers');
+    const result = await patchbay.hub.callTool(actor(), 'keyed', 'echo', { message: 'with key' });
+    assert.deepEqual(result.content, [{ type: 'text', text: 'with key' }]);
+    assert.ok(seen.includes(API_KEY));
+
+    const shown = await patchbay.hub.showCredentials(actor(), 'keyed');
+    assert.deepEqual(shown, { kind: 'headers', headers: { 'X-Api-Key': '••••e1d3' } });
+  });
+
+  test('a key that stops working gives AUTH_REQUIRED saying so; a new key fixes it without re-adding', async () => {
+    await patchbay.hub.setCredentials(actor(), 'keyed', { kind: 'headers', headers: { 'X-Api-Key': 'sk-revoked-000000000000000' } });
+    await assert.rejects(
+      patchbay.hub.callTool(actor(), 'keyed', 'echo', { message: 'x' }),
+      (e: unknown) => isPatchbayError(e, 'AUTH_REQUIRED') && /refused the stored credentials/.test((e as Error).message),
+    );
+    assert.equal((await patchbay.hub.getConnector(actor(), 'keyed')).status, 'needs-sign-in');
+    await patchbay.hub.setCredentials(actor(), 'keyed', { kind: 'headers', headers: { 'X-Api-Key': API_KEY } });
+    const result = await patchbay.hub.callTool(actor(), 'keyed', 'echo', { message: 'back' });
+    assert.deepEqual(result.content, [{ type: 'text', text: 'back' }]);
+    assert.equal((await patchbay.hub.getConnector(actor(), 'keyed')).status, 'connected');
+  });
+
+  test('a user name and password go as HTTP Basic, and clearing them signs out', async () => {
+    await patchbay.hub.addConnector(actor(), { url: server.url, name: 'basic', credentials: { kind: 'basic', username: USER, password: PASSWORD } });
+    const result = await patchbay.hub.callTool(actor(), 'basic', 'echo', { message: 'basic ok' });
+    assert.deepEqual(result.content, [{ type: 'text', text: 'basic ok' }]);
+    assert.deepEqual(await patchbay.hub.showCredentials(actor(), 'basic'), { kind: 'basic', username: USER, password: '••••••••' });
+    await patchbay.hub.clearCredentials(actor(), 'basic');
+    assert.equal(await patchbay.hub.showCredentials(actor(), 'basic'), null);
+    await assert.rejects(patchbay.hub.callTool(actor(), 'basic', 'echo', { message: 'x' }), (e: unknown) => isPatchbayError(e, 'AUTH_REQUIRED'));
+  });
+
+  test('credentials that would break the protocol or smuggle headers are refused', async () => {
+    for (const credentials of [
+      { kind: 'headers' as const, headers: { Host: 'evil.example' } },
+      { kind: 'headers' as const, headers: { 'Mcp-Session-Id': 'x' } },
+      { kind: 'headers' as const, headers: { 'X-Key': 'a\r\nX-Injected: 1' } },
+      { kind: 'headers' as const, headers: { 'Bad Name': 'v' } },
+      { kind: 'headers' as const, headers: {} },
+      { kind: 'basic' as const, username: 'a:b', password: 'p' },
+    ]) {
+      await assert.rejects(patchbay.hub.setCredentials(actor(), 'keyed', credentials), (e: unknown) => isPatchbayError(e, 'VALIDATION_FAILED'), JSON.stringify(credentials));
+    }
+  });
+
+  test('removing a connector removes its credentials', async () => {
+    const connector = await patchbay.hub.getConnector(actor(), 'keyed');
+    assert.equal((await patchbay.store.credentials.list(patchbay.localUser.id, connector.id)).length, 1);
+    await patchbay.hub.removeConnector(actor(), 'keyed');
+    assert.equal((await patchbay.store.credentials.list(patchbay.localUser.id, connector.id)).length, 0);
+  });
+
+  test('no secret appears in the database files or the logs', async () => {
+    const files = (await readdir(patchbay.dataDir)).filter((f) => f.startsWith('patchbay.db'));
+    assert.ok(files.length > 0);
+    const bytes = Buffer.concat(await Promise.all(files.map((f) => readFile(join(patchbay.dataDir, f)))));
+    const basic = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
+    for (const secret of [API_KEY, PASSWORD, basic]) {
+      assert.equal(bytes.includes(Buffer.from(secret)), false, 'secret found in the database files');
+      assert.equal(logLines.join('').includes(secret), false, 'secret found in the logs');
+    }
+    assert.ok(logLines.length > 0, 'the debug log was captured');
+  });
+});
