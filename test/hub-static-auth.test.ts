@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isPatchbayError } from '../src/core/errors.ts';
 import { createLogger } from '../src/core/log.ts';
+import type { CredentialsInput } from '../src/hub/index.ts';
 import { type ExampleServer, startExampleServer } from '../src/example-server/index.ts';
 import { openTestPatchbay, type TestPatchbay } from './fixtures/patchbay.ts';
 
@@ -88,14 +89,15 @@ describe('sign-in with an API key, custom headers, or a user name and password',
   });
 
   test('credentials that would break the protocol or smuggle headers are refused', async () => {
-    for (const credentials of [
+    const refused: CredentialsInput[] = [
       { kind: 'headers' as const, headers: { Host: 'evil.example' } },
       { kind: 'headers' as const, headers: { 'Mcp-Session-Id': 'x' } },
       { kind: 'headers' as const, headers: { 'X-Key': 'a\r\nX-Injected: 1' } },
       { kind: 'headers' as const, headers: { 'Bad Name': 'v' } },
       { kind: 'headers' as const, headers: {} },
       { kind: 'basic' as const, username: 'a:b', password: 'p' },
-    ]) {
+    ];
+    for (const credentials of refused) {
       await assert.rejects(patchbay.hub.setCredentials(actor(), 'keyed', credentials), (e: unknown) => isPatchbayError(e, 'VALIDATION_FAILED'), JSON.stringify(credentials));
     }
   });

@@ -3,6 +3,7 @@
  */
 import type { CommandSpec } from './command.ts';
 import { addCommand } from './commands/add.ts';
+import { authCommand } from './commands/auth.ts';
 import { callCommand } from './commands/call.ts';
 import { completeCommand } from './commands/complete.ts';
 import { exampleServerCommand } from './commands/example-server.ts';
@@ -23,6 +24,7 @@ export const COMMANDS: CommandSpec[] = [
   showCommand,
   updateCommand,
   removeCommand,
+  authCommand,
   testCommand,
   toolsCommand,
   callCommand,

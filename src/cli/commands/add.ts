@@ -1,5 +1,6 @@
 import { PatchbayError } from '../../core/errors.ts';
 import type { CommandSpec } from '../command.ts';
+import { CREDENTIAL_OPTIONS, readCredentialOptions } from '../credential-options.ts';
 import { choiceOption, flagOption, listOption, stringOption } from '../option-values.ts';
 import { countCatalog, describeCounts, describeServer, TRANSPORT_OPTION, TRANSPORTS } from './shared.ts';
 
@@ -18,11 +19,17 @@ export const addCommand: CommandSpec = {
     transport: TRANSPORT_OPTION,
     'allow-http': { type: 'boolean', description: 'Allow plain http to a host that is not this machine (e.g. a server on your LAN).' },
     'no-connect': { type: 'boolean', description: 'Store the connector without connecting to it.' },
+    ...CREDENTIAL_OPTIONS,
   },
-  examples: ['patchbay add https://mcp.example.com/mcp --tag work', 'patchbay add http://127.0.0.1:7411/mcp --name example'],
+  examples: [
+    'patchbay add https://mcp.example.com/mcp --tag work',
+    'patchbay add http://127.0.0.1:7411/mcp --name example',
+    'patchbay add https://api.example.com/mcp --header "X-Api-Key: <key>"',
+  ],
   async run(ctx, { values, positionals }) {
     const transport = choiceOption(values, 'transport', 'add', TRANSPORTS);
     const connect = !flagOption(values, 'no-connect');
+    const credentials = await readCredentialOptions(ctx, values);
     const patchbay = await ctx.open();
     const { connector, catalog } = await ctx.remote(connect ? `Connecting to ${positionals[0]}` : 'Saving', () =>
       patchbay.hub.addConnector(patchbay.actor('cli'), {
@@ -33,6 +40,7 @@ export const addCommand: CommandSpec = {
         transport,
         allowHttp: flagOption(values, 'allow-http'),
         connect,
+        credentials,
       }),
     );
     if (!connector) throw new PatchbayError('INTERNAL', 'The connector was not stored.');

@@ -1,5 +1,5 @@
-import { PatchbayError } from '../../core/errors.ts';
 import type { CommandSpec } from '../command.ts';
+import { readStdin } from '../io.ts';
 import { formatToolResult } from '../format-content.ts';
 import { integerOption, listOption, parseJsonObject, parseKeyValues } from '../option-values.ts';
 
@@ -26,7 +26,7 @@ export const callCommand: CommandSpec = {
     const timeoutMs = integerOption(values, 'timeout', 'call', { min: 1, max: 24 * 60 * 60 * 1000 });
     let args: Record<string, unknown> = {};
     if (jsonText !== undefined) {
-      const text = jsonText === '-' ? await readStdin(ctx.io.stdin) : jsonText;
+      const text = jsonText === '-' ? await readStdin(ctx.io.stdin, '"-" reads the arguments from stdin, but stdin is a terminal. Pipe the JSON in, e.g. echo \'{"a":1}\' | patchbay call ...') : jsonText;
       args = parseJsonObject(text, 'The JSON arguments');
     }
     args = { ...args, ...parseKeyValues(listOption(values, 'arg'), { parseJson: true }) };
@@ -45,11 +45,3 @@ export const callCommand: CommandSpec = {
     };
   },
 };
-
-async function readStdin(stdin: NodeJS.ReadableStream & { isTTY?: boolean }): Promise<string> {
-  if (stdin.isTTY) throw new PatchbayError('INVALID_ARGUMENTS', '"-" reads the arguments from stdin, but stdin is a terminal. Pipe the JSON in, e.g. echo \'{"a":1}\' | patchbay call ...');
-  const chunks: Buffer[] = [];
-  for await (const chunk of stdin) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
-}
-
