@@ -5,6 +5,8 @@ import { type Logger, silentLogger } from '../core/log.ts';
 import { createCatalogRepository } from './catalog-repository.ts';
 import { createConnectorRepository } from './connector-repository.ts';
 import { createCredentialRepository } from './credential-repository.ts';
+import { createLeaseRepository } from './lease-repository.ts';
+import { createSignInFlowRepository } from './sign-in-flow-repository.ts';
 import { runStoreOperation } from './database-errors.ts';
 import { listAppliedMigrations, migrateToLatest } from './migrate.ts';
 import { explainPostgresFailure, openPostgresDatabase } from './open-postgres.ts';
@@ -60,6 +62,8 @@ function createStore(kind: Store['kind'], db: Kysely<Database>, options: { schem
     catalog: createCatalogRepository(context),
     toolSettings: createToolSettingRepository(context),
     credentials: createCredentialRepository(context),
+    signInFlows: createSignInFlowRepository(context),
+    leases: createLeaseRepository(context),
     migrations: () => runStoreOperation('migrations', () => listAppliedMigrations(db as unknown as Kysely<unknown>, options.schema)),
     close: () => {
       closing ??= db.destroy();

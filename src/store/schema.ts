@@ -74,6 +74,23 @@ export interface CredentialsTable {
   updated_at: string;
 }
 
+export interface SignInFlowsTable {
+  /** SHA-256 of the flow's `state`, hex: the state itself is never stored. */
+  id: string;
+  user_id: string;
+  connector_id: string;
+  ciphertext: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
@@ -82,4 +99,6 @@ export interface Database {
   catalog_entries: CatalogEntriesTable;
   tool_settings: ToolSettingsTable;
   credentials: CredentialsTable;
+  sign_in_flows: SignInFlowsTable;
+  leases: LeasesTable;
 }

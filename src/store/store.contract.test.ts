@@ -403,6 +403,53 @@ for (const backend of [sqliteBackend, postgresBackend]) {
       assert.deepEqual(await reopened.credentials.get(user.id, connector.id, 'headers'), credential);
     });
 
+    it('takes a sign-in flow once, never after it expires, and prunes expired ones', async (t) => {
+      const db = useDatabase(t, backend);
+      const clock = createManualClock();
+      const store = await db.open({ clock });
+      const user = await store.users.ensureLocalUser();
+      const connector = await store.connectors.create({ owner: { kind: 'user', id: user.id }, name: 'oauth', url: 'https://o.example/mcp' });
+      const flow = (id: string, ttlMs: number) => ({
+        id,
+        userId: user.id,
+        connectorId: connector.id,
+        ciphertext: `v1.${id}`,
+        createdAt: clock.iso(),
+        expiresAt: new Date(Date.parse(clock.iso()) + ttlMs).toISOString(),
+      });
+      await store.signInFlows.create(flow('a', 600_000));
+      await store.signInFlows.create(flow('b', 1_000));
+      const takes = await Promise.all([store.signInFlows.take('a'), store.signInFlows.take('a'), store.signInFlows.take('a')]);
+      assert.equal(takes.filter(Boolean).length, 1, 'exactly one take wins');
+      assert.equal(takes.find(Boolean)?.ciphertext, 'v1.a');
+      assert.equal(await store.signInFlows.take('a'), undefined, 'a replay finds nothing');
+      assert.equal(await store.signInFlows.take('unknown'), undefined);
+      clock.advance(2_000);
+      assert.equal(await store.signInFlows.take('b'), undefined, 'an expired flow cannot be taken');
+      assert.equal(await store.signInFlows.prune(clock.iso()), 1);
+      await store.connectors.remove(connector.id);
+      assert.equal(await db.count('sign_in_flows'), 0, 'removing the connector removes its flows');
+    });
+
+    it('grants a lease to one holder at a time until it is released or runs out', async (t) => {
+      const db = useDatabase(t, backend);
+      const clock = createManualClock();
+      const store = await db.open({ clock });
+      const attempts = await Promise.all(['p1', 'p2', 'p3', 'p4'].map((holder) => store.leases.acquire('refresh:u:c', holder, 5_000)));
+      assert.equal(attempts.filter(Boolean).length, 1, 'one holder wins');
+      const winner = ['p1', 'p2', 'p3', 'p4'][attempts.indexOf(true)];
+      const loser = winner === 'p1' ? 'p2' : 'p1';
+      assert.equal(await store.leases.acquire('refresh:u:c', loser, 5_000), false);
+      assert.equal(await store.leases.acquire('refresh:u:c', winner, 5_000), true, 'the holder may renew');
+      assert.equal(await store.leases.acquire('other', loser, 5_000), true, 'leases are per name');
+      await store.leases.release('refresh:u:c', loser);
+      assert.equal(await store.leases.acquire('refresh:u:c', loser, 5_000), false, 'only the holder releases');
+      await store.leases.release('refresh:u:c', winner);
+      assert.equal(await store.leases.acquire('refresh:u:c', loser, 5_000), true);
+      clock.advance(6_000);
+      assert.equal(await store.leases.acquire('refresh:u:c', winner, 5_000), true, 'an expired lease can be taken over');
+    });
+
     it('lists an owner’s connectors by name, filtered by project and tag', async (t) => {
       const db = useDatabase(t, backend);
       const store = await db.open();

@@ -111,6 +111,37 @@ export interface CredentialRecord {
   updatedAt: string;
 }
 
+/** A sign-in flow in flight: its secrets are sealed; it is found by a hash of its state. */
+export interface SignInFlowRecord {
+  id: string;
+  userId: string;
+  connectorId: string;
+  ciphertext: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface SignInFlowRepository {
+  create(flow: SignInFlowRecord): Promise<void>;
+  /**
+   * Marks the flow used and returns it — once: a second take, an expired flow or an
+   * unknown id returns undefined. Atomic across processes.
+   */
+  take(id: string): Promise<SignInFlowRecord | undefined>;
+  /** Deletes flows that expired before `before` (ISO time). */
+  prune(before: string): Promise<number>;
+}
+
+/**
+ * Named locks with an expiry, shared by every process on the database. A holder that
+ * dies leaves a lease that simply runs out.
+ */
+export interface LeaseRepository {
+  /** True when `holder` now holds `name` until `ttlMs` from now (also when it already did). */
+  acquire(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  release(name: string, holder: string): Promise<void>;
+}
+
 export interface UserRepository {
   /** The single local user, created on first call (idempotent, also under concurrency). */
   ensureLocalUser(): Promise<User>;
@@ -155,6 +186,8 @@ export interface Store {
   readonly catalog: CatalogRepository;
   readonly toolSettings: ToolSettingRepository;
   readonly credentials: CredentialRepository;
+  readonly signInFlows: SignInFlowRepository;
+  readonly leases: LeaseRepository;
   /** Names of migrations applied, oldest first. */
   migrations(): Promise<string[]>;
   close(): Promise<void>;
