@@ -10,7 +10,7 @@ import { createFileOnce } from './core/files.ts';
 import { randomToken } from './core/ids.ts';
 import { createLogger, type Logger } from './core/log.ts';
 import { loadVaultKey, Vault } from './auth/index.ts';
-import { type Actor, type Door, Hub } from './hub/index.ts';
+import { type Actor, type Door, Hub, SignIn } from './hub/index.ts';
 import { createMcpFetch, type FetchLike, SessionPool } from './mcp/index.ts';
 import { openStore, type Store, type User } from './store/index.ts';
 
@@ -55,7 +55,17 @@ export async function openPatchbay(config: Config, options: OpenOptions = {}): P
     },
     (target) => hub!.sessionHooks(target),
   );
-  hub = new Hub({ store, pool, vault, logger: logger.child({ area: 'hub' }) });
+  const publicUrl = config.publicUrl ?? `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+  const signIn = new SignIn({
+    store,
+    vault,
+    fetch: http.fetch,
+    redirectUrl: new URL('/oauth/callback', publicUrl).toString(),
+    clientMetadataUrl: publicUrl.startsWith('https:') ? new URL('/oauth/client-metadata.json', publicUrl).toString() : undefined,
+    allowLoopbackHttp: true,
+    logger: logger.child({ area: 'sign-in' }),
+  });
+  hub = new Hub({ store, pool, vault, signIn, logger: logger.child({ area: 'hub' }) });
   let closed = false;
   return {
     config,

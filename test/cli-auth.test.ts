@@ -31,12 +31,15 @@ describe('patchbay add/auth with credentials', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  test('add without credentials exits 4 with AUTH_REQUIRED and a hint', async () => {
-    const run = await cli(['add', server.url, '--json']);
-    assert.equal(run.code, 4);
-    assert.equal(JSON.parse(run.stdout).error.code, 'AUTH_REQUIRED');
-    const people = await cli(['add', server.url]);
-    assert.match(people.stderr, /patchbay auth .* --header/);
+  test('add without credentials keeps the connector waiting for sign-in and says how to sign in', async () => {
+    const run = await cli(['add', server.url, '--name', 'waiting', '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(JSON.parse(run.stdout).connector.status, 'needs-sign-in');
+    assert.equal((await cli(['remove', 'waiting'])).code, 0);
+    const people = await cli(['add', server.url, '--name', 'waiting']);
+    assert.match(people.stdout, /patchbay login waiting/);
+    assert.match(people.stdout, /patchbay auth waiting --header/);
+    assert.equal((await cli(['remove', 'waiting'])).code, 0);
   });
 
   test('add --header stores the key; auth shows it masked; a call works', async () => {

@@ -41,8 +41,11 @@ describe('sign-in with an API key, custom headers, or a user name and password',
     await server?.close();
   });
 
-  test('without credentials, or with wrong ones, adding fails with AUTH_REQUIRED and stores nothing', async () => {
-    await assert.rejects(patchbay.hub.addConnector(actor(), { url: server.url }), (e: unknown) => isPatchbayError(e, 'AUTH_REQUIRED'));
+  test('without credentials the connector waits for sign-in; with wrong ones adding fails and stores nothing', async () => {
+    const { connector, catalog } = await patchbay.hub.addConnector(actor(), { url: server.url, name: 'waiting' });
+    assert.equal(connector.status, 'needs-sign-in');
+    assert.equal(catalog, null);
+    await patchbay.hub.removeConnector(actor(), 'waiting');
     await assert.rejects(
       patchbay.hub.addConnector(actor(), { url: server.url, credentials: { kind: 'headers', headers: { 'X-Api-Key': 'sk-wrong-key-000000000000' } } }),
       (e: unknown) => isPatchbayError(e, 'AUTH_REQUIRED') && /refused the credentials/.test((e as Error).message),

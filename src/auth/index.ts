@@ -14,3 +14,14 @@ export {
   type StaticCredentials,
   validateStaticCredentials,
 } from './static-credentials.ts';
+export {
+  CONFIGURED,
+  CURRENT,
+  DISCOVERY,
+  type OAuthRecordKind,
+  type OAuthStorage,
+  PatchbayOAuthProvider,
+  type PatchbayOAuthProviderOptions,
+  type PreregisteredClient,
+  type SavedTokens,
+} from './oauth-provider.ts';

@@ -4,6 +4,7 @@
 import type { CommandSpec } from './command.ts';
 import { addCommand } from './commands/add.ts';
 import { authCommand } from './commands/auth.ts';
+import { loginCommand } from './commands/login.ts';
 import { callCommand } from './commands/call.ts';
 import { completeCommand } from './commands/complete.ts';
 import { exampleServerCommand } from './commands/example-server.ts';
@@ -25,6 +26,7 @@ export const COMMANDS: CommandSpec[] = [
   updateCommand,
   removeCommand,
   authCommand,
+  loginCommand,
   testCommand,
   toolsCommand,
   callCommand,

@@ -59,6 +59,12 @@ const envSchema = z.object({
   PATCHBAY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   PATCHBAY_ALLOW_HTTP: boolean.default(false),
   PATCHBAY_PROTOCOL: z.enum(['auto', 'legacy']).default('auto'),
+  PATCHBAY_LOGIN_PORT: z
+    .string()
+    .regex(/^\d+$/, 'PATCHBAY_LOGIN_PORT must be a whole number')
+    .transform(Number)
+    .refine((n) => n >= 0 && n <= 65535, 'PATCHBAY_LOGIN_PORT must be between 0 and 65535')
+    .default(7413),
 });
 
 export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
@@ -84,6 +90,8 @@ export interface Config {
   allowHttp: boolean;
   /** 'auto' probes for the stateless 2026-07-28 protocol first; 'legacy' always uses the 2025 initialize handshake. */
   protocol: 'auto' | 'legacy';
+  /** Port of the CLI's loopback listener for OAuth sign-in (fixed, so redirect URIs stay registered). */
+  loginPort: number;
 }
 
 function parseDatabase(value: string | undefined, dataDir: string): DatabaseConfig {
@@ -130,5 +138,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.PATCHBAY_LOG_LEVEL,
     allowHttp: e.PATCHBAY_ALLOW_HTTP,
     protocol: e.PATCHBAY_PROTOCOL,
+    loginPort: e.PATCHBAY_LOGIN_PORT,
   };
 }

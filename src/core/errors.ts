@@ -14,7 +14,9 @@ export const ERROR_CODES = {
   // who is asking
   UNAUTHENTICATED: { status: 401, exit: 4 },
   FORBIDDEN: { status: 403, exit: 4 },
+  SSRF_BLOCKED: { status: 403, exit: 4 },
   AUTH_REQUIRED: { status: 401, exit: 4 },
+  AUTH_FLOW_INVALID: { status: 400, exit: 4 },
   // what is asked for
   NOT_FOUND: { status: 404, exit: 3 },
   CONNECTOR_NOT_FOUND: { status: 404, exit: 3 },

@@ -17,6 +17,7 @@ import { ArgumentValidator } from '../mcp/validate-arguments.ts';
 import type { ListKind, McpSession, RequestControl, SessionFacts, SessionPool, SessionTarget } from '../mcp/index.ts';
 import type { CatalogEntry, CatalogKind, Connector, ConnectorPatch, Owner, Store, TransportPreference } from '../store/index.ts';
 import { ConnectorCredentials } from './connector-credentials.ts';
+import type { SignIn, SignInStart } from './sign-in.ts';
 import { deriveName, normalizeConnectorUrl, uniqueName, validateName } from './connector-rules.ts';
 
 /** The surface a request came through. Every door reaches the same functions. */
@@ -71,6 +72,7 @@ export interface HubDeps {
   store: Store;
   pool: SessionPool;
   vault: Vault;
+  signIn: SignIn;
   logger: Logger;
 }
 
@@ -94,6 +96,7 @@ export class Hub {
   readonly #log: Logger;
   readonly #validator = new ArgumentValidator();
   readonly #credentials: ConnectorCredentials;
+  readonly #signIn: SignIn;
   /** Catalog kinds known to be out of date, per "user\0connector". */
   readonly #stale = new Map<string, Set<CatalogKind>>();
   readonly #refreshing = new Set<string>();
@@ -104,6 +107,7 @@ export class Hub {
     this.#pool = deps.pool;
     this.#log = deps.logger;
     this.#credentials = new ConnectorCredentials(deps.store, deps.vault);
+    this.#signIn = deps.signIn;
   }
 
   /** Hooks the session pool calls for each session; wired by the composition root. */
@@ -129,6 +133,7 @@ export class Hub {
     const transport = input.transport ?? 'auto';
     const credentials = input.credentials ? validateStaticCredentials(input.credentials) : undefined;
     let facts: SessionFacts | null = null;
+    let needsSignIn = false;
     if (input.connect !== false) {
       // A throwaway session: the connector has no id yet, and a failed add must leave nothing behind.
       const probeHeaders = credentials ? headersFor(credentials) : undefined;
@@ -143,10 +148,13 @@ export class Hub {
       try {
         facts = await probe.connect();
       } catch (error) {
-        if (credentials && error instanceof PatchbayError && error.code === 'AUTH_REQUIRED') {
+        if (!(error instanceof PatchbayError && error.code === 'AUTH_REQUIRED')) throw error;
+        if (credentials) {
           error.message = `The server at ${url} refused the credentials given (HTTP 401). Check the key, header name or password; nothing was added.`;
+          throw error;
         }
-        throw error;
+        // The server wants sign-in: keep the connector, waiting for it, as hosted connectors do.
+        needsSignIn = true;
       } finally {
         await this.#pool.closeConnector(probe.target.connectorId);
       }
@@ -164,8 +172,15 @@ export class Hub {
       tags: normalizeTags(input.tags),
       transport,
       allowHttp: input.allowHttp ?? false,
-      authKind: credentials?.kind ?? 'none',
+      authKind: credentials?.kind ?? (needsSignIn ? 'oauth' : 'none'),
     });
+    if (needsSignIn) {
+      const waiting = await this.#store.connectors.update(connector.id, {
+        status: 'needs-sign-in',
+        lastError: { code: 'AUTH_REQUIRED', message: `Sign in to use it: \`patchbay login ${connector.name}\`.`, at: new Date().toISOString() },
+      });
+      return { connector: waiting, catalog: null };
+    }
     if (credentials) {
       try {
         await this.#credentials.save(actor.userId, connector.id, credentials);
@@ -272,6 +287,28 @@ export class Hub {
     await this.#pool.closeConnector(connector.id, actor.userId);
   }
 
+  /**
+   * Starts OAuth sign-in for this user: returns the URL to send them to (after showing
+   * the scopes it asks for), or `signed-in` when stored tokens could be refreshed.
+   */
+  async startSignIn(actor: Actor, name: string, options: { redirectUrl?: string; scope?: string } = {}): Promise<SignInStart> {
+    const connector = await this.getConnector(actor, name);
+    const started = await this.#signIn.start(actor.userId, connector, options);
+    if (started.status === 'signed-in') await this.#afterSignIn(actor.userId, connector);
+    return started;
+  }
+
+  /** Finishes sign-in from the authorization server's redirect (the callback's query). */
+  async finishSignIn(params: URLSearchParams, expectedUserId?: string): Promise<Connector> {
+    const { userId, connector } = await this.#signIn.finish(params, (id) => this.#store.connectors.get(id), expectedUserId);
+    return this.#afterSignIn(userId, connector);
+  }
+
+  async #afterSignIn(userId: string, connector: Connector): Promise<Connector> {
+    await this.#pool.closeConnector(connector.id, userId);
+    return this.#store.connectors.update(connector.id, { authKind: 'oauth', status: 'connected', lastError: null });
+  }
+
   // ---- catalog -------------------------------------------------------------------
 
   /** Tools, resources, templates and prompts: from the cache, or fetched when stale or asked to. */
@@ -365,6 +402,7 @@ export class Hub {
       transport: connector.transport,
       lastTransport: connector.server?.transport ?? null,
       credentials: () => this.#credentials.headers(userId, connector.id),
+      auth: connector.authKind === 'oauth' ? this.#signIn.authProvider(userId, connector) : undefined,
     });
   }
 

@@ -6,3 +6,4 @@
  */
 export { deriveName, isLoopbackHost, NAME_PATTERN, normalizeConnectorUrl, uniqueName, validateName } from './connector-rules.ts';
 export { type Actor, type AddConnectorInput, type CallContext, type Catalog, type CatalogChange, type CredentialsInput, type Door, Hub, type HubDeps, type UpdateConnectorInput } from './hub.ts';
+export { SignIn, type SignInDeps, type SignInStart } from './sign-in.ts';

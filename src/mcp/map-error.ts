@@ -1,4 +1,4 @@
-import { ProtocolError, SdkError, SdkErrorCode, SdkHttpError, UnauthorizedError } from '@modelcontextprotocol/client';
+import { InsufficientScopeError, ProtocolError, SdkError, SdkErrorCode, SdkHttpError, UnauthorizedError } from '@modelcontextprotocol/client';
 import { PatchbayError } from '../core/errors.ts';
 
 const CONNECTION_CODES = new Set([
@@ -73,6 +73,15 @@ export function mapMcpError(error: unknown, ctx: ErrorContext): PatchbayError {
   const where = `connector "${ctx.connector}" (${ctx.url})`;
   const details = { connector: ctx.connector, operation: ctx.operation };
 
+  const insufficient = findCause(error, (e) => (e instanceof InsufficientScopeError ? e : undefined));
+  if (insufficient) {
+    const scope = insufficient.requiredScope?.slice(0, 200);
+    return new PatchbayError(
+      'AUTH_REQUIRED',
+      `${where} needs more permission for ${ctx.operation}${scope ? ` (scope "${scope}")` : ''}. Sign in again to grant it: \`patchbay login ${ctx.connector}${scope ? ` --scope "${scope}"` : ''}\`.`,
+      { cause: error, details: { ...details, scope, stepUp: true } },
+    );
+  }
   if (error instanceof UnauthorizedError || httpStatusOf(error) === 401) {
     return new PatchbayError('AUTH_REQUIRED', `${where} requires sign-in (HTTP 401). Give it credentials, for example \`patchbay auth ${ctx.connector} --header "Authorization: Bearer <token>"\` or \`--basic <user>\`, then try again.`, {
       cause: error,

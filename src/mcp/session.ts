@@ -1,4 +1,5 @@
 import {
+  type AuthProvider,
   type CallToolResult,
   Client,
   type CompleteRequest,
@@ -39,6 +40,8 @@ export interface SessionTarget {
   headers?: Record<string, string>;
   /** Read when a connection opens: the headers that carry the person's credentials (never logged). */
   credentials?: () => Promise<Record<string, string> | undefined>;
+  /** Bearer tokens for an OAuth-protected server: asked before each request, told about each 401. */
+  auth?: AuthProvider;
 }
 
 export interface SessionSettings {
@@ -305,9 +308,10 @@ export class McpSession {
         ? new StreamableHTTPClientTransport(url, {
             fetch,
             requestInit,
+            authProvider: this.target.auth,
             reconnectionOptions: { initialReconnectionDelay: 500, maxReconnectionDelay: 10_000, reconnectionDelayGrowFactor: 1.5, maxRetries: 5 },
           })
-        : new SSEClientTransport(url, { fetch, requestInit, eventSourceInit: { fetch } });
+        : new SSEClientTransport(url, { fetch, requestInit, authProvider: this.target.auth, eventSourceInit: { fetch } });
     const client = new Client(clientInfo, {
       // SEP-1034: fields a person leaves empty take the schema's defaults before the answer is sent.
       capabilities: { elicitation: { form: { applyDefaults: true } } },

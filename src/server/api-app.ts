@@ -5,6 +5,7 @@ import type { Logger } from '../core/log.ts';
 import type { Actor, Hub } from '../hub/index.ts';
 import { accessTokenGuard, hostAndOriginGuard, jsonBodies } from './guards.ts';
 import { connectorRoutes } from './routes/connectors.ts';
+import { oauthRoutes } from './routes/oauth.ts';
 import { operationRoutes } from './routes/operations.ts';
 
 export interface ApiAppOptions {
@@ -31,6 +32,7 @@ export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
 
   app.use('*', hostAndOriginGuard({ allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins }));
   app.get('/api/health', (c) => c.json({ ok: true, version: options.version }));
+  app.route('/oauth', oauthRoutes(options.hub));
   app.use('/api/*', accessTokenGuard(options.accessToken));
   app.use('/api/*', jsonBodies());
   app.use('/api/*', async (c, next) => {

@@ -49,6 +49,12 @@ export const addCommand: CommandSpec = {
       json: { connector, counts },
       print(out) {
         const server = describeServer(connector);
+        if (connector.status === 'needs-sign-in') {
+          out.line(`Added connector "${connector.name}". The server needs you to sign in:`);
+          out.line(`  patchbay login ${connector.name}                      (OAuth, in your browser)`);
+          out.line(`  patchbay auth ${connector.name} --header "NAME: VALUE"  (an API key or token)`);
+          return;
+        }
         if (!server) {
           out.line(`Added connector "${connector.name}" without connecting. Run \`patchbay test ${connector.name}\` to connect.`);
           return;

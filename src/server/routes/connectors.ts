@@ -13,6 +13,14 @@ const credentials = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('basic'), username: z.string(), password: z.string() }).strict(),
 ]);
 
+const signInBody = z
+  .object({
+    /** Where the browser comes back; default: this server's /oauth/callback. */
+    redirectUrl: z.url({ protocol: /^https?$/ }).optional(),
+    scope: z.string().max(1000).optional(),
+  })
+  .strict();
+
 const addBody = z.object({
   credentials: credentials.optional(),
   url: z.string().min(1).max(2048),
@@ -61,6 +69,10 @@ export function connectorRoutes(hub: Hub): Hono<ApiEnv> {
   app.delete('/:name/credentials', async (c) => {
     await hub.clearCredentials(c.get('actor'), c.req.param('name'));
     return c.json({ credentials: null });
+  });
+  app.post('/:name/sign-in', async (c) => {
+    const body = parseInput(signInBody, await readJson(c.req));
+    return c.json(await hub.startSignIn(c.get('actor'), c.req.param('name'), body));
   });
   app.post('/:name/test', async (c) => c.json(await hub.testConnector(c.get('actor'), c.req.param('name'), { signal: c.req.raw.signal })));
   return app;

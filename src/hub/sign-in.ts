@@ -1,0 +1,250 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { type AuthProvider, auth, type OAuthDiscoveryState } from '@modelcontextprotocol/client';
+import { PatchbayOAuthProvider, type Vault } from '../auth/index.ts';
+import { PatchbayError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import type { FetchLike } from '../mcp/index.ts';
+import type { Connector, Store } from '../store/index.ts';
+import { isLoopbackHost } from './connector-rules.ts';
+import { createOAuthStorage } from './oauth-storage.ts';
+
+/** How long a person has to finish signing in. */
+const FLOW_TTL_MS = 10 * 60 * 1000;
+/** Refresh this long before the access token expires. */
+const REFRESH_SKEW_S = 30;
+const LEASE_MS = 30_000;
+const FLOW_KIND = 'oauth-flow';
+
+export type SignInStart =
+  | { status: 'redirect'; authorizationUrl: string; state: string; scopes: string[]; expiresAt: string; redirectUrl: string }
+  | { status: 'signed-in' };
+
+interface FlowSecrets {
+  verifier: string;
+  redirectUrl: string;
+  discovery: OAuthDiscoveryState | undefined;
+}
+
+export interface SignInDeps {
+  store: Store;
+  vault: Vault;
+  /** The fetch for authorization-server traffic (guarded against private addresses). */
+  fetch: FetchLike;
+  /** The web callback (`<public url>/oauth/callback`), used when a flow names no other. */
+  redirectUrl: string;
+  clientMetadataUrl?: string;
+  /** Loopback http is fine for authorization endpoints in local mode. */
+  allowLoopbackHttp: boolean;
+  logger: Logger;
+  now?: () => number;
+}
+
+/**
+ * OAuth 2.1 sign-in as the MCP authorization spec describes, on the SDK's `auth()`:
+ * Patchbay supplies the encrypted storage, the single-use `state`, the checks before
+ * anything is opened, and refresh that happens once even when many calls (or several
+ * processes) find the token expired at the same moment.
+ */
+export class SignIn {
+  readonly #deps: SignInDeps;
+  readonly #refreshing = new Map<string, Promise<void>>();
+
+  constructor(deps: SignInDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Starts an interactive sign-in: discovery, registration, PKCE, and the URL to send
+   * the person to. Returns `signed-in` when stored tokens could simply be refreshed.
+   */
+  async start(userId: string, connector: Connector, options: { redirectUrl?: string; scope?: string } = {}): Promise<SignInStart> {
+    const redirectUrl = options.redirectUrl ?? this.#deps.redirectUrl;
+    const target = new URL(redirectUrl);
+    // The code comes back only to Patchbay: its own callback, or a listener on this machine (the CLI's).
+    if (redirectUrl !== this.#deps.redirectUrl && !(target.protocol === 'http:' && isLoopbackHost(target.hostname))) {
+      throw new PatchbayError('VALIDATION_FAILED', `The sign-in can only return to ${this.#deps.redirectUrl} or to a loopback address on this machine.`);
+    }
+    const state = randomBytes(32).toString('base64url');
+    const provider = this.#provider(userId, connector, { redirectUrl, state, onRedirect: (url) => this.#checkAuthorizationUrl(url, provider, connector) });
+    const result = await this.#runAuth(connector, provider, { scope: options.scope });
+    if (result === 'AUTHORIZED' && !provider.authorizationUrl) return { status: 'signed-in' };
+    const authorizationUrl = provider.authorizationUrl!;
+    const now = this.#now();
+    const secrets: FlowSecrets = { verifier: provider.pendingCodeVerifier!, redirectUrl, discovery: provider.pendingDiscovery };
+    const id = flowId(state);
+    const binding = { userId, connectorId: connector.id, issuer: id, kind: FLOW_KIND };
+    await this.#deps.store.signInFlows.prune(new Date(now).toISOString()).catch(() => 0);
+    await this.#deps.store.signInFlows.create({
+      id,
+      userId,
+      connectorId: connector.id,
+      ciphertext: this.#deps.vault.sealJson(secrets, binding),
+      createdAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + FLOW_TTL_MS).toISOString(),
+    });
+    return {
+      status: 'redirect',
+      authorizationUrl: authorizationUrl.toString(),
+      state,
+      scopes: (authorizationUrl.searchParams.get('scope') ?? '').split(' ').filter(Boolean),
+      expiresAt: new Date(now + FLOW_TTL_MS).toISOString(),
+      redirectUrl,
+    };
+  }
+
+  /**
+   * Finishes a sign-in from the callback's query: the `state` must name a flow that is
+   * unused and unexpired (and, when given, belongs to `userId`); `iss` is checked
+   * against the issuer recorded before the redirect (RFC 9207); the code is redeemed.
+   */
+  async finish(params: URLSearchParams, loadConnector: (id: string) => Promise<Connector | undefined>, expectedUserId?: string): Promise<{ userId: string; connector: Connector }> {
+    const state = params.get('state');
+    if (!state) throw flowError('The sign-in answer has no state parameter, so it cannot be matched to a sign-in you started. Start the sign-in again.');
+    const flow = await this.#deps.store.signInFlows.take(flowId(state));
+    if (!flow) throw flowError('This sign-in link is unknown, already used, or older than 10 minutes. Start the sign-in again.');
+    if (expectedUserId !== undefined && flow.userId !== expectedUserId) throw flowError('This sign-in was started by someone else. Start your own sign-in.');
+    const connector = await loadConnector(flow.connectorId);
+    if (!connector) throw new PatchbayError('CONNECTOR_NOT_FOUND', 'The connector was removed while you were signing in.');
+    const secrets = this.#deps.vault.openJson<FlowSecrets>(flow.ciphertext, { userId: flow.userId, connectorId: flow.connectorId, issuer: flow.id, kind: FLOW_KIND });
+    const error = params.get('error');
+    if (error) {
+      // Shown to the person as plain text by every surface; never interpreted.
+      const description = params.get('error_description');
+      throw new PatchbayError('AUTH_REQUIRED', `The server did not grant access (${error.slice(0, 100)}${description ? `: ${description.slice(0, 300)}` : ''}). Start the sign-in again if that was a mistake.`, {
+        details: { connector: connector.name, oauthError: error.slice(0, 100) },
+      });
+    }
+    const code = params.get('code');
+    if (!code) throw flowError('The sign-in answer has no authorization code. Start the sign-in again.');
+    const provider = this.#provider(flow.userId, connector, { redirectUrl: secrets.redirectUrl, codeVerifier: secrets.verifier, discovery: secrets.discovery });
+    await this.#runAuth(connector, provider, { authorizationCode: code, iss: params.get('iss') ?? undefined });
+    return { userId: flow.userId, connector };
+  }
+
+  /**
+   * The bearer-token source a session uses: refreshes shortly before expiry and on 401,
+   * once per (user, connector) even under concurrency and across processes.
+   */
+  authProvider(userId: string, connector: Connector): AuthProvider {
+    let lastToken: string | undefined;
+    return {
+      token: async () => {
+        const provider = this.#provider(userId, connector);
+        let tokens = await provider.tokens();
+        if (tokens?.refresh_token && tokens.expires_in !== undefined && tokens.expires_in <= REFRESH_SKEW_S) {
+          await this.refresh(userId, connector, tokens.access_token);
+          tokens = await provider.tokens();
+        }
+        lastToken = tokens?.access_token;
+        return lastToken;
+      },
+      onUnauthorized: async () => {
+        await this.refresh(userId, connector, lastToken);
+      },
+    };
+  }
+
+  /** Refreshes unless someone else already replaced `staleToken`; one refresh at a time per (user, connector). */
+  refresh(userId: string, connector: Connector, staleToken: string | undefined): Promise<void> {
+    const key = `${userId}:${connector.id}`;
+    const running = this.#refreshing.get(key);
+    if (running) return running;
+    const promise = this.#refreshUnderLease(userId, connector, staleToken, key).finally(() => this.#refreshing.delete(key));
+    this.#refreshing.set(key, promise);
+    return promise;
+  }
+
+  async #refreshUnderLease(userId: string, connector: Connector, staleToken: string | undefined, key: string): Promise<void> {
+    const holder = randomBytes(12).toString('hex');
+    const lease = `oauth-refresh:${key}`;
+    const deadline = this.#now() + LEASE_MS;
+    for (let wait = 25; !(await this.#deps.store.leases.acquire(lease, holder, LEASE_MS)); wait = Math.min(wait * 2, 500)) {
+      if (this.#now() > deadline) throw new PatchbayError('TIMEOUT', `Another Patchbay process has been refreshing the sign-in of "${connector.name}" for too long. Try again.`);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    try {
+      const provider = this.#provider(userId, connector);
+      const current = await provider.tokens();
+      const fresh = current && current.access_token !== staleToken && (current.expires_in === undefined || current.expires_in > REFRESH_SKEW_S);
+      if (fresh) return;
+      await this.#runAuth(connector, provider, {});
+    } finally {
+      await this.#deps.store.leases.release(lease, holder).catch(() => {});
+    }
+  }
+
+  async #runAuth(connector: Connector, provider: PatchbayOAuthProvider, options: { authorizationCode?: string; iss?: string; scope?: string }) {
+    try {
+      return await auth(provider, { serverUrl: connector.url, fetchFn: this.#deps.fetch, ...options });
+    } catch (error) {
+      throw toSignInError(error, connector);
+    }
+  }
+
+  #provider(
+    userId: string,
+    connector: Connector,
+    flow: { redirectUrl?: string; state?: string; onRedirect?: (url: URL) => void; codeVerifier?: string; discovery?: OAuthDiscoveryState } = {},
+  ): PatchbayOAuthProvider {
+    return new PatchbayOAuthProvider({
+      storage: createOAuthStorage(this.#deps.store, this.#deps.vault, userId, connector.id),
+      redirectUrl: flow.redirectUrl ?? this.#deps.redirectUrl,
+      clientMetadataUrl: this.#deps.clientMetadataUrl,
+      connector: connector.name,
+      state: flow.state,
+      onRedirect: flow.onRedirect,
+      codeVerifier: flow.codeVerifier,
+      discovery: flow.discovery,
+      now: this.#deps.now,
+    });
+  }
+
+  /** Runs before the person is sent anywhere: refuse what the spec forbids, open nothing. */
+  #checkAuthorizationUrl(url: URL, provider: PatchbayOAuthProvider, connector: Connector): void {
+    const loopbackHttp = url.protocol === 'http:' && isLoopbackHost(url.hostname) && this.#deps.allowLoopbackHttp;
+    if (url.protocol !== 'https:' && !loopbackHttp) {
+      throw new PatchbayError(
+        'SSRF_BLOCKED',
+        `The server of "${connector.name}" named an authorization address that is not https (${url.protocol}); Patchbay will not open it.`,
+        { details: { connector: connector.name } },
+      );
+    }
+    const methods = provider.pendingDiscovery?.authorizationServerMetadata?.code_challenge_methods_supported;
+    if (!methods?.includes('S256')) {
+      throw new PatchbayError(
+        'AUTH_REQUIRED',
+        `The authorization server of "${connector.name}" does not advertise PKCE with S256 (code_challenge_methods_supported), which the MCP authorization spec requires. Patchbay will not sign in there; ask the server's operator to enable it.`,
+        { details: { connector: connector.name } },
+      );
+    }
+  }
+
+  #now(): number {
+    return this.#deps.now?.() ?? Date.now();
+  }
+}
+
+function flowId(state: string): string {
+  return createHash('sha256').update(state).digest('hex');
+}
+
+function flowError(message: string): PatchbayError {
+  return new PatchbayError('AUTH_FLOW_INVALID', message);
+}
+
+/** Errors from discovery, registration and token requests, with their step named. */
+function toSignInError(error: unknown, connector: Connector): PatchbayError {
+  if (error instanceof PatchbayError) return error;
+  const e = error as { name?: string; message?: string; code?: string };
+  const text = String(e?.message ?? error).slice(0, 400);
+  const name = e?.name ?? 'Error';
+  if (/IssuerMismatch/.test(name)) {
+    return new PatchbayError('AUTH_REQUIRED', `Sign-in to "${connector.name}" was refused: the authorization server's issuer does not match (${text}). This can be a mix-up attack; nothing was redeemed.`, {
+      cause: error,
+    });
+  }
+  if (/ECONNREFUSED|fetch failed/i.test(text)) {
+    return new PatchbayError('CONNECTOR_UNREACHABLE', `Could not reach the authorization server of "${connector.name}": ${text}`, { cause: error });
+  }
+  return new PatchbayError('AUTH_REQUIRED', `Signing in to "${connector.name}" failed: ${text}`, { cause: error, details: { connector: connector.name, step: name } });
+}
