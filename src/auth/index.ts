@@ -2,7 +2,8 @@
  * Authentication to remote servers: the vault that encrypts every stored secret
  * (later: OAuth flows, header and password sign-in, the outbound request guard).
  *
- * May import: src/core and the MCP SDK client package.
+ * May import: src/core, the MCP SDK client package, and undici (the outbound request
+ * guard's connections).
  */
 export { loadVaultKey, type SecretBinding, Vault } from './vault.ts';
 export {
@@ -25,3 +26,14 @@ export {
   type PreregisteredClient,
   type SavedTokens,
 } from './oauth-provider.ts';
+export {
+  type AddressClass,
+  type AddressPolicy,
+  checkOutboundUrl,
+  classifyAddress,
+  createGuardedFetch,
+  type GuardedFetch,
+  type GuardedFetchOptions,
+  isAddressAllowed,
+  resolveOutboundUrl,
+} from './outbound-guard.ts';
