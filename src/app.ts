@@ -9,8 +9,8 @@ import { PatchbayError } from './core/errors.ts';
 import { createFileOnce } from './core/files.ts';
 import { randomToken } from './core/ids.ts';
 import { createLogger, type Logger } from './core/log.ts';
-import { loadVaultKey, Vault } from './auth/index.ts';
-import { type Actor, type Door, Hub, SignIn } from './hub/index.ts';
+import { createGuardedFetch, loadVaultKey, Vault } from './auth/index.ts';
+import { type Actor, type Door, Hub, isLoopbackHost, SignIn } from './hub/index.ts';
 import { createMcpFetch, type FetchLike, SessionPool } from './mcp/index.ts';
 import { openStore, type Store, type User } from './store/index.ts';
 
@@ -56,13 +56,16 @@ export async function openPatchbay(config: Config, options: OpenOptions = {}): P
     (target) => hub!.sessionHooks(target),
   );
   const publicUrl = config.publicUrl ?? `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+  // Local mode (bound to loopback): sign-in may talk to authorization servers on this machine.
+  const localMode = isLoopbackHost(config.host);
+  const guarded = createGuardedFetch({ allowLoopback: localMode, allowPrivate: config.allowPrivateNetworks });
   const signIn = new SignIn({
     store,
     vault,
-    fetch: http.fetch,
+    fetch: guarded,
     redirectUrl: new URL('/oauth/callback', publicUrl).toString(),
     clientMetadataUrl: publicUrl.startsWith('https:') ? new URL('/oauth/client-metadata.json', publicUrl).toString() : undefined,
-    allowLoopbackHttp: true,
+    allowLoopbackHttp: localMode,
     logger: logger.child({ area: 'sign-in' }),
   });
   hub = new Hub({ store, pool, vault, signIn, logger: logger.child({ area: 'hub' }) });
@@ -80,6 +83,7 @@ export async function openPatchbay(config: Config, options: OpenOptions = {}): P
       closed = true;
       await pool.closeAll();
       await http.close().catch(() => {});
+      await guarded.close().catch(() => {});
       await store.close();
     },
   };

@@ -59,6 +59,7 @@ const envSchema = z.object({
   PATCHBAY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   PATCHBAY_ALLOW_HTTP: boolean.default(false),
   PATCHBAY_PROTOCOL: z.enum(['auto', 'legacy']).default('auto'),
+  PATCHBAY_ALLOW_PRIVATE_NETWORKS: boolean.default(false),
   PATCHBAY_LOGIN_PORT: z
     .string()
     .regex(/^\d+$/, 'PATCHBAY_LOGIN_PORT must be a whole number')
@@ -90,6 +91,8 @@ export interface Config {
   allowHttp: boolean;
   /** 'auto' probes for the stateless 2026-07-28 protocol first; 'legacy' always uses the 2025 initialize handshake. */
   protocol: 'auto' | 'legacy';
+  /** Let sign-in traffic (OAuth discovery, tokens) reach private-network addresses. */
+  allowPrivateNetworks: boolean;
   /** Port of the CLI's loopback listener for OAuth sign-in (fixed, so redirect URIs stay registered). */
   loginPort: number;
 }
@@ -139,5 +142,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowHttp: e.PATCHBAY_ALLOW_HTTP,
     protocol: e.PATCHBAY_PROTOCOL,
     loginPort: e.PATCHBAY_LOGIN_PORT,
+    allowPrivateNetworks: e.PATCHBAY_ALLOW_PRIVATE_NETWORKS,
   };
 }
