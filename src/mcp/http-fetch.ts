@@ -1,4 +1,6 @@
-import { Agent, fetch as undiciFetch } from 'undici';
+import { pipeline, type Readable } from 'node:stream';
+import { constants, createBrotliDecompress, createGunzip, createInflate, createZstdDecompress } from 'node:zlib';
+import { Agent, type Dispatcher, request, fetch as undiciFetch } from 'undici';
 import { PatchbayError } from '../core/errors.ts';
 
 /** The `fetch` shape the SDK transports accept. */
@@ -7,7 +9,11 @@ export type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Respo
 export interface McpFetchOptions {
   /** Largest response body accepted for one request, in bytes. */
   maxResponseBytes: number;
-  /** Keep-alive connections per origin. */
+  /**
+   * Keep-alive connections per origin; unlimited when absent. Each idle session holds
+   * one for its GET event stream, so a cap below the number of sessions to one origin
+   * leaves their POSTs waiting forever.
+   */
   connections?: number;
 }
 
@@ -15,12 +21,16 @@ export interface McpFetchOptions {
  * A fetch for MCP traffic: one keep-alive pool shared by every session, and a hard cap
  * on each response body so a hostile or broken server cannot exhaust memory.
  * Long-lived GET event streams are not capped (they are many small events over time).
+ *
+ * The SDK's transports call it with `redirect: 'manual'` and string bodies; those calls
+ * go through `undici.request`, which spends about 40% less client CPU per call than
+ * undici's WHATWG `fetch` (see `npm run bench`). Any other call uses `fetch`.
  */
 export function createMcpFetch(options: McpFetchOptions): { fetch: FetchLike; close(): Promise<void> } {
   const agent = new Agent({
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 600_000,
-    connections: options.connections ?? 128,
+    ...(options.connections === undefined ? {} : { connections: options.connections }),
     // Our own per-request timeouts govern; undici's 300 s defaults would only hide hangs longer.
     headersTimeout: 0,
     bodyTimeout: 0,
@@ -29,7 +39,10 @@ export function createMcpFetch(options: McpFetchOptions): { fetch: FetchLike; cl
 
   const fetch: FetchLike = async (url, init) => {
     const method = (init?.method ?? 'GET').toUpperCase();
-    const send = () => undiciFetch(url as string, { ...(init as object), dispatcher: agent } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
+    const viaRequest = init?.redirect === 'manual' && (init.body == null || typeof init.body === 'string');
+    const send = viaRequest
+      ? () => requestResponse(url, method, init, agent, method === 'POST' ? limit : Number.POSITIVE_INFINITY)
+      : () => undiciFetch(url as string, { ...(init as object), dispatcher: agent } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
     let response: Response;
     try {
       response = await send();
@@ -40,7 +53,7 @@ export function createMcpFetch(options: McpFetchOptions): { fetch: FetchLike; cl
       if (!isStaleConnection(error) || init?.signal?.aborted) throw error;
       response = await send();
     }
-    if (method !== 'POST' || !response.body) return response;
+    if (viaRequest || method !== 'POST' || !response.body) return response;
     const declared = Number(response.headers.get('content-length') ?? NaN);
     if (Number.isFinite(declared) && declared > limit) {
       await response.body.cancel().catch(() => {});
@@ -53,6 +66,104 @@ export function createMcpFetch(options: McpFetchOptions): { fetch: FetchLike; cl
     });
   };
   return { fetch, close: () => agent.close() };
+}
+
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * One exchange through `undici.request`, answered as a WHATWG Response with the body
+ * capped at `limit` bytes. Failures look like fetch's: a network error is a TypeError
+ * ("fetch failed") with the cause attached; an abort rejects with the signal's reason.
+ */
+async function requestResponse(url: string | URL, method: string, init: RequestInit, dispatcher: Dispatcher, limit: number): Promise<Response> {
+  const headers = requestHeaders(init.headers, url);
+  let answer: Dispatcher.ResponseData;
+  try {
+    answer = await request(url, { method: method as Dispatcher.HttpMethod, headers, body: init.body as string | undefined, signal: init.signal ?? undefined, dispatcher });
+  } catch (error) {
+    if (init.signal?.aborted) throw init.signal.reason;
+    throw new TypeError('fetch failed', { cause: error });
+  }
+  const declared = Number(answer.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    answer.body.destroy();
+    throw responseTooLarge(limit, declared);
+  }
+  const responseHeaders = new Headers();
+  for (const [name, value] of Object.entries(answer.headers)) {
+    if (Array.isArray(value)) for (const item of value) responseHeaders.append(name, item);
+    else if (value !== undefined) responseHeaders.append(name, value);
+  }
+  const empty = NULL_BODY_STATUSES.has(answer.statusCode) || method === 'HEAD';
+  if (empty) answer.body.dump().catch(() => {});
+  const body = empty ? null : cappedStream(decoded(answer.body, responseHeaders.get('content-encoding')), limit, init.signal);
+  return new Response(body, { status: answer.statusCode, statusText: answer.statusText, headers: responseHeaders });
+}
+
+/** The body decoded as fetch decodes it: codings undone last to first; an unknown coding leaves it as sent. */
+function decoded(body: Readable, contentEncoding: string | null): Readable {
+  if (!contentEncoding) return body;
+  const codings = contentEncoding.toLowerCase().split(',');
+  if (codings.length > 5) throw new TypeError(`The server applied ${codings.length} content codings; at most 5 are accepted.`);
+  const decoders = [];
+  for (const coding of codings.map((c) => c.trim()).reverse()) {
+    // Lenient flushing, as fetch (and curl) do, for servers that end a stream slightly early.
+    if (coding === 'gzip' || coding === 'x-gzip') decoders.push(createGunzip({ flush: constants.Z_SYNC_FLUSH, finishFlush: constants.Z_SYNC_FLUSH }));
+    else if (coding === 'deflate') decoders.push(createInflate({ flush: constants.Z_SYNC_FLUSH, finishFlush: constants.Z_SYNC_FLUSH }));
+    else if (coding === 'br') decoders.push(createBrotliDecompress({ flush: constants.BROTLI_OPERATION_FLUSH, finishFlush: constants.BROTLI_OPERATION_FLUSH }));
+    else if (coding === 'zstd') decoders.push(createZstdDecompress({ params: { [constants.ZSTD_d_windowLogMax]: 23 } }));
+    else if (coding !== 'identity') return body;
+  }
+  if (decoders.length === 0) return body;
+  // pipeline destroys every stage when any fails, so an error reaches the last one, which the caller reads.
+  return pipeline([body, ...decoders], () => {}) as unknown as Readable;
+}
+
+/** The headers fetch would send: the caller's, plus fetch's user agent and accepted encodings. */
+function requestHeaders(headers: RequestInit['headers'], url: string | URL): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of new Headers(headers)) out[name] = value;
+  out['user-agent'] ??= 'undici';
+  out['accept-encoding'] ??= String(url).startsWith('https:') ? 'br, gzip, deflate, zstd' : 'gzip, deflate';
+  return out;
+}
+
+/** A web stream over a Node body that errors once more than `limit` bytes arrive. */
+function cappedStream(body: Readable, limit: number, signal: AbortSignal | null | undefined): ReadableStream<Uint8Array> {
+  let seen = 0;
+  let settled = false;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      const fail = (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        controller.error(error);
+      };
+      body.on('data', (chunk: Uint8Array) => {
+        if (settled) return;
+        seen += chunk.byteLength;
+        if (seen > limit) {
+          body.destroy();
+          return fail(responseTooLarge(limit));
+        }
+        controller.enqueue(chunk);
+        if ((controller.desiredSize ?? 1) <= 0) body.pause();
+      });
+      body.once('end', () => {
+        if (settled) return;
+        settled = true;
+        controller.close();
+      });
+      body.once('error', (error) => fail(signal?.aborted ? signal.reason : new TypeError('terminated', { cause: error })));
+    },
+    pull() {
+      body.resume();
+    },
+    cancel() {
+      settled = true;
+      body.destroy();
+    },
+  });
 }
 
 function isStaleConnection(error: unknown): boolean {
