@@ -1,0 +1,207 @@
+/**
+ * `npm run bench`: Patchbay's MCP client path measured against baselines in the same
+ * run. Prints tables on stdout (progress on stderr) and writes the figures to
+ * bench/results/latest.json. See bench/README.md.
+ *
+ *   node bench/run.ts [--only calls,connect,memory] [--variants raw,patchbay,t-]
+ *                     [--cell-ms 1500] [--cell-calls 4000] [--warmup-ms 250] [--rounds 1]
+ *                     [--connectors 20] [--sessions 200]
+ */
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { benchCalls, type CallsRow } from './calls.ts';
+import { benchConnect, type ConnectRow } from './connect.ts';
+import { formatTable } from './format-table.ts';
+import { benchMemory, type MemoryRow } from './memory.ts';
+
+const PARTS = ['calls', 'connect', 'memory'] as const;
+const CONCURRENCIES = [1, 8, 32, 128];
+const CONNECT_ROUNDS = 5;
+const MEMORY_TARGET_KB = 150;
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    variants: { type: 'string' },
+    'cell-ms': { type: 'string', default: '1500' },
+    'cell-calls': { type: 'string', default: '4000' },
+    'warmup-ms': { type: 'string', default: '250' },
+    rounds: { type: 'string', default: '1' },
+    connectors: { type: 'string', default: '20' },
+    sessions: { type: 'string', default: '200' },
+  },
+});
+const only = values.only ? values.only.split(',') : [...PARTS];
+const unknownParts = only.filter((part) => !(PARTS as readonly string[]).includes(part));
+if (unknownParts.length > 0) exitWithUsage(`Unknown part "${unknownParts.join(', ')}"; choose from ${PARTS.join(', ')}.`);
+const settings = {
+  cellMs: positive('cell-ms'),
+  cellCalls: positive('cell-calls'),
+  warmupMs: positive('warmup-ms'),
+  rounds: positive('rounds'),
+  connectors: positive('connectors'),
+  sessions: positive('sessions'),
+};
+
+function positive(name: 'cell-ms' | 'cell-calls' | 'warmup-ms' | 'rounds' | 'connectors' | 'sessions'): number {
+  const n = Number(values[name]);
+  if (!Number.isInteger(n) || n <= 0) exitWithUsage(`--${name} must be a positive integer, got "${values[name]}".`);
+  return n;
+}
+
+function exitWithUsage(message: string): never {
+  console.error(message);
+  process.exit(2);
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '—');
+
+const started = performance.now();
+const environment = {
+  node: process.version,
+  cpu: cpus()[0]?.model.trim() ?? 'unknown',
+  cores: cpus().length,
+  loadAverageAtStart: loadavg()[0],
+  loadAverageAtEnd: Number.NaN,
+  date: new Date().toISOString(),
+};
+const results: {
+  environment: typeof environment;
+  settings: typeof settings;
+  calls?: CallsRow[];
+  connect?: ConnectRow[];
+  memory?: MemoryRow[];
+  failures: Record<string, string>;
+  seconds: Record<string, number>;
+} = { environment, settings, failures: {}, seconds: {} };
+
+console.log(
+  `Patchbay bench · node ${environment.node} · ${environment.cpu} · ${environment.cores} cores, shared by the client and the server processes · load average ${environment.loadAverageAtStart.toFixed(2)} at start`,
+);
+
+/** Runs one part; a part that fails is reported and the others still run. */
+async function runPart<T>(part: string, run: () => Promise<T>): Promise<T | undefined> {
+  const t0 = performance.now();
+  log(`${part}…`);
+  try {
+    return await run();
+  } catch (error) {
+    results.failures[part] = error instanceof Error ? error.message : String(error);
+    console.log(`\n${part}: FAILED: ${results.failures[part]}`);
+    return undefined;
+  } finally {
+    results.seconds[part] = (performance.now() - t0) / 1000;
+  }
+}
+
+if (only.includes('calls')) {
+  const rows = await runPart('calls', () =>
+    benchCalls({
+      concurrencies: CONCURRENCIES,
+      limits: { maxCalls: settings.cellCalls, maxMs: settings.cellMs, warmupMs: settings.warmupMs },
+      rounds: settings.rounds,
+      variants: values.variants ? values.variants.split(',') : [],
+      log,
+    }),
+  );
+  if (rows) {
+    results.calls = rows;
+    printCalls(rows);
+  }
+}
+if (only.includes('connect')) {
+  const rows = await runPart('connect', () => benchConnect({ connectors: settings.connectors, rounds: CONNECT_ROUNDS, log }));
+  if (rows) {
+    results.connect = rows;
+    printConnect(rows);
+  }
+}
+if (only.includes('memory')) {
+  const rows = await runPart('memory', () => benchMemory({ sessions: settings.sessions, log }));
+  if (rows) {
+    results.memory = rows;
+    printMemory(rows);
+  }
+}
+
+environment.loadAverageAtEnd = loadavg()[0];
+results.seconds.total = (performance.now() - started) / 1000;
+await mkdir(new URL('./results/', import.meta.url), { recursive: true });
+await writeFile(new URL('./results/latest.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+const partTimes = Object.entries(results.seconds)
+  .filter(([part]) => part !== 'total')
+  .map(([part, s]) => `${part} ${s.toFixed(1)} s`);
+console.log(
+  `\nTotal ${results.seconds.total.toFixed(1)} s (${partTimes.join(', ')}); load average ${environment.loadAverageAtEnd.toFixed(2)} at end. Figures in bench/results/latest.json.`,
+);
+if (Object.keys(results.failures).length > 0) process.exitCode = 1;
+
+function printCalls(rows: CallsRow[]): void {
+  console.log(
+    `\n1. tools/call latency and throughput on one stateful session per variant. Server: an SDK McpServer with an echo tool on\n` +
+      `   NodeStreamableHTTPServerTransport (SSE answers unless the row says JSON), in its own process. Each cell: ${settings.warmupMs} ms warm-up,\n` +
+      `   then ${settings.cellCalls} calls or ${settings.cellMs} ms, whichever first${settings.rounds > 1 ? `; median of ${settings.rounds} interleaved rounds` : ''}.\n` +
+      `   × SDK = this row's calls/s ÷ the bare SDK client's at the same concurrency (in the same round).\n` +
+      `   CPU µs/call: process CPU time (user + system) over the cell ÷ calls; steadier than wall-clock figures when the machine is busy.\n`,
+  );
+  console.log(
+    formatTable(
+      ['variant', 'in flight', 'p50 ms', 'p99 ms', 'calls/s', '× SDK', 'client CPU µs/call', 'server CPU µs/call'],
+      rows.map((r) => [
+        r.errors ? `${r.label} — FAILED after ${r.calls} calls: ${r.firstError}` : r.label,
+        String(r.concurrency),
+        ms(r.p50Ms),
+        ms(r.p99Ms),
+        r.callsPerSec.toFixed(0),
+        r.ratioVsSdk === null ? '—' : r.ratioVsSdk.toFixed(2),
+        r.clientCpuUsPerCall.toFixed(0),
+        r.serverCpuUsPerCall.toFixed(0),
+      ]),
+      { groupBy: 0 },
+    ),
+  );
+}
+
+function printConnect(rows: ConnectRow[]): void {
+  console.log(
+    `\n2. Connect and list tools of ${settings.connectors} connectors at once (${settings.connectors} sessions on one server process), wall time;\n` +
+      `   ${CONNECT_ROUNDS} rounds after a warm-up round, variants taking turns.\n`,
+  );
+  console.log(
+    formatTable(
+      ['variant', 'median ms', 'min ms', 'rounds ms'],
+      rows.map((r) => [r.label, ms(r.medianMs), ms(r.minMs), r.roundsMs.map((t) => t.toFixed(0)).join(' ')]),
+    ),
+  );
+}
+
+function printMemory(rows: MemoryRow[]): void {
+  console.log(
+    `\n3. Memory per idle session, each variant in its own child process (--expose-gc, gc before each reading), server in another:\n` +
+      `   ${settings.sessions} sessions are opened and kept as a warm-up, then ${settings.sessions} more; figures are what the second ${settings.sessions} added.\n` +
+      `   Target for Patchbay: ≤ ${MEMORY_TARGET_KB} KB RSS per session. RSS moves in steps as V8 grows its heap; heap used is the steadier figure.\n`,
+  );
+  const failed = rows.filter((r) => 'error' in r);
+  console.log(
+    formatTable(
+      ['variant', 'RSS KB/session', 'heap total KB/session', 'heap used KB/session', 'external KB/session', 'open GET streams', 'RSS MB before → after'],
+      rows.map((r) => {
+        if ('error' in r) return [r.label, 'FAILED (below)', '', '', '', '', ''];
+        const verdict = r.mode === 'patchbay' ? (r.rssKbPerSession <= MEMORY_TARGET_KB ? ' (meets target)' : ' (over target)') : '';
+        return [
+          r.label,
+          `${r.rssKbPerSession.toFixed(0)}${verdict}`,
+          r.heapTotalKbPerSession.toFixed(0),
+          r.heapKbPerSession.toFixed(0),
+          r.externalKbPerSession.toFixed(0),
+          `${r.openStreams} of ${r.sessions}`,
+          `${(r.before.rss / 2 ** 20).toFixed(0)} → ${(r.after.rss / 2 ** 20).toFixed(0)}`,
+        ];
+      }),
+    ),
+  );
+  for (const r of failed) if ('error' in r) console.log(`${r.label}: ${r.error}`);
+}
