@@ -6,23 +6,29 @@ import { createMcpFetch } from './http-fetch.ts';
 import { SessionPool } from './session-pool.ts';
 import type { SessionTarget } from './session.ts';
 
-async function waitFor(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.ok(condition(), `gave up waiting for ${what}`);
-}
-
-test('one session per (user, connector); idle sessions are closed and the server is told', async (t) => {
+/** An example server and a pool of legacy-protocol sessions to it. */
+async function startPool(idleMs: number) {
   const server = await startExampleServer();
   const http = createMcpFetch({ maxResponseBytes: 1_000_000 });
   const pool = new SessionPool({
     fetch: http.fetch,
     requestTimeoutMs: 5000,
     connectTimeoutMs: 5000,
-    idleMs: 300,
+    idleMs,
     protocol: 'legacy',
     clientInfo: { name: 'patchbay-test', version: '0' },
     logger: silentLogger,
   });
+  return { server, http, pool };
+}
+
+async function waitFor(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(condition(), `gave up waiting for ${what}`);
+}
+
+test('one session per (user, connector); idle sessions are closed and the server is told', async (t) => {
+  const { server, http, pool } = await startPool(300);
   t.after(async () => {
     await pool.closeAll();
     await http.close();
@@ -46,17 +52,7 @@ test('one session per (user, connector); idle sessions are closed and the server
 });
 
 test('closeAll closes every session and later use is refused with a clear error', async (t) => {
-  const server = await startExampleServer();
-  const http = createMcpFetch({ maxResponseBytes: 1_000_000 });
-  const pool = new SessionPool({
-    fetch: http.fetch,
-    requestTimeoutMs: 5000,
-    connectTimeoutMs: 5000,
-    idleMs: 60_000,
-    protocol: 'legacy',
-    clientInfo: { name: 'patchbay-test', version: '0' },
-    logger: silentLogger,
-  });
+  const { server, http, pool } = await startPool(60_000);
   t.after(async () => {
     await http.close();
     await server.close();
