@@ -469,8 +469,10 @@ describe('example server over the 2026-07-28 revision', () => {
 
 describe('example server command line', () => {
   it('parses --port and --host with defaults', () => {
-    assert.deepEqual(parseExampleServerArgs([]), { host: '127.0.0.1', port: 7411 });
-    assert.deepEqual(parseExampleServerArgs(['--port', '9000', '--host', 'localhost']), { host: 'localhost', port: 9000 });
+    assert.deepEqual(parseExampleServerArgs([]), { host: '127.0.0.1', port: 7411, auth: false, interactive: false });
+    assert.deepEqual(parseExampleServerArgs(['--port', '9000', '--host', 'localhost']), { host: 'localhost', port: 9000, auth: false, interactive: false });
+    assert.deepEqual(parseExampleServerArgs(['--auth']), { host: '127.0.0.1', port: 7411, auth: true, interactive: false });
+    assert.deepEqual(parseExampleServerArgs(['--interactive']), { host: '127.0.0.1', port: 7411, auth: true, interactive: true });
     assert.throws(() => parseExampleServerArgs(['--port', 'many']), (error) => isPatchbayError(error, 'INVALID_ARGUMENTS'));
     assert.throws(() => parseExampleServerArgs(['--colour', 'red']), (error) => isPatchbayError(error, 'INVALID_ARGUMENTS'));
   });

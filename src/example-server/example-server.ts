@@ -8,6 +8,9 @@
  * - 2026-07-28 traffic (requests carrying the per-request `_meta` envelope, including the
  *   `server/discover` probe) goes to the SDK's `createMcpHandler`, which builds a fresh
  *   `McpServer` per request and serves `subscriptions/listen` for change notifications.
+ *
+ * With `auth`, the same listener also serves the authorization server (`auth/`) and
+ * every MCP request must carry one of its access tokens.
  */
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -16,6 +19,9 @@ import { localhostHostValidation, localhostOriginValidation, toNodeHandler, toWe
 import { type AuthInfo, createMcpHandler, DEFAULT_MAX_REQUEST_BODY_SIZE, isJsonContentType, isLegacyRequest } from '@modelcontextprotocol/server';
 import { PatchbayError } from '../core/errors.ts';
 import { type Logger, silentLogger } from '../core/log.ts';
+import { createExampleAuthServer, type ExampleAuthServer } from './auth/example-auth.ts';
+import { type ExampleAuthControls, type ExampleAuthOptions, resolveAuthOptions } from './auth/options.ts';
+import { ADMIN_SCOPE, ADMIN_TOOL_NAME } from './auth/scopes.ts';
 import { buildExampleMcpServer } from './build-server.ts';
 import { type CatalogChange, createExampleCatalog, type ExtraResource } from './catalog.ts';
 import { readRequestText, writeJsonRpcError } from './http-replies.ts';
@@ -44,6 +50,12 @@ export interface ExampleServerOptions {
   logger?: Logger;
   /** Seam for authentication; omitted, every request is let in. */
   authenticate?: ExampleServerAuthenticator;
+  /**
+   * Protects the MCP endpoint with the built-in OAuth 2.1 authorization server, served
+   * from the same origin, and adds the tool `admin_action` (needs `mcp:admin`).
+   * Cannot be combined with `authenticate`.
+   */
+  auth?: ExampleAuthOptions;
 }
 
 export interface ExampleServer {
@@ -64,6 +76,13 @@ export interface ExampleServer {
   forgetSessions(): Promise<void>;
   /** Live 2025-era sessions (2026-07-28 traffic keeps none). */
   sessionCount(): number;
+  /** The authorization server's test controls, when started with `auth`. */
+  readonly auth?: ExampleAuthControls;
+}
+
+/** An example server started with `auth`. */
+export interface AuthenticatedExampleServer extends ExampleServer {
+  readonly auth: ExampleAuthControls;
 }
 
 function formatUrl(host: string, port: number): string {
@@ -71,13 +90,22 @@ function formatUrl(host: string, port: number): string {
   return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}${MCP_PATH}`;
 }
 
+export function startExampleServer(options: ExampleServerOptions & { auth: ExampleAuthOptions }): Promise<AuthenticatedExampleServer>;
+export function startExampleServer(options?: ExampleServerOptions): Promise<ExampleServer>;
 export async function startExampleServer(options: ExampleServerOptions = {}): Promise<ExampleServer> {
   const host = options.host ?? '127.0.0.1';
   const logger = options.logger ?? silentLogger;
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(pageSize) || pageSize < 1) throw new PatchbayError('VALIDATION_FAILED', `pageSize must be a whole number of at least 1, not ${pageSize}.`);
+  if (options.auth !== undefined && options.authenticate !== undefined) {
+    throw new PatchbayError('VALIDATION_FAILED', 'Give either auth (the built-in authorization server) or authenticate (your own check), not both.');
+  }
+  const authOptions = options.auth === undefined ? undefined : resolveAuthOptions(options.auth);
+  // created once the port, and so the issuer, is known; nothing is served before that
+  let authServer: ExampleAuthServer | undefined;
 
   const catalog = createExampleCatalog(pageSize, FIXED_TOOL_NAMES, FIXED_RESOURCE_URIS);
+  if (authOptions !== undefined) catalog.addTool(ADMIN_TOOL_NAME, `An administrative action that only answers with its name; calling it needs the ${ADMIN_SCOPE} scope.`);
   const build = () => buildExampleMcpServer(catalog, logger);
   const sessions = createLegacySessions(build, logger);
   const modern = createMcpHandler(() => build().mcp, { legacy: 'reject', onerror: (error) => logger.debug('2026-07-28 request failed', { error }) });
@@ -94,9 +122,12 @@ export async function startExampleServer(options: ExampleServerOptions = {}): Pr
 
   async function serveMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     for (const guard of guards) if (!guard(req, res)) return;
-    if (options.authenticate) {
-      const auth = await options.authenticate(req, res);
+    const authenticate = authServer?.guard.authenticate ?? options.authenticate;
+    let authInfo: AuthInfo | undefined;
+    if (authenticate) {
+      const auth = await authenticate(req, res);
       if (auth === false) return;
+      authInfo = auth;
       // both SDK transports read the caller's identity from `req.auth`
       if (auth !== undefined) (req as IncomingMessage & { auth?: AuthInfo }).auth = auth;
     }
@@ -111,13 +142,20 @@ export async function startExampleServer(options: ExampleServerOptions = {}): Pr
     } catch {
       return writeJsonRpcError(res, 400, -32700, 'Parse error: the request body is not valid JSON.');
     }
+    // per-tool scopes can only be checked once the body says which tool is called
+    if (authServer !== undefined && authInfo !== undefined && !authServer.guard.authorize(res, body, authInfo)) return;
     if (await isLegacyRequest(await toWebRequest(req, body), body)) return sessions.handle(req, res, body);
     return serveModern(req, res, body);
   }
 
   const httpServer = createServer((req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
-    if (path !== MCP_PATH) return writeJsonRpcError(res, 404, -32000, `Not found: the MCP endpoint is ${MCP_PATH}.`);
+    if (path !== MCP_PATH) {
+      const serveAuth = authServer?.route(path);
+      if (serveAuth === undefined) return writeJsonRpcError(res, 404, -32000, `Not found: the MCP endpoint is ${MCP_PATH}.`);
+      return void serveAuth(req, res);
+    }
+    if (authOptions !== undefined && authServer === undefined) return writeJsonRpcError(res, 503, -32000, 'The example server is still starting; try again.');
     serveMcp(req, res).catch((error: unknown) => {
       logger.error('example server request failed', { error });
       if (!res.headersSent) writeJsonRpcError(res, 500, -32603, 'Internal error in the example server.');
@@ -131,7 +169,8 @@ export async function startExampleServer(options: ExampleServerOptions = {}): Pr
   });
   const { port } = httpServer.address() as AddressInfo;
   const url = formatUrl(host, port);
-  logger.info('example server listening', { url });
+  if (authOptions !== undefined) authServer = createExampleAuthServer(authOptions, url, logger);
+  logger.info('example server listening', { url, auth: authServer !== undefined });
 
   let closing: Promise<void> | undefined;
   return {
@@ -154,5 +193,6 @@ export async function startExampleServer(options: ExampleServerOptions = {}): Pr
     addResource: (resource) => catalog.addResource(resource),
     forgetSessions: () => sessions.closeAll(),
     sessionCount: () => sessions.count(),
+    auth: authServer?.controls,
   };
 }

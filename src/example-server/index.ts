@@ -20,12 +20,37 @@
  *   formal | casual | pirate), `summarize` (no arguments; embeds `example://readme`);
  * - server info `patchbay-example` 1.0.0 with instructions; listChanged for tools,
  *   resources and prompts.
+ *
+ * Authentication (`startExampleServer({ auth })`, `patchbay example-server --auth`): an
+ * OAuth 2.1 authorization server in the same process and origin (`auth/`), strict as the
+ * MCP authorization spec asks and observable for tests. Issuer = the server's origin.
+ * - discovery: `/.well-known/oauth-protected-resource/mcp` (and the root one, RFC 9728),
+ *   `/.well-known/oauth-authorization-server` (RFC 8414, with CIMD and RFC 9207 support);
+ * - `GET /authorize` (PKCE S256 required, exact redirect URI, `resource` = the MCP URL;
+ *   approves at once with a redirect carrying `code`, `state` and `iss`, or shows a
+ *   consent page with `interactive`), `POST /token` (authorization_code,
+ *   refresh_token rotated with reuse detection, client_credentials), `POST /register`
+ *   (RFC 7591), `POST /revoke` (RFC 7009); URL client ids are client ID metadata documents;
+ * - the MCP endpoint answers 401 (`resource_metadata`, `scope`) without a valid token and
+ *   403 `insufficient_scope` when a tool needs more (`admin_action`, added with auth,
+ *   needs `mcp:admin`; everything else `mcp:read`, which `mcp:admin` implies);
+ * - `server.auth` holds the controls (request log, revoke, expire, reject a client,
+ *   per-tool scopes, pre-registration); options can make it misbehave for hostile tests.
  */
 
 export { DEFAULT_EXAMPLE_HOST, DEFAULT_EXAMPLE_PORT, type ExampleServerCliOptions, parseExampleServerArgs, runExampleServerCli } from './cli.ts';
 export { GREETING_STYLES, INSTRUCTIONS, ITEM_COUNT, LOGO_URI, NOTES, NOTES_TEMPLATE, README_TEXT, README_URI, SERVER_NAME, SERVER_VERSION } from './content.ts';
 export type { ExtraResource } from './catalog.ts';
-export { type ExampleServer, type ExampleServerAuthenticator, type ExampleServerOptions, MCP_PATH, startExampleServer } from './example-server.ts';
+export type { AuthRequestKind, AuthRequestRecord, ExampleAuthControls, ExampleAuthOptions, PreRegisteredClient, TokenEndpointAuthMethod } from './auth/options.ts';
+export { ADMIN_SCOPE, ADMIN_TOOL_NAME, OFFLINE_ACCESS_SCOPE, READ_SCOPE } from './auth/scopes.ts';
+export {
+  type AuthenticatedExampleServer,
+  type ExampleServer,
+  type ExampleServerAuthenticator,
+  type ExampleServerOptions,
+  MCP_PATH,
+  startExampleServer,
+} from './example-server.ts';
 export { LOGO_PNG, TINY_PNG, TINY_WAV } from './media.ts';
 export { PROMPT_NAMES } from './prompts.ts';
 export { EXTRA_TOOL_NAME, FIXED_TOOL_NAMES } from './tools.ts';
