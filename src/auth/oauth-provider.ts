@@ -92,7 +92,8 @@ export class PatchbayOAuthProvider implements OAuthClientProvider {
   }
 
   state(): string {
-    if (!this.#options.state) throw new PatchbayError('INTERNAL', 'An authorization request was started without a state.');
+    // Only an interactive flow has a state; anywhere else, needing one means needing the person.
+    if (!this.#options.state) throw this.#needsSignIn();
     return this.#options.state;
   }
 
@@ -141,13 +142,7 @@ export class PatchbayOAuthProvider implements OAuthClientProvider {
   }
 
   redirectToAuthorization(authorizationUrl: URL): void {
-    if (!this.#options.onRedirect) {
-      throw new PatchbayError(
-        'AUTH_REQUIRED',
-        `Connector "${this.#options.connector}" needs you to sign in again. Run \`patchbay login ${this.#options.connector}\` (or use Sign in in the web app).`,
-        { details: { connector: this.#options.connector, signIn: true } },
-      );
-    }
+    if (!this.#options.onRedirect) throw this.#needsSignIn();
     this.authorizationUrl = authorizationUrl;
     this.#options.onRedirect(authorizationUrl);
   }
@@ -191,6 +186,14 @@ export class PatchbayOAuthProvider implements OAuthClientProvider {
       this.#discovery = undefined;
       await storage.remove('oauth-discovery');
     }
+  }
+
+  #needsSignIn(): PatchbayError {
+    return new PatchbayError(
+      'AUTH_REQUIRED',
+      `Connector "${this.#options.connector}" needs you to sign in again. Run \`patchbay login ${this.#options.connector}\` (or use Sign in in the web app).`,
+      { details: { connector: this.#options.connector, signIn: true } },
+    );
   }
 
   #now(): number {

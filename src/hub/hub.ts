@@ -402,7 +402,7 @@ export class Hub {
       transport: connector.transport,
       lastTransport: connector.server?.transport ?? null,
       credentials: () => this.#credentials.headers(userId, connector.id),
-      auth: connector.authKind === 'oauth' ? this.#signIn.authProvider(userId, connector) : undefined,
+      auth: connector.authKind === 'oauth' ? this.#signIn.bearerAuth(userId, connector) : undefined,
     });
   }
 
@@ -462,6 +462,9 @@ export class Hub {
 
   async #recordError(connector: Connector, error: unknown): Promise<void> {
     if (!(error instanceof PatchbayError)) return;
+    if (error.code === 'AUTH_REQUIRED' && connector.authKind === 'oauth' && !error.details?.stepUp) {
+      error.message = `Connector "${connector.name}" needs you to sign in again. Run \`patchbay login ${connector.name}\`.`;
+    }
     if (error.code === 'AUTH_REQUIRED' && (connector.authKind === 'headers' || connector.authKind === 'basic')) {
       // Not a sign-in flow: the stored key or password was refused. Say so, not "log in".
       error.message = `Connector "${connector.name}" refused the stored ${connector.authKind === 'basic' ? 'user name and password' : 'credentials'} (HTTP 401). Update them with \`patchbay auth ${connector.name}\` and try again.`;

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { type AuthProvider, auth, type OAuthDiscoveryState } from '@modelcontextprotocol/client';
-import { PatchbayOAuthProvider, type Vault } from '../auth/index.ts';
+import { auth, type OAuthDiscoveryState } from '@modelcontextprotocol/client';
+import { PatchbayOAuthProvider, type SavedTokens, type Vault } from '../auth/index.ts';
 import { PatchbayError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import type { FetchLike } from '../mcp/index.ts';
+import type { BearerAuth, FetchLike } from '../mcp/index.ts';
 import type { Connector, Store } from '../store/index.ts';
 import { isLoopbackHost } from './connector-rules.ts';
 import { createOAuthStorage } from './oauth-storage.ts';
@@ -14,6 +14,11 @@ const FLOW_TTL_MS = 10 * 60 * 1000;
 const REFRESH_SKEW_S = 30;
 const LEASE_MS = 30_000;
 const FLOW_KIND = 'oauth-flow';
+
+interface RefreshCondition {
+  /** The token the server refused (or that is about to expire): refresh only while it is still the stored one. */
+  staleToken: string | undefined;
+}
 
 export type SignInStart =
   | { status: 'redirect'; authorizationUrl: string; state: string; scopes: string[]; expiresAt: string; redirectUrl: string }
@@ -66,7 +71,8 @@ export class SignIn {
     }
     const state = randomBytes(32).toString('base64url');
     const provider = this.#provider(userId, connector, { redirectUrl, state, onRedirect: (url) => this.#checkAuthorizationUrl(url, provider, connector) });
-    const result = await this.#runAuth(connector, provider, { scope: options.scope });
+    // A person signing in wants a new authorization (new account, more scopes), not a refresh.
+    const result = await this.#runAuth(connector, provider, { scope: options.scope, forceReauthorization: true });
     if (result === 'AUTHORIZED' && !provider.authorizationUrl) return { status: 'signed-in' };
     const authorizationUrl = provider.authorizationUrl!;
     const now = this.#now();
@@ -122,39 +128,36 @@ export class SignIn {
   }
 
   /**
-   * The bearer-token source a session uses: refreshes shortly before expiry and on 401,
-   * once per (user, connector) even under concurrency and across processes.
+   * The bearer-token source a session uses: refreshes shortly before expiry, and when
+   * the server refuses a token, once per (user, connector) even under concurrency and
+   * across processes.
    */
-  authProvider(userId: string, connector: Connector): AuthProvider {
-    let lastToken: string | undefined;
+  bearerAuth(userId: string, connector: Connector): BearerAuth {
     return {
       token: async () => {
         const provider = this.#provider(userId, connector);
         let tokens = await provider.tokens();
         if (tokens?.refresh_token && tokens.expires_in !== undefined && tokens.expires_in <= REFRESH_SKEW_S) {
-          await this.refresh(userId, connector, tokens.access_token);
+          await this.refresh(userId, connector, { staleToken: tokens.access_token });
           tokens = await provider.tokens();
         }
-        lastToken = tokens?.access_token;
-        return lastToken;
+        return tokens?.access_token;
       },
-      onUnauthorized: async () => {
-        await this.refresh(userId, connector, lastToken);
-      },
+      refused: (token) => this.refresh(userId, connector, { staleToken: token }),
     };
   }
 
-  /** Refreshes unless someone else already replaced `staleToken`; one refresh at a time per (user, connector). */
-  refresh(userId: string, connector: Connector, staleToken: string | undefined): Promise<void> {
+  /** Refreshes unless someone already did (the stored token is no longer `staleToken`); one at a time per (user, connector). */
+  refresh(userId: string, connector: Connector, condition: RefreshCondition): Promise<void> {
     const key = `${userId}:${connector.id}`;
     const running = this.#refreshing.get(key);
     if (running) return running;
-    const promise = this.#refreshUnderLease(userId, connector, staleToken, key).finally(() => this.#refreshing.delete(key));
+    const promise = this.#refreshUnderLease(userId, connector, condition, key).finally(() => this.#refreshing.delete(key));
     this.#refreshing.set(key, promise);
     return promise;
   }
 
-  async #refreshUnderLease(userId: string, connector: Connector, staleToken: string | undefined, key: string): Promise<void> {
+  async #refreshUnderLease(userId: string, connector: Connector, condition: RefreshCondition, key: string): Promise<void> {
     const holder = randomBytes(12).toString('hex');
     const lease = `oauth-refresh:${key}`;
     const deadline = this.#now() + LEASE_MS;
@@ -164,16 +167,16 @@ export class SignIn {
     }
     try {
       const provider = this.#provider(userId, connector);
-      const current = await provider.tokens();
-      const fresh = current && current.access_token !== staleToken && (current.expires_in === undefined || current.expires_in > REFRESH_SKEW_S);
-      if (fresh) return;
+      const current = (await provider.tokens()) as SavedTokens | undefined;
+      // Someone (this process or another) already replaced the refused token.
+      if (current && current.access_token !== condition.staleToken && (current.expires_in === undefined || current.expires_in > REFRESH_SKEW_S)) return;
       await this.#runAuth(connector, provider, {});
     } finally {
       await this.#deps.store.leases.release(lease, holder).catch(() => {});
     }
   }
 
-  async #runAuth(connector: Connector, provider: PatchbayOAuthProvider, options: { authorizationCode?: string; iss?: string; scope?: string }) {
+  async #runAuth(connector: Connector, provider: PatchbayOAuthProvider, options: { authorizationCode?: string; iss?: string; scope?: string; forceReauthorization?: boolean }) {
     try {
       return await auth(provider, { serverUrl: connector.url, fetchFn: this.#deps.fetch, ...options });
     } catch (error) {
@@ -242,6 +245,16 @@ function toSignInError(error: unknown, connector: Connector): PatchbayError {
     return new PatchbayError('AUTH_REQUIRED', `Sign-in to "${connector.name}" was refused: the authorization server's issuer does not match (${text}). This can be a mix-up attack; nothing was redeemed.`, {
       cause: error,
     });
+  }
+  const issues = (error as { issues?: Array<{ path?: unknown[] }> })?.issues;
+  if (Array.isArray(issues)) {
+    const fields = [...new Set(issues.map((i) => (i.path ?? []).join('.')).filter(Boolean))].slice(0, 5).join(', ');
+    const urlField = /endpoint|uri|url|issuer/i.test(fields);
+    return new PatchbayError(
+      urlField ? 'SSRF_BLOCKED' : 'PROTOCOL_ERROR',
+      `The authorization metadata of "${connector.name}" is not acceptable (${fields || 'malformed'})${urlField ? ': it names an address that is not a safe http(s) URL' : ''}. Patchbay did not open anything; tell the server's operator.`,
+      { cause: error, details: { connector: connector.name, fields } },
+    );
   }
   if (/ECONNREFUSED|fetch failed/i.test(text)) {
     return new PatchbayError('CONNECTOR_UNREACHABLE', `Could not reach the authorization server of "${connector.name}": ${text}`, { cause: error });

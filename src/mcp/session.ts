@@ -1,5 +1,4 @@
 import {
-  type AuthProvider,
   type CallToolResult,
   Client,
   type CompleteRequest,
@@ -19,6 +18,7 @@ import {
 } from '@modelcontextprotocol/client';
 import { PatchbayError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import { type BearerAuth, withBearerAuth } from './bearer-fetch.ts';
 import type { FetchLike } from './http-fetch.ts';
 import { httpStatusOf, isAbort, isRefused, mapMcpError, networkErrorCode } from './map-error.ts';
 
@@ -40,8 +40,8 @@ export interface SessionTarget {
   headers?: Record<string, string>;
   /** Read when a connection opens: the headers that carry the person's credentials (never logged). */
   credentials?: () => Promise<Record<string, string> | undefined>;
-  /** Bearer tokens for an OAuth-protected server: asked before each request, told about each 401. */
-  auth?: AuthProvider;
+  /** Bearer tokens for an OAuth-protected server: asked before each request, told about each refusal. */
+  auth?: BearerAuth;
 }
 
 export interface SessionSettings {
@@ -298,7 +298,8 @@ export class McpSession {
   }
 
   async #openWith(kind: TransportKind, signal?: AbortSignal): Promise<Connection> {
-    const { fetch, clientInfo, connectTimeoutMs } = this.#settings;
+    const { clientInfo, connectTimeoutMs } = this.#settings;
+    const fetch = this.target.auth ? withBearerAuth(this.#settings.fetch, this.target.auth, this.target.name) : this.#settings.fetch;
     const url = new URL(this.target.url);
     const credentialHeaders = await this.target.credentials?.();
     const headers = { ...this.target.headers, ...credentialHeaders };
@@ -308,10 +309,9 @@ export class McpSession {
         ? new StreamableHTTPClientTransport(url, {
             fetch,
             requestInit,
-            authProvider: this.target.auth,
             reconnectionOptions: { initialReconnectionDelay: 500, maxReconnectionDelay: 10_000, reconnectionDelayGrowFactor: 1.5, maxRetries: 5 },
           })
-        : new SSEClientTransport(url, { fetch, requestInit, authProvider: this.target.auth, eventSourceInit: { fetch } });
+        : new SSEClientTransport(url, { fetch, requestInit, eventSourceInit: { fetch } });
     const client = new Client(clientInfo, {
       // SEP-1034: fields a person leaves empty take the schema's defaults before the answer is sent.
       capabilities: { elicitation: { form: { applyDefaults: true } } },

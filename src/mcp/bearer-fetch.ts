@@ -1,0 +1,48 @@
+import { PatchbayError } from '../core/errors.ts';
+import type { FetchLike } from './http-fetch.ts';
+
+/** Where a session gets its bearer token, and how it reports one the server refused. */
+export interface BearerAuth {
+  token(): Promise<string | undefined>;
+  /** The server answered 401 to `token`: replace it (once, however many requests saw it). */
+  refused(token: string | undefined): Promise<void>;
+}
+
+/**
+ * Adds `Authorization: Bearer` to every request and, when the server refuses the token,
+ * has it replaced and sends the request again once. Done here rather than in the SDK
+ * transport because only here is it known which token each refused request carried:
+ * twenty concurrent calls that hit an expired token cause one refresh, not twenty.
+ * A 403 `insufficient_scope` becomes AUTH_REQUIRED naming the scope to sign in with.
+ */
+export function withBearerAuth(fetch: FetchLike, auth: BearerAuth, connector: string): FetchLike {
+  return async (url, init) => {
+    const send = async (token: string | undefined) => {
+      const headers = new Headers(init?.headers);
+      if (token) headers.set('authorization', `Bearer ${token}`);
+      return fetch(url, { ...init, headers });
+    };
+    const token = await auth.token();
+    let response = await send(token);
+    if (response.status === 401 && token) {
+      await response.body?.cancel().catch(() => {});
+      await auth.refused(token);
+      const next = await auth.token();
+      if (next && next !== token) response = await send(next);
+      else response = new Response(null, { status: 401, headers: response.headers });
+    }
+    if (response.status === 403) {
+      const challenge = response.headers.get('www-authenticate') ?? '';
+      if (/error="?insufficient_scope/i.test(challenge)) {
+        await response.body?.cancel().catch(() => {});
+        const scope = /scope="([^"]*)"/i.exec(challenge)?.[1]?.slice(0, 200);
+        throw new PatchbayError(
+          'AUTH_REQUIRED',
+          `Connector "${connector}" needs more permission${scope ? ` (scope "${scope}")` : ''}. Sign in again to grant it: \`patchbay login ${connector}${scope ? ` --scope "${scope}"` : ''}\`.`,
+          { details: { connector, scope, stepUp: true } },
+        );
+      }
+    }
+    return response;
+  };
+}
