@@ -174,4 +174,35 @@ describe('OAuth sign-in against the example authorization server', () => {
       assert.equal(server.auth.requests('token').length, 0, 'the code was not redeemed');
     });
   }
+
+  test('removing a signed-in connector revokes its tokens at the server', async (t) => {
+    const server = await startAuthServer();
+    t.after(() => server.close());
+    let bearer: string | undefined;
+    await using patchbay = await openTestPatchbay(
+      {},
+      {
+        wrapFetch: (fetch) => async (url, init) => {
+          const header = new Headers(init?.headers).get('authorization');
+          if (header?.startsWith('Bearer ')) bearer = header.slice(7);
+          return fetch(url, init);
+        },
+      },
+    );
+    const actor = patchbay.actor('cli');
+    const { connector } = await patchbay.hub.addConnector(actor, { url: server.url });
+    await signIn(patchbay, connector.name);
+    await patchbay.hub.callTool(actor, connector.name, 'echo', { message: 'before' });
+    assert.ok(bearer, 'the access token was seen on the wire');
+    const probe = () =>
+      fetch(server.url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'probe', version: '0' } } }),
+      });
+    assert.notEqual((await probe()).status, 401, 'the token works before removal');
+    await patchbay.hub.removeConnector(actor, connector.name);
+    assert.equal(server.auth.requests('revoke').length, 2, 'refresh and access token revoked');
+    assert.equal((await probe()).status, 401, 'the token is dead at the server after removal');
+  });
 });

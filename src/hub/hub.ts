@@ -244,6 +244,10 @@ export class Hub {
   async removeConnector(actor: Actor, name: string): Promise<Connector> {
     const connector = await this.getConnector(actor, name);
     await this.#pool.closeConnector(connector.id);
+    // Tokens Patchbay will no longer use should stop working at the server too (RFC 7009).
+    for (const userId of await this.#usersWithCredentials(connector)) {
+      await this.#signIn.revoke(userId, connector).catch((error) => this.#log.warn('revocation failed', { connector: connector.name, error }));
+    }
     await this.#store.connectors.remove(connector.id);
     for (const key of this.#stale.keys()) if (key.endsWith(`\u0000${connector.id}`)) this.#stale.delete(key);
     return connector;
@@ -302,6 +306,12 @@ export class Hub {
   async finishSignIn(params: URLSearchParams, expectedUserId?: string): Promise<Connector> {
     const { userId, connector } = await this.#signIn.finish(params, (id) => this.#store.connectors.get(id), expectedUserId);
     return this.#afterSignIn(userId, connector);
+  }
+
+  /** Users holding OAuth tokens for the connector: the owner today; every member once organizations share connectors. */
+  async #usersWithCredentials(connector: Connector): Promise<string[]> {
+    if (connector.authKind !== 'oauth' || connector.owner.kind !== 'user') return [];
+    return [connector.owner.id];
   }
 
   async #afterSignIn(userId: string, connector: Connector): Promise<Connector> {

@@ -147,6 +147,47 @@ export class SignIn {
     };
   }
 
+  /**
+   * Revokes this user's tokens at the authorization server (RFC 7009), when it offers a
+   * revocation endpoint. Best effort: a server that is down does not keep a person from
+   * removing a connector. Returns how many tokens the server accepted to revoke.
+   */
+  async revoke(userId: string, connector: Connector): Promise<number> {
+    const provider = this.#provider(userId, connector);
+    const issuer = await provider.currentIssuer();
+    const tokens = issuer ? await provider.tokens({ issuer }) : undefined;
+    const metadata = (await provider.discoveryState())?.authorizationServerMetadata as { revocation_endpoint?: string } | undefined;
+    const endpoint = metadata?.revocation_endpoint;
+    if (!issuer || !tokens || !endpoint) return 0;
+    const client = await provider.clientInformation({ issuer });
+    if (!client) return 0;
+    let revoked = 0;
+    const candidates: Array<[string, string]> = [];
+    if (tokens.refresh_token) candidates.push([tokens.refresh_token, 'refresh_token']);
+    candidates.push([tokens.access_token, 'access_token']);
+    for (const [token, hint] of candidates) {
+      const body = new URLSearchParams({ token, token_type_hint: hint });
+      const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+      const secret = (client as { client_secret?: string }).client_secret;
+      const method = (client as { token_endpoint_auth_method?: string }).token_endpoint_auth_method ?? (secret ? 'client_secret_basic' : 'none');
+      if (method === 'client_secret_basic' && secret) {
+        headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(client.client_id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+      } else {
+        body.set('client_id', client.client_id);
+        if (method === 'client_secret_post' && secret) body.set('client_secret', secret);
+      }
+      try {
+        const response = await this.#deps.fetch(endpoint, { method: 'POST', headers, body: body.toString(), redirect: 'manual' });
+        await response.body?.cancel().catch(() => {});
+        if (response.ok) revoked++;
+        else this.#deps.logger.warn('token revocation refused', { connector: connector.name, status: response.status });
+      } catch (error) {
+        this.#deps.logger.warn('token revocation failed', { connector: connector.name, error });
+      }
+    }
+    return revoked;
+  }
+
   /** Refreshes unless someone already did (the stored token is no longer `staleToken`); one at a time per (user, connector). */
   refresh(userId: string, connector: Connector, condition: RefreshCondition): Promise<void> {
     const key = `${userId}:${connector.id}`;
