@@ -44,7 +44,7 @@ describe('patchbay login', () => {
     const approved = await fetch(address, { redirect: 'manual' });
     const callback = approved.headers.get('location');
     assert.ok(callback?.startsWith(`http://127.0.0.1:${port}/callback?`), `redirected to ${callback}`);
-    const page = await fetch(callback);
+    const page = await fetch(callback!);
     assert.equal(page.status, 200);
     assert.match(await page.text(), /Signed in/);
     const result = await done;
