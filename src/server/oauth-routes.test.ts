@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { openTestPatchbay, type TestPatchbay } from '../../test/fixtures/patchbay.ts';
+import { silentLogger } from '../core/log.ts';
+import { startExampleServer } from '../example-server/index.ts';
+import { createApiApp } from './api-app.ts';
+
+const TOKEN = 'pb_test-token-0123456789abcdef';
+const HOST = '127.0.0.1:7410';
+
+describe('sign-in through the API and the /oauth/callback route', () => {
+  let server: Awaited<ReturnType<typeof startExampleServer>>;
+  let patchbay: TestPatchbay;
+  let app: ReturnType<typeof createApiApp>;
+  const api = (method: string, path: string, body?: unknown) =>
+    app.request(path, {
+      method,
+      headers: { host: HOST, authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  /** The browser coming back: no access token, only the query. */
+  const callback = (query: string) => app.request(`/oauth/callback?${query}`, { headers: { host: HOST } });
+
+  before(async () => {
+    server = await startExampleServer({ auth: {} });
+    patchbay = await openTestPatchbay();
+    app = createApiApp({
+      hub: patchbay.hub,
+      actor: (door) => patchbay.actor(door),
+      accessToken: TOKEN,
+      allowedHosts: [HOST],
+      allowedOrigins: [`http://${HOST}`],
+      logger: silentLogger,
+      version: 'test',
+    });
+  });
+  after(async () => {
+    await patchbay?.close();
+    await server?.close();
+  });
+
+  test('starts with the scopes to show, finishes on the callback, and a replay is refused', async () => {
+    const added = await (await api('POST', '/api/connectors', { url: server.url, name: 'secured' })).json();
+    assert.equal(added.connector.status, 'needs-sign-in');
+    const started = await (await api('POST', '/api/connectors/secured/sign-in', {})).json();
+    assert.equal(started.status, 'redirect');
+    assert.ok(started.scopes.includes('mcp:read'));
+    assert.equal(started.redirectUrl, 'http://127.0.0.1:7410/oauth/callback');
+    const approved = await fetch(started.authorizationUrl, { redirect: 'manual' });
+    const query = new URL(approved.headers.get('location')!).search.slice(1);
+
+    const page = await callback(query);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(await page.text(), /signed in to &quot;secured&quot;/);
+    const tools = await (await api('GET', '/api/connectors/secured/tools')).json();
+    assert.ok(tools.tools.some((t: { name: string }) => t.name === 'echo'));
+
+    const replay = await callback(query);
+    assert.equal(replay.status, 400);
+    assert.match(await replay.text(), /already used/);
+  });
+
+  test('an error from the server is shown escaped, never as markup', async () => {
+    const started = await (await api('POST', '/api/connectors/secured/sign-in', {})).json();
+    const query = new URLSearchParams({ state: started.state, error: 'access_denied', error_description: '<script>alert(1)</script><img src=x onerror=alert(2)>' });
+    const page = await callback(query.toString());
+    const html = await page.text();
+    assert.equal(page.status, 401);
+    assert.doesNotMatch(html, /<script>alert|<img/);
+    assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+  });
+
+  test('the callback refuses a foreign Host, and sign-in may return only to Patchbay', async () => {
+    const foreign = await app.request('/oauth/callback?state=x&code=y', { headers: { host: 'evil.example' } });
+    assert.equal(foreign.status, 403);
+    const elsewhere = await api('POST', '/api/connectors/secured/sign-in', { redirectUrl: 'https://evil.example/steal' });
+    assert.equal(elsewhere.status, 400);
+    assert.equal((await elsewhere.json()).error.code, 'VALIDATION_FAILED');
+  });
+});
