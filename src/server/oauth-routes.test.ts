@@ -40,9 +40,9 @@ describe('sign-in through the API and the /oauth/callback route', () => {
   });
 
   test('starts with the scopes to show, finishes on the callback, and a replay is refused', async () => {
-    const added = await (await api('POST', '/api/connectors', { url: server.url, name: 'secured' })).json();
+    const added = (await (await api('POST', '/api/connectors', { url: server.url, name: 'secured' })).json()) as any;
     assert.equal(added.connector.status, 'needs-sign-in');
-    const started = await (await api('POST', '/api/connectors/secured/sign-in', {})).json();
+    const started = (await (await api('POST', '/api/connectors/secured/sign-in', {})).json()) as any;
     assert.equal(started.status, 'redirect');
     assert.ok(started.scopes.includes('mcp:read'));
     assert.equal(started.redirectUrl, 'http://127.0.0.1:7410/oauth/callback');
@@ -53,7 +53,7 @@ describe('sign-in through the API and the /oauth/callback route', () => {
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-type') ?? '', /text\/html/);
     assert.match(await page.text(), /signed in to &quot;secured&quot;/);
-    const tools = await (await api('GET', '/api/connectors/secured/tools')).json();
+    const tools = (await (await api('GET', '/api/connectors/secured/tools')).json()) as any;
     assert.ok(tools.tools.some((t: { name: string }) => t.name === 'echo'));
 
     const replay = await callback(query);
@@ -62,7 +62,7 @@ describe('sign-in through the API and the /oauth/callback route', () => {
   });
 
   test('an error from the server is shown escaped, never as markup', async () => {
-    const started = await (await api('POST', '/api/connectors/secured/sign-in', {})).json();
+    const started = (await (await api('POST', '/api/connectors/secured/sign-in', {})).json()) as any;
     const query = new URLSearchParams({ state: started.state, error: 'access_denied', error_description: '<script>alert(1)</script><img src=x onerror=alert(2)>' });
     const page = await callback(query.toString());
     const html = await page.text();
@@ -76,6 +76,6 @@ describe('sign-in through the API and the /oauth/callback route', () => {
     assert.equal(foreign.status, 403);
     const elsewhere = await api('POST', '/api/connectors/secured/sign-in', { redirectUrl: 'https://evil.example/steal' });
     assert.equal(elsewhere.status, 400);
-    assert.equal((await elsewhere.json()).error.code, 'VALIDATION_FAILED');
+    assert.equal(((await elsewhere.json()) as any).error.code, 'VALIDATION_FAILED');
   });
 });
