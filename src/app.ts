@@ -38,7 +38,7 @@ export async function openPatchbay(config: Config, options: OpenOptions = {}): P
   const logger = options.logger ?? createLogger(config.logLevel);
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const vault = new Vault(await loadVaultKey({ key: config.secretKey, keyFile: config.secretKeyFile, logger }));
-  const store = await openStore(config.database, { logger });
+  const store = await openStore(config.database, { logger, schema: config.database.kind === 'postgres' ? config.database.schema : undefined });
   const localUser = await store.users.ensureLocalUser();
   const http = createMcpFetch({ maxResponseBytes: config.maxResponseBytes });
   const fetch = options.wrapFetch ? options.wrapFetch(http.fetch) : http.fetch;

@@ -36,6 +36,10 @@ const envSchema = z.object({
       message: 'must be a postgres:// URL, a sqlite:<path> / file:<path> URL, or a path ending in .db or .sqlite',
     })
     .optional(),
+  PATCHBAY_DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a PostgreSQL schema name: lowercase letters, digits and _, starting with a letter or _')
+    .optional(),
   PATCHBAY_HOST: z.string().min(1).default('127.0.0.1'),
   PATCHBAY_PORT: z
     .string()
@@ -68,7 +72,7 @@ const envSchema = z.object({
     .default(7413),
 });
 
-export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema?: string };
 
 export interface Config {
   dataDir: string;
@@ -104,6 +108,10 @@ function parseDatabase(value: string | undefined, dataDir: string): DatabaseConf
   return { kind: 'sqlite', path: path || join(dataDir, 'patchbay.db') };
 }
 
+function withSchema(database: DatabaseConfig, schema: string | undefined): DatabaseConfig {
+  return database.kind === 'postgres' && schema ? { ...database, schema } : database;
+}
+
 const list = (value: string | undefined) =>
   (value ?? '')
     .split(',')
@@ -125,7 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = e.PATCHBAY_PORT ?? DEFAULT_PORT;
   return {
     dataDir,
-    database: parseDatabase(e.PATCHBAY_DATABASE_URL, dataDir),
+    database: withSchema(parseDatabase(e.PATCHBAY_DATABASE_URL, dataDir), e.PATCHBAY_DATABASE_SCHEMA),
     host: e.PATCHBAY_HOST,
     port,
     publicUrl: e.PATCHBAY_PUBLIC_URL,
