@@ -302,6 +302,11 @@ export class Hub {
     return started;
   }
 
+  /** Patchbay's OAuth client ID metadata document, when it has a public https URL. */
+  clientMetadataDocument(): Record<string, unknown> | undefined {
+    return this.#signIn.clientMetadataDocument();
+  }
+
   /** Finishes sign-in from the authorization server's redirect (the callback's query). */
   async finishSignIn(params: URLSearchParams, expectedUserId?: string): Promise<Connector> {
     const { userId, connector } = await this.#signIn.finish(params, (id) => this.#store.connectors.get(id), expectedUserId);

@@ -38,6 +38,8 @@ export interface SignInDeps {
   /** The web callback (`<public url>/oauth/callback`), used when a flow names no other. */
   redirectUrl: string;
   clientMetadataUrl?: string;
+  /** The CLI's loopback callback, also listed in the client metadata document. */
+  loginRedirectUrl?: string;
   /** Loopback http is fine for authorization endpoints in local mode. */
   allowLoopbackHttp: boolean;
   logger: Logger;
@@ -95,6 +97,25 @@ export class SignIn {
       scopes: (authorizationUrl.searchParams.get('scope') ?? '').split(' ').filter(Boolean),
       expiresAt: new Date(now + FLOW_TTL_MS).toISOString(),
       redirectUrl,
+    };
+  }
+
+  /**
+   * Patchbay's client ID metadata document (served at `clientMetadataUrl`), or undefined
+   * when Patchbay has no public https URL to be identified by.
+   * @see https://datatracker.ietf.org/doc/draft-ietf-oauth-client-id-metadata-document/
+   */
+  clientMetadataDocument(): Record<string, unknown> | undefined {
+    const { clientMetadataUrl, redirectUrl, loginRedirectUrl } = this.#deps;
+    if (!clientMetadataUrl) return undefined;
+    return {
+      client_id: clientMetadataUrl,
+      client_name: 'Patchbay',
+      client_uri: new URL('/', clientMetadataUrl).toString(),
+      redirect_uris: [redirectUrl, ...(loginRedirectUrl ? [loginRedirectUrl] : [])],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
     };
   }
 

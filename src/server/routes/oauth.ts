@@ -12,6 +12,12 @@ import { renderResultPage } from '../../core/result-page.ts';
  */
 export function oauthRoutes(hub: Hub): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
+  app.get('/client-metadata.json', (c) => {
+    const document = hub.clientMetadataDocument();
+    if (!document) return c.json({ error: { code: 'NOT_FOUND', message: 'Patchbay has no public https URL (PATCHBAY_PUBLIC_URL), so it offers no client metadata document.' } }, 404);
+    c.header('cache-control', 'public, max-age=3600');
+    return c.json(document);
+  });
   app.get('/callback', async (c) => {
     const params = new URL(c.req.url).searchParams;
     try {
