@@ -127,6 +127,12 @@ export class PatchbayOAuthProvider implements OAuthClientProvider {
     return saved;
   }
 
+  /** The tokens as stored, with their full lifetime and when they were obtained. */
+  async savedTokens(): Promise<SavedTokens | undefined> {
+    const issuer = await this.currentIssuer();
+    return issuer ? this.#options.storage.load<SavedTokens>('oauth-tokens', issuer) : undefined;
+  }
+
   async saveTokens(tokens: StoredOAuthTokens, ctx?: OAuthClientInformationContext): Promise<void> {
     const issuer = ctx?.issuer ?? tokens.issuer ?? (await this.currentIssuer());
     if (!issuer) throw new PatchbayError('INTERNAL', 'Tokens arrived without the issuer they belong to.');

@@ -10,7 +10,7 @@ import { createOAuthStorage } from './oauth-storage.ts';
 
 /** How long a person has to finish signing in. */
 const FLOW_TTL_MS = 10 * 60 * 1000;
-/** Refresh this long before the access token expires. */
+/** Refresh this long before the access token expires (at most; see `#expiresSoon`). */
 const REFRESH_SKEW_S = 30;
 const LEASE_MS = 30_000;
 const FLOW_KIND = 'oauth-flow';
@@ -157,12 +157,12 @@ export class SignIn {
     return {
       token: async () => {
         const provider = this.#provider(userId, connector);
-        let tokens = await provider.tokens();
-        if (tokens?.refresh_token && tokens.expires_in !== undefined && tokens.expires_in <= REFRESH_SKEW_S) {
-          await this.refresh(userId, connector, { staleToken: tokens.access_token });
-          tokens = await provider.tokens();
+        const saved = await provider.savedTokens();
+        if (saved?.refresh_token && this.#expiresSoon(saved)) {
+          await this.refresh(userId, connector, { staleToken: saved.access_token });
+          return (await provider.savedTokens())?.access_token;
         }
-        return tokens?.access_token;
+        return saved?.access_token;
       },
       refused: (token) => this.refresh(userId, connector, { staleToken: token }),
     };
@@ -229,9 +229,9 @@ export class SignIn {
     }
     try {
       const provider = this.#provider(userId, connector);
-      const current = (await provider.tokens()) as SavedTokens | undefined;
+      const current = await provider.savedTokens();
       // Someone (this process or another) already replaced the refused token.
-      if (current && current.access_token !== condition.staleToken && (current.expires_in === undefined || current.expires_in > REFRESH_SKEW_S)) return;
+      if (current && current.access_token !== condition.staleToken && !this.#expiresSoon(current)) return;
       await this.#runAuth(connector, provider, {});
     } finally {
       await this.#deps.store.leases.release(lease, holder).catch(() => {});
@@ -282,6 +282,13 @@ export class SignIn {
         { details: { connector: connector.name } },
       );
     }
+  }
+
+  /** True within the last 30 s of the token's life — or its last quarter, for tokens that live under two minutes. */
+  #expiresSoon(tokens: SavedTokens): boolean {
+    if (tokens.expires_in === undefined) return false;
+    const skewMs = Math.min(REFRESH_SKEW_S * 1000, (tokens.expires_in * 1000) / 4);
+    return this.#now() >= tokens.obtained_at + tokens.expires_in * 1000 - skewMs;
   }
 
   #now(): number {
