@@ -9,7 +9,7 @@ import { PatchbayError } from './core/errors.ts';
 import { createFileOnce } from './core/files.ts';
 import { randomToken } from './core/ids.ts';
 import { createLogger, type Logger } from './core/log.ts';
-import { createGuardedFetch, loadVaultKey, Vault } from './auth/index.ts';
+import { checkOutboundUrl, createAddressGuardConnector, createGuardedFetch, loadVaultKey, resolveOutboundUrl, Vault } from './auth/index.ts';
 import { type Actor, type Door, Hub, isLoopbackHost, SignIn } from './hub/index.ts';
 import { createMcpFetch, type FetchLike, SessionPool } from './mcp/index.ts';
 import { openStore, type Store, type User } from './store/index.ts';
@@ -40,7 +40,12 @@ export async function openPatchbay(config: Config, options: OpenOptions = {}): P
   const vault = new Vault(await loadVaultKey({ key: config.secretKey, keyFile: config.secretKeyFile, logger }));
   const store = await openStore(config.database, { logger, schema: config.database.kind === 'postgres' ? config.database.schema : undefined });
   const localUser = await store.users.ensureLocalUser();
-  const http = createMcpFetch({ maxResponseBytes: config.maxResponseBytes });
+  // Local mode (bound to loopback): one person's machine, whose servers may be on it or on its LAN.
+  // Otherwise every address a connector resolves to is checked, so nobody reaches the deployment's
+  // own network, loopback or cloud metadata through a connector URL.
+  const localMode = isLoopbackHost(config.host);
+  const policy = { allowLoopback: localMode, allowPrivate: localMode || config.allowPrivateNetworks };
+  const http = createMcpFetch({ maxResponseBytes: config.maxResponseBytes, ...(localMode ? {} : { connect: createAddressGuardConnector(policy) }) });
   const fetch = options.wrapFetch ? options.wrapFetch(http.fetch) : http.fetch;
   let hub: Hub | undefined;
   const pool = new SessionPool(
@@ -56,8 +61,7 @@ export async function openPatchbay(config: Config, options: OpenOptions = {}): P
     (target) => hub!.sessionHooks(target),
   );
   const publicUrl = config.publicUrl ?? `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
-  // Local mode (bound to loopback): sign-in may talk to authorization servers on this machine.
-  const localMode = isLoopbackHost(config.host);
+  // Sign-in follows URLs that servers name: private networks only when allowed, even in local mode.
   const guarded = createGuardedFetch({ allowLoopback: localMode, allowPrivate: config.allowPrivateNetworks });
   const signIn = new SignIn({
     store,
@@ -69,7 +73,25 @@ export async function openPatchbay(config: Config, options: OpenOptions = {}): P
     allowLoopbackHttp: localMode,
     logger: logger.child({ area: 'sign-in' }),
   });
-  hub = new Hub({ store, pool, vault, signIn, logger: logger.child({ area: 'hub' }) });
+  hub = new Hub({
+    store,
+    pool,
+    vault,
+    signIn,
+    logger: logger.child({ area: 'hub' }),
+    // Refuse at once, with a clear message, what the connection guard would refuse later.
+    checkConnectorUrl: localMode
+      ? undefined
+      : async (url) => {
+          checkOutboundUrl(url, policy);
+          try {
+            await resolveOutboundUrl(url, policy);
+          } catch (error) {
+            if (error instanceof PatchbayError) throw error;
+            throw new PatchbayError('CONNECTOR_UNREACHABLE', `The host of ${url} cannot be resolved (${(error as NodeJS.ErrnoException).code ?? 'DNS error'}). Check the URL.`, { cause: error });
+          }
+        },
+  });
   let closed = false;
   return {
     config,

@@ -27,6 +27,7 @@ export {
   type SavedTokens,
 } from './oauth-provider.ts';
 export {
+  createAddressGuardConnector,
   type AddressClass,
   type AddressPolicy,
   checkOutboundUrl,

@@ -112,6 +112,15 @@ export function createGuardedFetch(policy: AddressPolicy, options: GuardedFetchO
  * here, names by a lookup that checks what it resolves and hands exactly that to the
  * socket (`net.connect` skips its own resolution when given a `lookup`).
  */
+/**
+ * An undici connector that resolves each name once, refuses it when any address breaks
+ * the policy, and connects to the checked address — for clients (such as the MCP
+ * sessions) that keep their own fetch but must not reach what the policy forbids.
+ */
+export function createAddressGuardConnector(policy: AddressPolicy, options: { lookup?: LookupFunction; timeoutMs?: number } = {}): buildConnector.connector {
+  return createGuardedConnector(policy, options.lookup, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+}
+
 function createGuardedConnector(policy: AddressPolicy, lookup: LookupFunction | undefined, timeoutMs: number): buildConnector.connector {
   const checks: Record<string, AddressCheck> = { 'https:': addressCheckFor('https:', policy), 'http:': addressCheckFor('http:', policy) };
   const connectors: Record<string, buildConnector.connector> = {};

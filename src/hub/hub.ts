@@ -74,6 +74,8 @@ export interface HubDeps {
   vault: Vault;
   signIn: SignIn;
   logger: Logger;
+  /** Checks a connector URL against the deployment's address policy (absent in local mode). */
+  checkConnectorUrl?: (url: string) => Promise<void>;
 }
 
 /** Sign-in details as a person gives them (validated before they are stored). */
@@ -97,6 +99,7 @@ export class Hub {
   readonly #validator = new ArgumentValidator();
   readonly #credentials: ConnectorCredentials;
   readonly #signIn: SignIn;
+  readonly #checkUrl: (url: string) => Promise<void>;
   /** Catalog kinds known to be out of date, per "user\0connector". */
   readonly #stale = new Map<string, Set<CatalogKind>>();
   readonly #refreshing = new Set<string>();
@@ -108,6 +111,7 @@ export class Hub {
     this.#log = deps.logger;
     this.#credentials = new ConnectorCredentials(deps.store, deps.vault);
     this.#signIn = deps.signIn;
+    this.#checkUrl = deps.checkConnectorUrl ?? (async () => {});
   }
 
   /** Hooks the session pool calls for each session; wired by the composition root. */
@@ -129,6 +133,7 @@ export class Hub {
   async addConnector(actor: Actor, input: AddConnectorInput): Promise<{ connector: Connector; catalog: Catalog | null }> {
     const owner = ownerOf(actor);
     const url = normalizeConnectorUrl(input.url, { allowHttp: input.allowHttp });
+    await this.#checkUrl(url);
     if (input.name !== undefined) validateName(input.name);
     const transport = input.transport ?? 'auto';
     const credentials = input.credentials ? validateStaticCredentials(input.credentials) : undefined;
@@ -221,7 +226,10 @@ export class Hub {
     const patch: ConnectorPatch = {};
     if (input.name !== undefined) patch.name = validateName(input.name);
     const allowHttp = input.allowHttp ?? connector.allowHttp;
-    if (input.url !== undefined || input.allowHttp !== undefined) patch.url = normalizeConnectorUrl(input.url ?? connector.url, { allowHttp });
+    if (input.url !== undefined || input.allowHttp !== undefined) {
+      patch.url = normalizeConnectorUrl(input.url ?? connector.url, { allowHttp });
+      await this.#checkUrl(patch.url);
+    }
     if (input.allowHttp !== undefined) patch.allowHttp = input.allowHttp;
     if (input.project !== undefined) patch.project = input.project;
     if (input.tags !== undefined) patch.tags = normalizeTags(input.tags);

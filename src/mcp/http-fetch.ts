@@ -15,6 +15,8 @@ export interface McpFetchOptions {
    * leaves their POSTs waiting forever.
    */
   connections?: number;
+  /** How connections are opened (an address guard for servers reachable from a shared deployment). */
+  connect?: Agent.Options['connect'];
 }
 
 /**
@@ -34,6 +36,7 @@ export function createMcpFetch(options: McpFetchOptions): { fetch: FetchLike; cl
     // Our own per-request timeouts govern; undici's 300 s defaults would only hide hangs longer.
     headersTimeout: 0,
     bodyTimeout: 0,
+    ...(options.connect ? { connect: options.connect } : {}),
   });
   const limit = options.maxResponseBytes;
 
