@@ -35,7 +35,18 @@ describe('OAuth sign-in against the example authorization server', () => {
     const server = await startAuthServer();
     t.after(() => server.close());
     const logs: string[] = [];
-    await using patchbay = await openTestPatchbay({}, { logger: createLogger('debug', {}, (line) => logs.push(line)) });
+    let bearer: string | undefined;
+    await using patchbay = await openTestPatchbay(
+      {},
+      {
+        logger: createLogger('debug', {}, (line) => logs.push(line)),
+        wrapFetch: (fetch) => async (url, init) => {
+          const header = new Headers(init?.headers).get('authorization');
+          if (header?.startsWith('Bearer ')) bearer = header.slice(7);
+          return fetch(url, init);
+        },
+      },
+    );
     const actor = patchbay.actor('cli');
     const { connector } = await patchbay.hub.addConnector(actor, { url: server.url });
     assert.equal(connector.status, 'needs-sign-in');
@@ -62,6 +73,9 @@ describe('OAuth sign-in against the example authorization server', () => {
     assert.equal(bytes.includes(Buffer.from(code)), false);
     assert.equal(logs.join('').includes(code), false);
     assert.equal(bytes.includes(Buffer.from('"access_token"')), false);
+    assert.ok(bearer && bearer.length > 16, 'the access token was seen on the wire');
+    assert.equal(bytes.includes(Buffer.from(bearer)), false, 'the access token is not in the database files');
+    assert.equal(logs.join('').includes(bearer), false, 'the access token is not in the logs');
   });
 
   test('the state is single-use and must be known; a replayed callback does nothing', async (t) => {
@@ -204,5 +218,27 @@ describe('OAuth sign-in against the example authorization server', () => {
     await patchbay.hub.removeConnector(actor, connector.name);
     assert.equal(server.auth.requests('revoke').length, 2, 'refresh and access token revoked');
     assert.equal((await probe()).status, 401, 'the token is dead at the server after removal');
+  });
+
+  test('a registered client the server rejects is forgotten, and the next sign-in registers again', async (t) => {
+    const server = await startAuthServer();
+    t.after(() => server.close());
+    await using patchbay = await openTestPatchbay();
+    const actor = patchbay.actor('cli');
+    const { connector } = await patchbay.hub.addConnector(actor, { url: server.url });
+    await signIn(patchbay, connector.name);
+    const registered = server.auth.requests('register') as ReadonlyArray<{ clientId?: string }>;
+    assert.equal(registered.length, 1);
+    const clientId = (server.auth.requests('token') as ReadonlyArray<{ clientId?: string }>)[0]?.clientId;
+    assert.ok(clientId);
+    server.auth.rejectClient(clientId);
+    server.auth.expireAccessTokens();
+    await assert.rejects(patchbay.hub.callTool(actor, connector.name, 'echo', { message: 'x' }), (e: unknown) => isPatchbayError(e, 'AUTH_REQUIRED'));
+    assert.equal(server.auth.requests('register').length, 2, 'the rejected registration was replaced by a new one');
+    await signIn(patchbay, connector.name);
+    const lastToken = (server.auth.requests('token') as ReadonlyArray<{ clientId?: string }>).at(-1);
+    assert.ok(lastToken?.clientId && lastToken.clientId !== clientId, 'the new sign-in uses the new client');
+    const result = await patchbay.hub.callTool(actor, connector.name, 'echo', { message: 'new client' });
+    assert.deepEqual(result.content, [{ type: 'text', text: 'new client' }]);
   });
 });
