@@ -4,7 +4,7 @@ import { newId } from '../core/ids.ts';
 import { isUniqueViolation, runStoreOperation } from './database-errors.ts';
 import type { ConnectorsTable } from './schema.ts';
 import { fromFlag, nowIso, type StoreContext, toFlag } from './store-context.ts';
-import type { AuthKind, Connector, ConnectorPatch, ConnectorRepository, ConnectorStatus, NewConnector, Owner, OwnerKind, TransportPreference } from './types.ts';
+import type { Approval, AuthKind, Connector, ConnectorPatch, ConnectorRepository, ConnectorStatus, NewConnector, Owner, OwnerKind, TransportPreference, UsageLimits } from './types.ts';
 
 function toConnector(row: Selectable<ConnectorsTable>): Connector {
   return {
@@ -20,6 +20,11 @@ function toConnector(row: Selectable<ConnectorsTable>): Connector {
     status: row.status as ConnectorStatus,
     lastError: row.last_error === null ? null : (JSON.parse(row.last_error) as Connector['lastError']),
     server: row.server === null ? null : (JSON.parse(row.server) as Connector['server']),
+    policy: {
+      defaultApproval: row.default_approval as Approval,
+      allowReadOnly: fromFlag(row.allow_read_only),
+      limits: row.limits === null ? null : (JSON.parse(row.limits) as UsageLimits),
+    },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -40,6 +45,11 @@ function toColumns(patch: ConnectorPatch): Updateable<ConnectorsTable> {
   if (patch.status !== undefined) set.status = patch.status;
   if (patch.lastError !== undefined) set.last_error = toJsonOrNull(patch.lastError);
   if (patch.server !== undefined) set.server = toJsonOrNull(patch.server);
+  if (patch.policy !== undefined) {
+    set.default_approval = patch.policy.defaultApproval;
+    set.allow_read_only = toFlag(patch.policy.allowReadOnly);
+    set.limits = toJsonOrNull(patch.policy.limits);
+  }
   return set;
 }
 
@@ -81,6 +91,9 @@ export function createConnectorRepository({ db, clock }: StoreContext): Connecto
               server: null,
               created_at: now,
               updated_at: now,
+              default_approval: 'ask',
+              allow_read_only: 0,
+              limits: null,
             })
             .returningAll()
             .executeTakeFirstOrThrow();

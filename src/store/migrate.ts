@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { type Migration, Migrator } from 'kysely/migration';
 import * as initial from './migrations/001-initial.ts';
 import * as signInFlowsAndLeases from './migrations/002-sign-in-flows-and-leases.ts';
+import * as policy from './migrations/003-policy.ts';
 
 /**
  * Every migration, oldest first. Names sort in the order they apply; a released
@@ -10,6 +11,7 @@ import * as signInFlowsAndLeases from './migrations/002-sign-in-flows-and-leases
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001_initial': initial,
   '002_sign_in_flows_and_leases': signInFlowsAndLeases,
+  '003_policy': policy,
 };
 
 /** Names of every migration this version knows, oldest first. */

@@ -4,6 +4,8 @@ import type { DatabaseConfig } from '../core/config.ts';
 import { type Logger, silentLogger } from '../core/log.ts';
 import { createCatalogRepository } from './catalog-repository.ts';
 import { createConnectorRepository } from './connector-repository.ts';
+import { createApprovalRepository } from './approval-repository.ts';
+import { createAuditRepository } from './audit-repository.ts';
 import { createCredentialRepository } from './credential-repository.ts';
 import { createLeaseRepository } from './lease-repository.ts';
 import { createSignInFlowRepository } from './sign-in-flow-repository.ts';
@@ -64,6 +66,8 @@ function createStore(kind: Store['kind'], db: Kysely<Database>, options: { schem
     credentials: createCredentialRepository(context),
     signInFlows: createSignInFlowRepository(context),
     leases: createLeaseRepository(context),
+    approvals: createApprovalRepository(context),
+    audit: createAuditRepository(context),
     migrations: () => runStoreOperation('migrations', () => listAppliedMigrations(db as unknown as Kysely<unknown>, options.schema)),
     close: () => {
       closing ??= db.destroy();

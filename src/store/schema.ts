@@ -46,6 +46,10 @@ export interface ConnectorsTable {
   server: string | null;
   created_at: string;
   updated_at: string;
+  default_approval: string;
+  allow_read_only: number;
+  /** JSON object or null. */
+  limits: string | null;
 }
 
 export interface CatalogEntriesTable {
@@ -61,8 +65,48 @@ export interface ToolSettingsTable {
   connector_id: string;
   tool_name: string;
   enabled: number;
+  /** 'allow' | 'ask' | 'block' | 'default' */
   approval: string;
   updated_at: string;
+  limits: string | null;
+  pinned_hash: string | null;
+  pinned_definition: string | null;
+  review_state: string;
+  changed_definition: string | null;
+}
+
+export interface ApprovalRequestsTable {
+  id: string;
+  user_id: string;
+  connector_id: string;
+  tool_name: string;
+  arguments_hash: string;
+  arguments: string;
+  description: string;
+  door: string;
+  status: string;
+  always: number;
+  created_at: string;
+  expires_at: string;
+  answered_at: string | null;
+  answered_by: string | null;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  at: string;
+  user_id: string;
+  door: string;
+  connector_id: string;
+  connector_name: string;
+  tool_name: string;
+  arguments: string | null;
+  decision: string;
+  approved_by: string | null;
+  latency_ms: number | null;
+  result_bytes: number | null;
+  error_code: string | null;
+  conversation_id: string | null;
 }
 
 export interface CredentialsTable {
@@ -101,4 +145,6 @@ export interface Database {
   credentials: CredentialsTable;
   sign_in_flows: SignInFlowsTable;
   leases: LeasesTable;
+  approval_requests: ApprovalRequestsTable;
+  audit_events: AuditEventsTable;
 }

@@ -208,6 +208,7 @@ for (const backend of [sqliteBackend, postgresBackend]) {
         status: 'new',
         lastError: null,
         server: null,
+        policy: { defaultApproval: 'ask', allowReadOnly: false, limits: null },
         createdAt: clock.iso(),
         updatedAt: clock.iso(),
       } satisfies Connector);
@@ -357,10 +358,11 @@ for (const backend of [sqliteBackend, postgresBackend]) {
       assert.equal(await store.catalog.get(c.id, user.id, 'resourceTemplates'), undefined);
 
       const echo = await store.toolSettings.put({ connectorId: c.id, toolName: 'echo', enabled: true, approval: 'allow' });
-      assert.deepEqual(echo, { connectorId: c.id, toolName: 'echo', enabled: true, approval: 'allow', updatedAt: clock.iso() });
+      const unpinned = { limits: null, pinnedHash: null, pinnedDefinition: null, reviewState: 'reviewed', changedDefinition: null };
+      assert.deepEqual(echo, { connectorId: c.id, toolName: 'echo', enabled: true, approval: 'allow', ...unpinned, updatedAt: clock.iso() });
       clock.advance(1000);
       const echo2 = await store.toolSettings.put({ connectorId: c.id, toolName: 'echo', enabled: false, approval: 'ask' });
-      assert.deepEqual(echo2, { connectorId: c.id, toolName: 'echo', enabled: false, approval: 'ask', updatedAt: clock.iso() });
+      assert.deepEqual(echo2, { connectorId: c.id, toolName: 'echo', enabled: false, approval: 'ask', ...unpinned, updatedAt: clock.iso() });
       const add = await store.toolSettings.put({ connectorId: c.id, toolName: 'add', enabled: true, approval: 'block' });
       assert.deepEqual(await store.toolSettings.list(c.id), [add, echo2]);
 
@@ -401,6 +403,94 @@ for (const backend of [sqliteBackend, postgresBackend]) {
       assert.deepEqual(await reopened.toolSettings.list(connector.id), [setting]);
       assert.deepEqual((await reopened.catalog.get(connector.id, user.id, 'tools'))?.items, [{ name: 'echo' }]);
       assert.deepEqual(await reopened.credentials.get(user.id, connector.id, 'headers'), credential);
+    });
+
+    it('keeps a connector policy and tool settings, merging fields a write leaves out', async (t) => {
+      const db = useDatabase(t, backend);
+      const store = await db.open();
+      const user = await store.users.ensureLocalUser();
+      const c = await store.connectors.create({ owner: { kind: 'user', id: user.id }, name: 'pol', url: 'https://p.example/mcp' });
+      const policy = { defaultApproval: 'block' as const, allowReadOnly: true, limits: { perDay: 5, concurrent: 2 } };
+      assert.deepEqual((await store.connectors.update(c.id, { policy })).policy, policy);
+      assert.deepEqual((await store.connectors.get(c.id))?.policy, policy);
+
+      const pinned = { name: 'echo', description: 'Echoes', inputSchema: { type: 'object' } };
+      const first = await store.toolSettings.put({ connectorId: c.id, toolName: 'echo', pinnedHash: 'h1', pinnedDefinition: pinned, reviewState: 'reviewed' });
+      assert.equal(first.approval, 'default', 'a new setting follows the connector');
+      assert.equal(first.enabled, true);
+      const blocked = await store.toolSettings.put({ connectorId: c.id, toolName: 'echo', approval: 'block', limits: { perHour: 1 } });
+      assert.equal(blocked.pinnedHash, 'h1', 'fields left out are kept');
+      assert.deepEqual(blocked.pinnedDefinition, pinned);
+      assert.deepEqual(blocked.limits, { perHour: 1 });
+      const changed = await store.toolSettings.put({ connectorId: c.id, toolName: 'echo', reviewState: 'changed', changedDefinition: { ...pinned, description: 'New' } });
+      assert.equal(changed.approval, 'block');
+      assert.deepEqual(await store.toolSettings.get(c.id, 'echo'), changed);
+      assert.equal(await store.toolSettings.get(c.id, 'nope'), undefined);
+    });
+
+    it('answers an approval once, and lets it be used once for exactly its arguments', async (t) => {
+      const db = useDatabase(t, backend);
+      const clock = createManualClock();
+      const store = await db.open({ clock });
+      const user = await store.users.ensureLocalUser();
+      const c = await store.connectors.create({ owner: { kind: 'user', id: user.id }, name: 'ask', url: 'https://a.example/mcp' });
+      const make = (id: string, ttl = 60_000) =>
+        store.approvals.create({
+          id,
+          userId: user.id,
+          connectorId: c.id,
+          toolName: 'delete',
+          argumentsHash: `hash-${id}`,
+          arguments: { path: '/tmp/x' },
+          description: 'Deletes a file',
+          door: 'api',
+          createdAt: clock.iso(),
+          expiresAt: new Date(Date.parse(clock.iso()) + ttl).toISOString(),
+        });
+      const a = await make('a');
+      assert.equal(a.status, 'pending');
+      await make('b', 1_000);
+      assert.deepEqual((await store.approvals.listPending(user.id, clock.iso())).map((r) => r.id).sort(), ['a', 'b']);
+      const answers = await Promise.all([1, 2, 3].map(() => store.approvals.answer('a', { allow: true, always: false, answeredBy: user.id, now: clock.iso() })));
+      assert.equal(answers.filter(Boolean).length, 1, 'answered once');
+      assert.equal(await store.approvals.consume('a', 'hash-other', clock.iso()), false, 'other arguments do not use it');
+      const uses = await Promise.all([1, 2, 3].map(() => store.approvals.consume('a', 'hash-a', clock.iso())));
+      assert.equal(uses.filter(Boolean).length, 1, 'used once');
+      assert.equal(await store.approvals.consume('a', 'hash-a', clock.iso()), false, 'a replay does nothing');
+      clock.advance(2_000);
+      assert.equal(await store.approvals.answer('b', { allow: true, always: false, answeredBy: user.id, now: clock.iso() }), undefined, 'too late');
+      assert.deepEqual(await store.approvals.listPending(user.id, clock.iso()), []);
+    });
+
+    it('records audit events and lists them newest first, filtered, and prunes old ones', async (t) => {
+      const db = useDatabase(t, backend);
+      const store = await db.open();
+      const event = (id: string, at: string, connectorName: string) => ({
+        id,
+        at,
+        userId: 'u1',
+        door: 'cli',
+        connectorId: `c-${connectorName}`,
+        connectorName,
+        toolName: 'echo',
+        arguments: '{"message":"hi"}',
+        decision: 'allowed',
+        approvedBy: null,
+        latencyMs: 12,
+        resultBytes: 34,
+        errorCode: null,
+        conversationId: null,
+      });
+      await store.audit.record(event('1', '2026-01-01T00:00:00.000Z', 'a'));
+      await store.audit.record(event('2', '2026-01-02T00:00:00.000Z', 'b'));
+      await store.audit.record(event('3', '2026-01-03T00:00:00.000Z', 'a'));
+      assert.deepEqual((await store.audit.list({ userId: 'u1' })).map((e) => e.id), ['3', '2', '1']);
+      assert.deepEqual((await store.audit.list({ userId: 'u1', connectorName: 'a' })).map((e) => e.id), ['3', '1']);
+      assert.deepEqual((await store.audit.list({ userId: 'u1', since: '2026-01-02T00:00:00.000Z' })).map((e) => e.id), ['3', '2']);
+      assert.deepEqual(await store.audit.list({ userId: 'u2' }), []);
+      assert.deepEqual((await store.audit.list({ userId: 'u1', limit: 1 }))[0], event('3', '2026-01-03T00:00:00.000Z', 'a'));
+      assert.equal(await store.audit.prune('2026-01-02T12:00:00.000Z'), 2);
+      assert.deepEqual((await store.audit.list({ userId: 'u1' })).map((e) => e.id), ['3']);
     });
 
     it('takes a sign-in flow once, never after it expires, and prunes expired ones', async (t) => {

@@ -38,6 +38,29 @@ export interface ServerFacts {
   connectedAt: string;
 }
 
+export type Approval = 'allow' | 'ask' | 'block';
+/** A tool's approval: its own, or 'default' to follow its connector's. */
+export type ToolApproval = Approval | 'default';
+/** 'new': appeared after the connector was first reviewed; 'changed': differs from what the person pinned. */
+export type ReviewState = 'new' | 'reviewed' | 'changed';
+
+/** How often calls may happen; absent fields mean no limit. */
+export interface UsageLimits {
+  perConversation?: number;
+  perHour?: number;
+  perDay?: number;
+  concurrent?: number;
+}
+
+/** What a person decided for a whole connector. */
+export interface ConnectorPolicy {
+  /** The approval of tools that have none of their own (new connectors: 'ask'). */
+  defaultApproval: Approval;
+  /** Let tools the server marks read-only run without asking (the server's claim, shown as such). */
+  allowReadOnly: boolean;
+  limits: UsageLimits | null;
+}
+
 export interface Connector {
   id: string;
   owner: Owner;
@@ -52,6 +75,7 @@ export interface Connector {
   status: ConnectorStatus;
   lastError: { code: string; message: string; at: string } | null;
   server: ServerFacts | null;
+  policy: ConnectorPolicy;
   createdAt: string;
   updatedAt: string;
 }
@@ -78,6 +102,7 @@ export interface ConnectorPatch {
   status?: ConnectorStatus;
   lastError?: Connector['lastError'];
   server?: ServerFacts | null;
+  policy?: ConnectorPolicy;
 }
 
 export type CatalogKind = 'tools' | 'resources' | 'resourceTemplates' | 'prompts';
@@ -91,14 +116,85 @@ export interface CatalogEntry {
   fetchedAt: string;
 }
 
-export type Approval = 'allow' | 'ask' | 'block';
-
 export interface ToolSetting {
   connectorId: string;
   toolName: string;
   enabled: boolean;
-  approval: Approval;
+  approval: ToolApproval;
+  limits: UsageLimits | null;
+  /** Hash of the definition the person reviewed; null before any review. */
+  pinnedHash: string | null;
+  pinnedDefinition: unknown | null;
+  reviewState: ReviewState;
+  /** The definition the server offers now, when it differs from the pinned one. */
+  changedDefinition: unknown | null;
   updatedAt: string;
+}
+
+/** A setting to store: fields left out keep their stored value (or the default for a new row). */
+export type ToolSettingInput = Pick<ToolSetting, 'connectorId' | 'toolName'> & Partial<Omit<ToolSetting, 'connectorId' | 'toolName' | 'updatedAt'>>;
+
+export type ApprovalStatus = 'pending' | 'allowed' | 'denied' | 'used' | 'expired';
+
+/** A call that had to ask: the person sees the connector, the tool's full description and the exact arguments. */
+export interface ApprovalRequest {
+  id: string;
+  userId: string;
+  connectorId: string;
+  toolName: string;
+  argumentsHash: string;
+  arguments: unknown;
+  description: string;
+  door: string;
+  status: ApprovalStatus;
+  /** Answered "always allow" (the tool's approval became 'allow'). */
+  always: boolean;
+  createdAt: string;
+  expiresAt: string;
+  answeredAt: string | null;
+  answeredBy: string | null;
+}
+
+export interface ApprovalRepository {
+  create(request: Omit<ApprovalRequest, 'status' | 'always' | 'answeredAt' | 'answeredBy'>): Promise<ApprovalRequest>;
+  get(id: string): Promise<ApprovalRequest | undefined>;
+  /** Pending and unexpired, newest first. */
+  listPending(userId: string, now: string): Promise<ApprovalRequest[]>;
+  /** Answers a pending, unexpired request once; undefined when it was not pending any more. */
+  answer(id: string, answer: { allow: boolean; always: boolean; answeredBy: string; now: string }): Promise<ApprovalRequest | undefined>;
+  /**
+   * Uses an allowed approval for exactly these arguments, once: true for one caller only,
+   * false when it is not allowed, already used, expired, or for other arguments.
+   */
+  consume(id: string, argumentsHash: string, now: string): Promise<boolean>;
+}
+
+/** One tool call as it happened (or was refused), at whichever door. */
+export interface AuditEvent {
+  id: string;
+  at: string;
+  userId: string;
+  door: string;
+  connectorId: string;
+  connectorName: string;
+  toolName: string;
+  /** Redacted and size-capped JSON text. */
+  arguments: string | null;
+  /** 'allowed', 'allowed-by-approval', 'refused:<CODE>', 'asked' ... */
+  decision: string;
+  approvedBy: string | null;
+  latencyMs: number | null;
+  resultBytes: number | null;
+  errorCode: string | null;
+  conversationId: string | null;
+}
+
+export interface AuditRepository {
+  record(event: AuditEvent): Promise<void>;
+  /** Newest first. */
+  list(filter: { userId: string; connectorName?: string; since?: string; limit?: number }): Promise<AuditEvent[]>;
+  /** Deletes events older than `before`; returns how many. */
+  prune(before: string): Promise<number>;
 }
 
 /** An encrypted secret blob; the store never sees plaintext. */
@@ -169,7 +265,8 @@ export interface CatalogRepository {
 
 export interface ToolSettingRepository {
   list(connectorId: string): Promise<ToolSetting[]>;
-  put(setting: Omit<ToolSetting, 'updatedAt'>): Promise<ToolSetting>;
+  get(connectorId: string, toolName: string): Promise<ToolSetting | undefined>;
+  put(setting: ToolSettingInput): Promise<ToolSetting>;
 }
 
 export interface CredentialRepository {
@@ -188,6 +285,8 @@ export interface Store {
   readonly credentials: CredentialRepository;
   readonly signInFlows: SignInFlowRepository;
   readonly leases: LeaseRepository;
+  readonly approvals: ApprovalRepository;
+  readonly audit: AuditRepository;
   /** Names of migrations applied, oldest first. */
   migrations(): Promise<string[]>;
   close(): Promise<void>;
