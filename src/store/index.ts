@@ -8,6 +8,7 @@
 export { type OpenStoreOptions, openStore } from './open-store.ts';
 export { MIGRATION_NAMES } from './migrate.ts';
 export { describePostgresUrl } from './open-postgres.ts';
+export { DEFAULT_SLOT_TTL_MS } from './usage-repository.ts';
 export type {
   Approval,
   ApprovalRepository,
@@ -41,7 +42,15 @@ export type {
   ToolSettingRepository,
   TransportKind,
   TransportPreference,
+  UsageCount,
+  UsageGrant,
+  UsageLimit,
   UsageLimits,
+  UsageRefusal,
+  UsageRepository,
+  UsageReservation,
+  UsageScope,
+  UsageWindow,
   User,
   UserRepository,
 } from './types.ts';

@@ -3,6 +3,7 @@ import { type Migration, Migrator } from 'kysely/migration';
 import * as initial from './migrations/001-initial.ts';
 import * as signInFlowsAndLeases from './migrations/002-sign-in-flows-and-leases.ts';
 import * as policy from './migrations/003-policy.ts';
+import * as usage from './migrations/004-usage.ts';
 
 /**
  * Every migration, oldest first. Names sort in the order they apply; a released
@@ -12,6 +13,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001_initial': initial,
   '002_sign_in_flows_and_leases': signInFlowsAndLeases,
   '003_policy': policy,
+  '004_usage': usage,
 };
 
 /** Names of every migration this version knows, oldest first. */

@@ -17,6 +17,7 @@ import type { Database } from './schema.ts';
 import type { StoreContext } from './store-context.ts';
 import { createToolSettingRepository } from './tool-setting-repository.ts';
 import type { Store } from './types.ts';
+import { createUsageRepository } from './usage-repository.ts';
 import { createUserRepository } from './user-repository.ts';
 
 export interface OpenStoreOptions {
@@ -68,6 +69,7 @@ function createStore(kind: Store['kind'], db: Kysely<Database>, options: { schem
     leases: createLeaseRepository(context),
     approvals: createApprovalRepository(context),
     audit: createAuditRepository(context),
+    usage: createUsageRepository(context),
     migrations: () => runStoreOperation('migrations', () => listAppliedMigrations(db as unknown as Kysely<unknown>, options.schema)),
     close: () => {
       closing ??= db.destroy();

@@ -135,6 +135,32 @@ export interface LeasesTable {
   expires_at: string;
 }
 
+export interface UsageCountersTable {
+  user_id: string;
+  connector_id: string;
+  /** 'tool' | 'connector' */
+  scope: string;
+  /** '' for connector-wide counters. */
+  tool_name: string;
+  /** 'conversation' | 'hour' | 'day' | 'concurrent' */
+  window_kind: string;
+  /** '2026-11-24T08', '2026-11-24', a conversation id, or '' for 'concurrent'. */
+  window_key: string;
+  used: number;
+  /** End of an hour or day window; null for the others. */
+  resets_at: string | null;
+  updated_at: string;
+}
+
+export interface UsageSlotsTable {
+  reservation_id: string;
+  scope: string;
+  user_id: string;
+  connector_id: string;
+  tool_name: string;
+  expires_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
@@ -147,4 +173,6 @@ export interface Database {
   leases: LeasesTable;
   approval_requests: ApprovalRequestsTable;
   audit_events: AuditEventsTable;
+  usage_counters: UsageCountersTable;
+  usage_slots: UsageSlotsTable;
 }

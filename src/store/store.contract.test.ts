@@ -10,7 +10,7 @@ import type { DatabaseConfig } from '../core/config.ts';
 import { isPatchbayError } from '../core/errors.ts';
 import { createLogger, type Logger } from '../core/log.ts';
 import { MIGRATION_NAMES, openStore } from './index.ts';
-import type { Connector, NewConnector, Owner, ServerFacts, Store } from './types.ts';
+import type { Connector, NewConnector, Owner, ServerFacts, Store, UsageCount, UsageGrant, UsageLimit, UsageRefusal, UsageReservation } from './types.ts';
 
 /**
  * One suite, every database: SQLite (a temporary file) always, PostgreSQL when
@@ -560,6 +560,187 @@ for (const backend of [sqliteBackend, postgresBackend]) {
       assert.deepEqual(names(await store.connectors.list(owner, { project: 'nowhere' })), []);
       assert.deepEqual(names(await store.connectors.list({ kind: 'organization', id: 'org-1' })), ['shared']);
       assert.deepEqual(await store.connectors.list({ kind: 'user', id: 'nobody' }), []);
+    });
+
+    describe('usage limits', () => {
+      const at = Date.parse('2026-11-24T08:30:00.000Z');
+      const call = (overrides: Partial<UsageReservation> = {}): UsageReservation => ({
+        userId: 'u1',
+        connectorId: 'c1',
+        toolName: 'search',
+        now: at,
+        limits: [],
+        ...overrides,
+      });
+      const grants = (results: (UsageGrant | UsageRefusal)[]) => results.filter((r): r is UsageGrant => r.ok);
+      const refusals = (results: (UsageGrant | UsageRefusal)[]) => results.filter((r): r is UsageRefusal => !r.ok);
+      const used = (counts: UsageCount[], window: UsageCount['window'], scope: UsageCount['scope'] = 'tool') =>
+        counts.filter((c) => c.window === window && c.scope === scope).reduce((sum, c) => sum + c.used, 0);
+
+      for (const [window, resetsAt, nextPeriod] of [
+        ['day', '2026-11-25T00:00:00.000Z', '2026-11-24'],
+        ['hour', '2026-11-24T09:00:00.000Z', '2026-11-24T08'],
+      ] as const) {
+        it(`grants exactly 3 of 10 simultaneous calls against 3 per ${window}`, async (t) => {
+          const store = await useDatabase(t, backend).open({ clock: { now: () => at } });
+          const limit: UsageLimit = { scope: 'tool', window, max: 3 };
+          const results = await Promise.all(Array.from({ length: 10 }, () => store.usage.reserve(call({ limits: [limit] }))));
+          assert.equal(grants(results).length, 3);
+          assert.equal(new Set(grants(results).map((g) => g.reservationId)).size, 3);
+          assert.equal(refusals(results).length, 7);
+          for (const refusal of refusals(results)) assert.deepEqual(refusal, { ok: false, limit, resetsAt, used: 3, max: 3 });
+          assert.deepEqual(await store.usage.usage('u1', 'c1', 'search'), [{ scope: 'tool', toolName: 'search', window, period: nextPeriod, used: 3, resetsAt }]);
+          // Releasing ends a call; it does not give back a call already made.
+          for (const grant of grants(results)) await store.usage.release(grant.reservationId);
+          assert.equal(refusals([await store.usage.reserve(call({ limits: [limit] }))]).length, 1);
+          // The next window starts afresh, to the millisecond.
+          const justBefore = await store.usage.reserve(call({ limits: [limit], now: Date.parse(resetsAt) - 1 }));
+          assert.equal(justBefore.ok, false);
+          const next = await Promise.all(Array.from({ length: 4 }, () => store.usage.reserve(call({ limits: [limit], now: Date.parse(resetsAt) }))));
+          assert.equal(grants(next).length, 3);
+        });
+      }
+
+      it('counts a call against every limit or none: a refusal leaves no count behind', async (t) => {
+        const store = await useDatabase(t, backend).open({ clock: { now: () => at } });
+        const limits: UsageLimit[] = [
+          { scope: 'tool', window: 'hour', max: 5 },
+          { scope: 'connector', window: 'day', max: 3 },
+        ];
+        for (let n = 0; n < 3; n++) assert.equal((await store.usage.reserve(call({ limits }))).ok, true);
+        const fourth = await store.usage.reserve(call({ limits }));
+        assert.deepEqual(fourth, { ok: false, limit: limits[1], resetsAt: '2026-11-25T00:00:00.000Z', used: 3, max: 3 });
+        // Connector-wide limits count every tool of the connector; other users and connectors have their own.
+        assert.equal((await store.usage.reserve(call({ limits, toolName: 'other' }))).ok, false);
+        assert.equal((await store.usage.reserve(call({ limits, userId: 'u2' }))).ok, true);
+        assert.equal((await store.usage.reserve(call({ limits, connectorId: 'c2' }))).ok, true);
+        let counts = await store.usage.usage('u1', 'c1', 'search');
+        assert.equal(used(counts, 'hour'), 3, 'the tool counter did not move');
+        assert.equal(used(counts, 'day', 'connector'), 3);
+
+        // A limit taken earlier in the same reservation is rolled back when a later one refuses.
+        const dayThenHour: UsageLimit[] = [
+          { scope: 'tool', window: 'day', max: 10 },
+          { scope: 'connector', window: 'hour', max: 1 },
+        ];
+        assert.equal((await store.usage.reserve(call({ limits: dayThenHour, connectorId: 'c3' }))).ok, true);
+        const refused = await store.usage.reserve(call({ limits: dayThenHour, connectorId: 'c3' }));
+        assert.equal(refused.ok, false);
+        assert.deepEqual(!refused.ok && refused.limit, dayThenHour[1]);
+        counts = await store.usage.usage('u1', 'c3', 'search');
+        assert.equal(used(counts, 'day'), 1, 'the day count taken before the refusal was rolled back');
+
+        // The same for a window count taken before a concurrent slot is refused.
+        const hourThenSlot: UsageLimit[] = [
+          { scope: 'tool', window: 'hour', max: 10 },
+          { scope: 'tool', window: 'concurrent', max: 1 },
+        ];
+        const held = await store.usage.reserve(call({ limits: hourThenSlot, connectorId: 'c4' }));
+        assert.equal(held.ok, true);
+        assert.deepEqual(await store.usage.reserve(call({ limits: hourThenSlot, connectorId: 'c4' })), {
+          ok: false,
+          limit: hourThenSlot[1],
+          resetsAt: null,
+          used: 1,
+          max: 1,
+        });
+        counts = await store.usage.usage('u1', 'c4', 'search');
+        assert.equal(used(counts, 'hour'), 1);
+        assert.equal(used(counts, 'concurrent'), 1);
+      });
+
+      it('holds at most `max` concurrent slots until they are released or expire', async (t) => {
+        const clock = createManualClock(at);
+        const store = await useDatabase(t, backend).open({ clock });
+        const limits: UsageLimit[] = [{ scope: 'connector', window: 'concurrent', max: 2 }];
+        const reserve = (toolName = 'search', slotTtlMs = 60_000) => store.usage.reserve(call({ limits, toolName, now: clock.now(), slotTtlMs }));
+        const first = await Promise.all([reserve('a'), reserve('b'), reserve('c')]);
+        assert.equal(grants(first).length, 2);
+        assert.deepEqual(refusals(first), [{ ok: false, limit: limits[0], resetsAt: null, used: 2, max: 2 }]);
+        assert.deepEqual(await store.usage.usage('u1', 'c1'), [{ scope: 'connector', toolName: null, window: 'concurrent', period: null, used: 2, resetsAt: null }]);
+
+        const [released, kept] = grants(first);
+        await store.usage.release(released.reservationId);
+        await store.usage.release(released.reservationId);
+        const second = await reserve();
+        assert.equal(second.ok, true, 'a released slot is free again');
+        assert.equal((await reserve()).ok, false, 'releasing twice frees one slot');
+
+        // A slot its process never released stops counting when it expires.
+        await store.usage.release(kept.reservationId);
+        const shortLived = await reserve('search', 1_000);
+        assert.equal(shortLived.ok, true);
+        assert.equal((await reserve()).ok, false);
+        clock.advance(1_000);
+        assert.equal((await reserve()).ok, true, 'the expired slot no longer counts');
+        assert.equal(used(await store.usage.usage('u1', 'c1'), 'concurrent', 'connector'), 2);
+      });
+
+      it('counts conversation limits per conversation, and only inside one', async (t) => {
+        const store = await useDatabase(t, backend).open({ clock: { now: () => at } });
+        const limits: UsageLimit[] = [{ scope: 'tool', window: 'conversation', max: 2 }];
+        const inA = await Promise.all(Array.from({ length: 5 }, () => store.usage.reserve(call({ limits, conversationId: 'conv-a' }))));
+        assert.equal(grants(inA).length, 2);
+        for (const refusal of refusals(inA)) assert.deepEqual(refusal, { ok: false, limit: limits[0], resetsAt: null, used: 2, max: 2 });
+        assert.equal((await store.usage.reserve(call({ limits, conversationId: 'conv-b' }))).ok, true);
+        assert.equal((await store.usage.reserve(call({ limits }))).ok, true, 'a call outside a conversation has no conversation limit');
+        assert.deepEqual(
+          (await store.usage.usage('u1', 'c1', 'search')).map((c) => [c.window, c.period, c.used]),
+          [
+            ['conversation', 'conv-a', 2],
+            ['conversation', 'conv-b', 1],
+          ],
+        );
+      });
+
+      it('applies the strictest of limits on one counter, refuses at max 0, and rejects a broken limit', async (t) => {
+        const store = await useDatabase(t, backend).open({ clock: { now: () => at } });
+        const strict: UsageLimit = { scope: 'tool', window: 'day', max: 1 };
+        const limits: UsageLimit[] = [{ scope: 'tool', window: 'day', max: 5 }, strict];
+        assert.equal((await store.usage.reserve(call({ limits }))).ok, true);
+        assert.deepEqual(await store.usage.reserve(call({ limits })), { ok: false, limit: strict, resetsAt: '2026-11-25T00:00:00.000Z', used: 1, max: 1 });
+        assert.equal(used(await store.usage.usage('u1', 'c1', 'search'), 'day'), 1);
+        const blocked: UsageLimit = { scope: 'connector', window: 'hour', max: 0 };
+        assert.deepEqual(await store.usage.reserve(call({ limits: [blocked], toolName: 'x' })), { ok: false, limit: blocked, resetsAt: '2026-11-24T09:00:00.000Z', used: 0, max: 0 });
+        assert.equal((await store.usage.reserve(call({ limits: [{ scope: 'connector', window: 'concurrent', max: 0 }] }))).ok, false);
+        await rejectsWithCode(store.usage.reserve(call({ limits: [{ scope: 'tool', window: 'day', max: 1.5 }] })), 'VALIDATION_FAILED');
+        await rejectsWithCode(store.usage.reserve(call({ limits: [{ scope: 'tool', window: 'day', max: -1 }] })), 'VALIDATION_FAILED');
+        const free = await store.usage.reserve(call({ limits: [] }));
+        assert.equal(free.ok, true, 'no limits, nothing to count');
+        await store.usage.release(free.ok ? free.reservationId : '');
+      });
+
+      it('prunes ended windows, idle conversations and expired slots, and keeps the rest', async (t) => {
+        const db = useDatabase(t, backend);
+        const store = await db.open({ clock: { now: () => at } });
+        const yesterday = at - 86_400_000;
+        const windows: UsageLimit[] = [
+          { scope: 'tool', window: 'hour', max: 9 },
+          { scope: 'tool', window: 'day', max: 9 },
+          { scope: 'tool', window: 'conversation', max: 9 },
+        ];
+        await store.usage.reserve(call({ limits: windows, conversationId: 'old', now: yesterday }));
+        await store.usage.reserve(call({ limits: [{ scope: 'tool', window: 'concurrent', max: 9 }], now: yesterday, slotTtlMs: 1_000 }));
+        await store.usage.reserve(call({ limits: windows, conversationId: 'new' }));
+        const held = await store.usage.reserve(call({ limits: [{ scope: 'tool', window: 'concurrent', max: 9 }], slotTtlMs: 60_000 }));
+        assert.equal(held.ok, true);
+        assert.equal(await db.count('usage_counters'), 7);
+        assert.equal(await db.count('usage_slots'), 2);
+        // An hour ago: yesterday's hour, day and conversation counts and its expired slot go; the
+        // concurrent row was touched today.
+        assert.equal(await store.usage.prune(new Date(at - 3_600_000).toISOString()), 4);
+        assert.equal(await db.count('usage_slots'), 1);
+        assert.deepEqual(
+          (await store.usage.usage('u1', 'c1', 'search')).map((c) => [c.window, c.period, c.used]),
+          [
+            ['conversation', 'new', 1],
+            ['day', '2026-11-24', 1],
+            ['hour', '2026-11-24T08', 1],
+            ['concurrent', null, 1],
+          ],
+        );
+        assert.equal(await store.usage.prune(new Date(at - 3_600_000).toISOString()), 0);
+      });
     });
   });
 }

@@ -238,6 +238,86 @@ export interface LeaseRepository {
   release(name: string, holder: string): Promise<void>;
 }
 
+/** What a limit counts: calls of one tool, or calls of any tool of a connector (per user both). */
+export type UsageScope = 'tool' | 'connector';
+/** Hour and day are fixed calendar windows in UTC; 'concurrent' counts calls still running. */
+export type UsageWindow = 'conversation' | 'hour' | 'day' | 'concurrent';
+
+/** One limit a call must stay within: at most `max` calls of `scope` per `window`. */
+export interface UsageLimit {
+  scope: UsageScope;
+  window: UsageWindow;
+  max: number;
+}
+
+/** One call to count against every limit the caller found applicable. */
+export interface UsageReservation {
+  userId: string;
+  connectorId: string;
+  toolName: string;
+  /** Absent for calls outside a conversation: 'conversation' limits then do not apply. */
+  conversationId?: string;
+  /** Milliseconds since the epoch; picks the hour and day windows. */
+  now: number;
+  limits: UsageLimit[];
+  /**
+   * How long the concurrent slots count without a release (the request timeout): a
+   * process that dies mid-call frees them when this runs out. Default 10 minutes.
+   */
+  slotTtlMs?: number;
+}
+
+export interface UsageGrant {
+  ok: true;
+  /** Pass to `release` when the call ends. */
+  reservationId: string;
+}
+
+export interface UsageRefusal {
+  ok: false;
+  /** The limit that is reached; nothing was counted. */
+  limit: UsageLimit;
+  /** When the window starts afresh (ISO); null for 'concurrent' and 'conversation'. */
+  resetsAt: string | null;
+  used: number;
+  max: number;
+}
+
+/** A count as it stands now, for display. */
+export interface UsageCount {
+  scope: UsageScope;
+  /** Null for connector-wide counts. */
+  toolName: string | null;
+  window: UsageWindow;
+  /** The hour ('2026-11-24T08'), day ('2026-11-24') or conversation id; null for 'concurrent'. */
+  period: string | null;
+  used: number;
+  resetsAt: string | null;
+}
+
+/**
+ * Usage counters shared by every process on the database, exact under concurrency: of
+ * N simultaneous reservations against a limit with room for k, exactly k are granted.
+ */
+export interface UsageRepository {
+  /** Counts one call against every limit, all or none. */
+  reserve(request: UsageReservation): Promise<UsageGrant | UsageRefusal>;
+  /** Frees the reservation's concurrent slots; its other counts stay (the call was made). Idempotent. */
+  release(reservationId: string): Promise<void>;
+  /**
+   * Counts of the current hour and day, of every stored conversation and of running
+   * calls: the tool's and its connector's when `toolName` is given, else the
+   * connector's and every one of its tools'. Windows never counted are absent.
+   */
+  usage(userId: string, connectorId: string, toolName?: string): Promise<UsageCount[]>;
+  /**
+   * Deletes hour and day counters whose window ended by `before`, conversation and
+   * concurrent counters untouched since `before`, and slots that expired by then (ISO
+   * times). Returns how many rows went.
+   */
+  prune(before: string): Promise<number>;
+}
+
 export interface UserRepository {
   /** The single local user, created on first call (idempotent, also under concurrency). */
   ensureLocalUser(): Promise<User>;
@@ -287,6 +367,7 @@ export interface Store {
   readonly leases: LeaseRepository;
   readonly approvals: ApprovalRepository;
   readonly audit: AuditRepository;
+  readonly usage: UsageRepository;
   /** Names of migrations applied, oldest first. */
   migrations(): Promise<string[]>;
   close(): Promise<void>;
