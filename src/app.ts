@@ -68,7 +68,7 @@ export async function openPatchbay(config: Config, options: OpenOptions = {}): P
     vault,
     fetch: guarded,
     redirectUrl: new URL('/oauth/callback', publicUrl).toString(),
-    clientMetadataUrl: publicUrl.startsWith('https:') ? new URL('/oauth/client-metadata.json', publicUrl).toString() : undefined,
+    clientMetadataUrl: config.clientMetadataUrl ?? (publicUrl.startsWith('https:') ? new URL('/oauth/client-metadata.json', publicUrl).toString() : undefined),
     loginRedirectUrl: `http://127.0.0.1:${config.loginPort}/callback`,
     allowLoopbackHttp: localMode,
     logger: logger.child({ area: 'sign-in' }),

@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { selectRuns } from '../scripts/conformance/scenarios.ts';
-import { type Check, countChecks, isPass, listClientScenarios, parseScenarioList, parseSpecVersions } from '../scripts/conformance/suite.ts';
+import { isExpectedFailure, parseExpectedFailures, selectRuns } from '../scripts/conformance/scenarios.ts';
+import {
+  type Check,
+  countChecks,
+  isPass,
+  listClientScenarios,
+  listExtensionScenarios,
+  parseExtensionScenarios,
+  parseScenarioList,
+  parseSpecVersions,
+} from '../scripts/conformance/suite.ts';
 
 const LISTING = `Client scenarios (test against a client):
   - initialize [2025-06-18,2025-11-25]
@@ -19,6 +28,19 @@ List available test scenarios. Requirement sets available: 2025-11-25,
 
 Options:
   --client                   List client scenarios
+`;
+
+const REQUIREMENTS = `Client scenarios (test against a client):
+  - tools_call
+  - auth/metadata-default
+
+Run and reported, but never scored:
+  extension (3):
+    - auth/client-credentials-jwt [client]
+    - auth/client-credentials-basic [client]
+    - tasks-lifecycle [server]
+  added-after-release (1):
+    - json-schema-2020-12-preservation [client]
 `;
 
 function check(status: Check['status']): Check {
@@ -60,6 +82,31 @@ describe('conformance harness', () => {
     ]);
   });
 
+  it('reads the client extension scenarios of a requirement set, not its other sections', () => {
+    assert.deepEqual(parseExtensionScenarios(REQUIREMENTS), ['auth/client-credentials-jwt', 'auth/client-credentials-basic']);
+  });
+
+  it('runs the claimed extensions the suite lists, forced, at each revision', () => {
+    const listings = new Map([['2026-07-28', parseScenarioList(LISTING).filter((s) => s.name === 'tools_call')]]);
+    const extensions = new Map([['2026-07-28', ['auth/client-credentials-basic', 'auth/dpop']]]);
+    assert.deepEqual(selectRuns(listings, { auth: true, only: [] }, extensions), [
+      { scenario: 'tools_call', specVersion: '2026-07-28' },
+      { scenario: 'auth/client-credentials-basic', specVersion: '2026-07-28', force: true },
+    ]);
+    assert.deepEqual(selectRuns(listings, { auth: false, only: [] }, extensions), [{ scenario: 'tools_call', specVersion: '2026-07-28' }]);
+  });
+
+  it('reads expected failures by scenario or scenario@revision, and refuses another shape', () => {
+    const expected = parseExpectedFailures('# why\nclient:\n  - auth/dpop  # needs DPoP\n  - "auth/iss-normalized@2026-07-28"\nserver: []\n');
+    assert.deepEqual([...expected], ['auth/dpop', 'auth/iss-normalized@2026-07-28']);
+    assert.equal(isExpectedFailure(expected, { scenario: 'auth/dpop', specVersion: '2025-11-25' }), true);
+    assert.equal(isExpectedFailure(expected, { scenario: 'auth/iss-normalized', specVersion: '2026-07-28' }), true);
+    assert.equal(isExpectedFailure(expected, { scenario: 'auth/iss-normalized', specVersion: '2025-11-25' }), false);
+    assert.deepEqual([...parseExpectedFailures('client: []\n')], []);
+    assert.throws(() => parseExpectedFailures('client:\n- auth/dpop\n'), /line 2/);
+    assert.throws(() => parseExpectedFailures('server:\n  - auth/dpop\n'), /line 2/, 'a client scenario listed under server would expect nothing');
+  });
+
   it('passes a run only when the suite exited 0 and recorded a passing check', () => {
     assert.deepEqual(countChecks([check('SUCCESS'), check('FAILURE'), check('WARNING'), check('INFO'), check('SKIPPED')]), { passed: 1, failed: 1, warnings: 1 });
     assert.equal(isPass({ exitCode: 0, checks: [check('SUCCESS'), check('INFO')] }), true);
@@ -76,5 +123,6 @@ describe('conformance harness', () => {
     const names = scenarios.map((s) => s.name);
     assert.ok(names.includes('tools_call') && names.includes('request-metadata'), names.join(', '));
     assert.ok(names.some((name) => name.startsWith('auth/')));
+    assert.ok((await listExtensionScenarios(cwd, '2026-07-28')).includes('auth/client-credentials-basic'));
   });
 });

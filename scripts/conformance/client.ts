@@ -8,8 +8,10 @@
  * @see https://github.com/modelcontextprotocol/conformance
  */
 import type { CallToolResult, ElicitRequest, ElicitResult, Tool } from '@modelcontextprotocol/client';
-import { createLogger } from '../../src/core/log.ts';
+import { isPatchbayError } from '../../src/core/errors.ts';
+import { createLogger, type Logger } from '../../src/core/log.ts';
 import { createMcpFetch, McpSession, type RequestControl } from '../../src/mcp/index.ts';
+import { HubClient } from './sign-in-driver.ts';
 
 interface ScenarioRun {
   session: McpSession;
@@ -102,8 +104,116 @@ const SCENARIOS: Record<string, ScenarioHandler> = {
   },
 };
 
+interface AuthScenarioRun {
+  url: string;
+  /** Scenario data the suite passes in MCP_CONFORMANCE_CONTEXT (client IDs, secrets, keys). */
+  context: Record<string, unknown>;
+  logger: Logger;
+}
+
+type AuthScenarioHandler = (run: AuthScenarioRun) => Promise<void>;
+
+/**
+ * The client ID metadata document URL the suite's `auth/basic-cimd` authorization
+ * server expects as `client_id` (it does not fetch it). Patchbay offers whatever
+ * PATCHBAY_CLIENT_METADATA_URL names.
+ */
+const CIMD_CLIENT_METADATA_URL = 'https://conformance-test.local/client-metadata.json';
+
+/** The tool every authorization scenario's server offers. */
+const SCENARIO_TOOL = 'test-tool';
+
+/**
+ * Adds the server as a connector and uses it as a person would: list the tools and
+ * call the scenario's tool, signing in whenever Patchbay says it is needed.
+ * `prepare` runs after the connector is added, before anything else.
+ */
+function useConnector(options: { env?: Record<string, string>; prepare?: (client: HubClient, context: Record<string, unknown>) => Promise<void> } = {}): AuthScenarioHandler {
+  return async ({ url, context, logger }) => {
+    const client = await HubClient.open(url, { logger, env: options.env });
+    try {
+      await options.prepare?.(client, context);
+      const tools = await client.withSignIn(() => client.listTools());
+      logger.info('tools listed', { tools: tools.map((t) => t.name) });
+      expectSuccess(await client.withSignIn(() => client.callTool(findTool(tools, SCENARIO_TOOL).name, {})));
+      logger.info('tool called', { signIns: client.signIns });
+    } finally {
+      await client.close();
+    }
+  };
+}
+
+/**
+ * For servers that misbehave on purpose (a wrong `iss`, a metadata issuer or resource
+ * that does not match): Patchbay must refuse to sign in, so the connector is never used.
+ */
+function expectRefusal(handler: AuthScenarioHandler): AuthScenarioHandler {
+  return async (run) => {
+    const outcome = await handler(run).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    if (outcome === undefined) throw new Error('Patchbay signed in and used the connector although the server misbehaved.');
+    if (!isPatchbayError(outcome, 'AUTH_REQUIRED')) throw outcome;
+    run.logger.info('sign-in refused, as it must be', { error: outcome.message });
+  };
+}
+
+/** Machine-to-machine: Patchbay signs in with the client_credentials grant; no person, no redirect. */
+const useMachineClient: AuthScenarioHandler = async ({ url, context, logger }) => {
+  const client = await HubClient.open(url, { logger });
+  try {
+    await client.patchbay.hub.signInWithClientCredentials(client.actor, client.name, {
+      client_id: requireString(context, 'client_id'),
+      client_secret: optionalString(context, 'client_secret'),
+      private_key_pem: optionalString(context, 'private_key_pem'),
+      signing_algorithm: optionalString(context, 'signing_algorithm'),
+    });
+    const tools = await client.listTools();
+    expectSuccess(await client.callTool(findTool(tools, SCENARIO_TOOL).name, {}));
+    if (client.signIns > 0) throw new Error('A machine client needed an interactive sign-in.');
+  } finally {
+    await client.close();
+  }
+};
+
+const AUTH_SCENARIOS: Record<string, AuthScenarioHandler> = {
+  'auth/metadata-default': useConnector(),
+  'auth/metadata-var1': useConnector(),
+  'auth/metadata-var2': useConnector(),
+  'auth/metadata-var3': useConnector(),
+  'auth/basic-cimd': useConnector({ env: { PATCHBAY_CLIENT_METADATA_URL: CIMD_CLIENT_METADATA_URL } }),
+  'auth/scope-from-www-authenticate': useConnector(),
+  'auth/scope-from-scopes-supported': useConnector(),
+  'auth/scope-omitted-when-undefined': useConnector(),
+  'auth/scope-step-up': useConnector(),
+  // The server refuses every scope: the retry limit of `withSignIn` ends the loop with AUTH_REQUIRED.
+  'auth/scope-retry-limit': expectRefusal(useConnector()),
+  'auth/token-endpoint-auth-basic': useConnector(),
+  'auth/token-endpoint-auth-post': useConnector(),
+  'auth/token-endpoint-auth-none': useConnector(),
+  'auth/pre-registration': useConnector({
+    prepare: async (client, context) => {
+      await client.patchbay.hub.setOAuthClient(client.actor, client.name, { client_id: requireString(context, 'client_id'), client_secret: optionalString(context, 'client_secret') });
+    },
+  }),
+  'auth/resource-mismatch': expectRefusal(useConnector()),
+  'auth/offline-access-scope': useConnector(),
+  'auth/offline-access-not-supported': useConnector(),
+  'auth/authorization-server-migration': useConnector(),
+  'auth/iss-supported': useConnector(),
+  'auth/iss-not-advertised': useConnector(),
+  'auth/iss-supported-missing': expectRefusal(useConnector()),
+  'auth/iss-wrong-issuer': expectRefusal(useConnector()),
+  'auth/iss-unexpected': expectRefusal(useConnector()),
+  'auth/iss-normalized': expectRefusal(useConnector()),
+  'auth/metadata-issuer-mismatch': expectRefusal(useConnector()),
+  'auth/client-credentials-basic': useMachineClient,
+  'auth/client-credentials-jwt': useMachineClient,
+};
+
 /** The scenarios this client can drive; the harness checks the suite's list against it. */
-export const SUPPORTED_SCENARIOS: readonly string[] = Object.keys(SCENARIOS);
+export const SUPPORTED_SCENARIOS: readonly string[] = [...Object.keys(SCENARIOS), ...Object.keys(AUTH_SCENARIOS)];
 
 function findTool(tools: Tool[], name: string): Tool {
   const tool = tools.find((t) => t.name === name);
@@ -121,6 +231,17 @@ function expectText(result: CallToolResult, text: string): void {
   if (!texts.includes(text)) throw new Error(`Expected the tool to answer "${text}", got ${JSON.stringify(texts)}.`);
 }
 
+function requireString(context: Record<string, unknown>, key: string): string {
+  const value = context[key];
+  if (typeof value !== 'string' || value === '') throw new Error(`MCP_CONFORMANCE_CONTEXT has no "${key}".`);
+  return value;
+}
+
+function optionalString(context: Record<string, unknown>, key: string): string | undefined {
+  const value = context[key];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 function parseContext(raw: string | undefined): Record<string, unknown> {
   if (!raw) return {};
   const parsed: unknown = JSON.parse(raw);
@@ -135,6 +256,18 @@ async function main(): Promise<number> {
     logger.error('usage: MCP_CONFORMANCE_SCENARIO=<scenario> node scripts/conformance/client.ts <server-url>', { scenario, url });
     return 2;
   }
+  const context = parseContext(process.env.MCP_CONFORMANCE_CONTEXT);
+  const authHandler = AUTH_SCENARIOS[scenario];
+  if (authHandler) {
+    try {
+      await authHandler({ url, context, logger });
+      logger.info('scenario done');
+      return 0;
+    } catch (error) {
+      logger.error('scenario failed', { error: describe(error) });
+      return 1;
+    }
+  }
   const handler = SCENARIOS[scenario];
   if (!handler) {
     logger.error('this client has no handler for the scenario; add one to scripts/conformance/client.ts', { supported: SUPPORTED_SCENARIOS });
@@ -147,7 +280,7 @@ async function main(): Promise<number> {
     { fetch: mcpFetch.fetch, requestTimeoutMs: 15_000, connectTimeoutMs: 10_000, clientInfo: { name: 'patchbay-conformance', version: '0.1.0' }, logger },
   );
   try {
-    await handler({ session, context: parseContext(process.env.MCP_CONFORMANCE_CONTEXT), log: (m, f) => logger.info(m, f) });
+    await handler({ session, context, log: (m, f) => logger.info(m, f) });
     logger.info('scenario done', { facts: session.facts && { protocolVersion: session.facts.protocolVersion, era: session.facts.era, transport: session.facts.transport } });
     return 0;
   } catch (error) {

@@ -36,6 +36,8 @@ export interface CheckCounts {
 export interface ScenarioRunOptions {
   scenario: string;
   specVersion: string;
+  /** Run it at `specVersion` although it is not on that revision's timeline (extension scenarios). */
+  force?: boolean;
   /** The client command; the suite appends the scenario server's URL to it. */
   command: string;
   /** A directory of its own: exactly one result tree is written under it. */
@@ -103,6 +105,29 @@ export async function listClientScenarios(cwd: string, specVersion: string): Pro
   return parseScenarioList(output);
 }
 
+/**
+ * The client scenarios of extensions that the requirement set of `revision` runs but
+ * never scores, from `conformance list --client --requirements <revision>`.
+ */
+export async function listExtensionScenarios(cwd: string, revision: string): Promise<string[]> {
+  const { exitCode, output } = await runSuite(['list', '--client', '--requirements', revision], { cwd });
+  if (exitCode !== 0) throw new Error(`\`conformance list --client --requirements ${revision}\` exited with ${exitCode}:\n${output}`);
+  return parseExtensionScenarios(output);
+}
+
+export function parseExtensionScenarios(listing: string): string[] {
+  const names: string[] = [];
+  let section: string | undefined;
+  for (const line of listing.split('\n')) {
+    const heading = /^\s+([\w-]+) \(\d+\):\s*$/.exec(line);
+    if (heading) section = heading[1];
+    else if (!/^\s/.test(line)) section = undefined;
+    const match = /^\s+- (\S+) \[client\]\s*$/.exec(line);
+    if (match && section === 'extension') names.push(match[1]);
+  }
+  return names;
+}
+
 export function parseScenarioList(listing: string): ListedScenario[] {
   const scenarios: ListedScenario[] = [];
   for (const line of listing.split('\n')) {
@@ -117,6 +142,7 @@ export function parseScenarioList(listing: string): ListedScenario[] {
 export async function runClientScenario(options: ScenarioRunOptions): Promise<ScenarioRunOutcome> {
   const started = performance.now();
   const args = ['client', '--command', options.command, '--scenario', options.scenario, '--spec-version', options.specVersion];
+  if (options.force) args.push('--force');
   args.push('--timeout', String(options.clientTimeoutMs), '-o', options.outputDir);
   const { exitCode, output } = await runSuite(args, { cwd: options.cwd, killAfterMs: options.clientTimeoutMs * 3 });
   const resultDir = await findResultDir(options.outputDir);

@@ -16,6 +16,7 @@ export {
   validateStaticCredentials,
 } from './static-credentials.ts';
 export {
+  CHALLENGE,
   CONFIGURED,
   CURRENT,
   DISCOVERY,
@@ -23,9 +24,9 @@ export {
   type OAuthStorage,
   PatchbayOAuthProvider,
   type PatchbayOAuthProviderOptions,
-  type PreregisteredClient,
   type SavedTokens,
 } from './oauth-provider.ts';
+export { type ClientCredentials, type PreregisteredClient, validateClientCredentials, validatePreregisteredClient } from './oauth-client-config.ts';
 export {
   createAddressGuardConnector,
   type AddressClass,

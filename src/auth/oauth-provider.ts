@@ -6,7 +6,9 @@ import type {
   StoredOAuthClientInformation,
   StoredOAuthTokens,
 } from '@modelcontextprotocol/client';
+import { createPrivateKeyJwtAuth } from '@modelcontextprotocol/client';
 import { PatchbayError } from '../core/errors.ts';
+import type { ClientCredentials, PreregisteredClient } from './oauth-client-config.ts';
 
 /**
  * Where a provider keeps what it learns, per (user, connector): sealed records keyed
@@ -18,22 +20,23 @@ export interface OAuthStorage {
   remove(kind: OAuthRecordKind, issuer?: string): Promise<void>;
 }
 
-export type OAuthRecordKind = 'oauth-client' | 'oauth-tokens' | 'oauth-current' | 'oauth-discovery' | 'oauth-preregistered';
+export type OAuthRecordKind =
+  | 'oauth-client'
+  | 'oauth-tokens'
+  | 'oauth-current'
+  | 'oauth-discovery'
+  | 'oauth-preregistered'
+  | 'oauth-client-credentials'
+  | 'oauth-challenge';
 
 /** Records that are not per issuer live under these pseudo-issuers. */
 export const CURRENT = '#current';
 export const DISCOVERY = '#discovery';
 export const CONFIGURED = '#configured';
+export const CHALLENGE = '#challenge';
 
 /** Tokens as stored: the SDK's, plus when they were obtained (to know when they expire). */
 export type SavedTokens = StoredOAuthTokens & { obtained_at: number };
-
-/** A client the person registered with the server by hand (advanced settings). */
-export interface PreregisteredClient {
-  client_id: string;
-  client_secret?: string;
-  token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post' | 'none';
-}
 
 export interface PatchbayOAuthProviderOptions {
   storage: OAuthStorage;
@@ -50,6 +53,10 @@ export interface PatchbayOAuthProviderOptions {
   codeVerifier?: string;
   /** Discovery results carried by a flow being finished (its recorded issuer is checked against `iss`). */
   discovery?: OAuthDiscoveryState;
+  /** Discover anew instead of reusing stored discovery (a new sign-in: the server may have moved). */
+  freshDiscovery?: boolean;
+  /** Sign in as this machine client (`client_credentials` grant): no redirect, no person. */
+  clientCredentials?: ClientCredentials;
   /** Connector name, for messages. */
   connector: string;
   now?: () => number;
@@ -59,6 +66,8 @@ export interface PatchbayOAuthProviderOptions {
  * The SDK's OAuth client provider, backed by Patchbay's encrypted storage. Client
  * registrations and tokens are keyed by the authorization server's issuer and never
  * reused with another one. Pre-registered client details win over any registration.
+ * With `clientCredentials` it is a machine client: the SDK then asks for tokens with
+ * the `client_credentials` grant, and asks again when they expire.
  */
 export class PatchbayOAuthProvider implements OAuthClientProvider {
   readonly #options: PatchbayOAuthProviderOptions;
@@ -73,8 +82,9 @@ export class PatchbayOAuthProvider implements OAuthClientProvider {
     this.#discovery = options.discovery;
   }
 
-  get redirectUrl(): string {
-    return this.#options.redirectUrl;
+  /** Undefined for a machine client: that is how the SDK knows the flow is not interactive. */
+  get redirectUrl(): string | undefined {
+    return this.#options.clientCredentials ? undefined : this.#options.redirectUrl;
   }
 
   get clientMetadataUrl(): string | undefined {
@@ -82,6 +92,16 @@ export class PatchbayOAuthProvider implements OAuthClientProvider {
   }
 
   get clientMetadata(): OAuthClientMetadata {
+    const machine = this.#options.clientCredentials;
+    if (machine) {
+      return {
+        client_name: this.#options.clientName ?? 'Patchbay',
+        redirect_uris: [],
+        grant_types: ['client_credentials'],
+        token_endpoint_auth_method: machine.token_endpoint_auth_method,
+        ...(machine.scope ? { scope: machine.scope } : {}),
+      };
+    }
     return {
       client_name: this.#options.clientName ?? 'Patchbay',
       redirect_uris: [this.#options.redirectUrl],
@@ -91,6 +111,26 @@ export class PatchbayOAuthProvider implements OAuthClientProvider {
     };
   }
 
+  /** The `client_credentials` token request of a machine client; undefined (authorization code) otherwise. */
+  prepareTokenRequest(scope?: string): URLSearchParams | undefined {
+    if (!this.#options.clientCredentials) return undefined;
+    const params = new URLSearchParams({ grant_type: 'client_credentials' });
+    if (scope) params.set('scope', scope);
+    return params;
+  }
+
+  /** A machine client with a private key authenticates with a signed JWT (RFC 7523 §2.2); others as the SDK chooses. */
+  get addClientAuthentication(): OAuthClientProvider['addClientAuthentication'] {
+    const machine = this.#options.clientCredentials;
+    if (!machine?.private_key_pem) return undefined;
+    return createPrivateKeyJwtAuth({ issuer: machine.client_id, subject: machine.client_id, privateKey: machine.private_key_pem, alg: machine.signing_algorithm ?? 'ES256' });
+  }
+
+  /** The machine client stored for this connector, if it signs in with client credentials. */
+  async storedClientCredentials(): Promise<ClientCredentials | undefined> {
+    return this.#options.storage.load<ClientCredentials>('oauth-client-credentials', CONFIGURED);
+  }
+
   state(): string {
     // Only an interactive flow has a state; anywhere else, needing one means needing the person.
     if (!this.#options.state) throw this.#needsSignIn();
@@ -98,6 +138,11 @@ export class PatchbayOAuthProvider implements OAuthClientProvider {
   }
 
   async clientInformation(ctx?: OAuthClientInformationContext): Promise<StoredOAuthClientInformation | undefined> {
+    const machine = this.#options.clientCredentials;
+    if (machine) {
+      const { client_id, client_secret, token_endpoint_auth_method } = machine;
+      return { client_id, ...(client_secret ? { client_secret } : {}), token_endpoint_auth_method, ...(ctx?.issuer ? { issuer: ctx.issuer } : {}) };
+    }
     const configured = await this.#options.storage.load<PreregisteredClient>('oauth-preregistered', CONFIGURED);
     if (configured) return { ...configured, ...(ctx?.issuer ? { issuer: ctx.issuer } : {}) };
     if (!ctx?.issuer) return undefined;
@@ -172,6 +217,7 @@ export class PatchbayOAuthProvider implements OAuthClientProvider {
   }
 
   async discoveryState(): Promise<OAuthDiscoveryState | undefined> {
+    if (this.#options.freshDiscovery) return this.#discovery;
     this.#discovery ??= await this.#options.storage.load<OAuthDiscoveryState>('oauth-discovery', DISCOVERY);
     return this.#discovery;
   }

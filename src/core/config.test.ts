@@ -48,3 +48,11 @@ test('the data dir follows each OS convention', () => {
   assert.equal(defaultDataDir({}, 'darwin', '/Users/a'), '/Users/a/Library/Application Support/Patchbay');
   assert.equal(defaultDataDir({ APPDATA: 'C:\\Users\\a\\AppData\\Roaming' }, 'win32', 'C:\\Users\\a'), join('C:\\Users\\a\\AppData\\Roaming', 'Patchbay'));
 });
+
+test('the client metadata document URL must be https with a path', () => {
+  assert.equal(loadConfig({}).clientMetadataUrl, undefined);
+  assert.equal(loadConfig({ PATCHBAY_CLIENT_METADATA_URL: 'https://example.com/patchbay/client.json' }).clientMetadataUrl, 'https://example.com/patchbay/client.json');
+  for (const bad of ['http://example.com/client.json', 'https://example.com/', 'https://example.com', 'not a url']) {
+    assert.throws(() => loadConfig({ PATCHBAY_CLIENT_METADATA_URL: bad }), (e: unknown) => isPatchbayError(e, 'CONFIG_INVALID') && /PATCHBAY_CLIENT_METADATA_URL/.test(e.message), bad);
+  }
+});

@@ -48,6 +48,10 @@ const envSchema = z.object({
     .refine((n) => n >= 0 && n <= 65535, 'PATCHBAY_PORT must be between 0 and 65535')
     .optional(),
   PATCHBAY_PUBLIC_URL: z.url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' }).optional(),
+  PATCHBAY_CLIENT_METADATA_URL: z
+    .url({ protocol: /^https$/, message: 'must be an absolute https URL' })
+    .refine((v) => !URL.canParse(v) || new URL(v).pathname !== '/', 'must have a path (e.g. https://example.com/patchbay/client.json)')
+    .optional(),
   PATCHBAY_SECRET_KEY: z
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes encoded as base64 (openssl rand -base64 32)')
@@ -81,6 +85,8 @@ export interface Config {
   port: number;
   /** The URL people and OAuth providers reach the hub at. */
   publicUrl: string | undefined;
+  /** Where Patchbay's OAuth client ID metadata document is hosted, when not at `<public https URL>/oauth/client-metadata.json`. */
+  clientMetadataUrl: string | undefined;
   secretKey: Buffer | undefined;
   secretKeyFile: string;
   accessToken: string | undefined;
@@ -137,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.PATCHBAY_HOST,
     port,
     publicUrl: e.PATCHBAY_PUBLIC_URL,
+    clientMetadataUrl: e.PATCHBAY_CLIENT_METADATA_URL,
     secretKey: e.PATCHBAY_SECRET_KEY ? Buffer.from(e.PATCHBAY_SECRET_KEY, 'base64') : undefined,
     secretKeyFile: e.PATCHBAY_SECRET_KEY_FILE ?? join(dataDir, 'secret.key'),
     accessToken: e.PATCHBAY_ACCESS_TOKEN,

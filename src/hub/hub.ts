@@ -12,9 +12,9 @@ import type {
 import { PatchbayError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { headersFor, type MaskedCredentials, type StaticCredentials, validateStaticCredentials } from '../auth/index.ts';
-import type { Vault } from '../auth/index.ts';
+import type { ClientCredentials, PreregisteredClient, Vault } from '../auth/index.ts';
 import { ArgumentValidator } from '../mcp/validate-arguments.ts';
-import type { ListKind, McpSession, RequestControl, SessionFacts, SessionPool, SessionTarget } from '../mcp/index.ts';
+import type { AuthChallenge, ListKind, McpSession, RequestControl, SessionFacts, SessionPool, SessionTarget } from '../mcp/index.ts';
 import type { CatalogEntry, CatalogKind, Connector, ConnectorPatch, Owner, Store, TransportPreference } from '../store/index.ts';
 import { ConnectorCredentials } from './connector-credentials.ts';
 import type { SignIn, SignInStart } from './sign-in.ts';
@@ -139,6 +139,7 @@ export class Hub {
     const credentials = input.credentials ? validateStaticCredentials(input.credentials) : undefined;
     let facts: SessionFacts | null = null;
     let needsSignIn = false;
+    let challenge: AuthChallenge | undefined;
     if (input.connect !== false) {
       // A throwaway session: the connector has no id yet, and a failed add must leave nothing behind.
       const probeHeaders = credentials ? headersFor(credentials) : undefined;
@@ -149,6 +150,16 @@ export class Hub {
         url,
         transport,
         credentials: async () => probeHeaders,
+        // What the server asks for when it refuses is kept for the sign-in that follows.
+        auth: credentials
+          ? undefined
+          : {
+              token: async () => undefined,
+              refused: async () => {},
+              challenged: async (c) => {
+                challenge = c;
+              },
+            },
       });
       try {
         facts = await probe.connect();
@@ -180,6 +191,7 @@ export class Hub {
       authKind: credentials?.kind ?? (needsSignIn ? 'oauth' : 'none'),
     });
     if (needsSignIn) {
+      if (challenge) await this.#signIn.rememberChallenge(actor.userId, connector.id, challenge);
       const waiting = await this.#store.connectors.update(connector.id, {
         status: 'needs-sign-in',
         lastError: { code: 'AUTH_REQUIRED', message: `Sign in to use it: \`patchbay login ${connector.name}\`.`, at: new Date().toISOString() },
@@ -310,6 +322,24 @@ export class Hub {
     return started;
   }
 
+  /**
+   * Stores the OAuth client this user registered by hand with the connector's
+   * authorization server (for servers without dynamic registration); the next sign-in
+   * uses it. The secret is sealed and never returned.
+   */
+  async setOAuthClient(actor: Actor, name: string, input: PreregisteredClient): Promise<{ client_id: string; token_endpoint_auth_method?: string; has_secret: boolean }> {
+    const connector = await this.getConnector(actor, name);
+    const client = await this.#signIn.setPreregisteredClient(actor.userId, connector, input);
+    return { client_id: client.client_id, token_endpoint_auth_method: client.token_endpoint_auth_method, has_secret: client.client_secret !== undefined };
+  }
+
+  /** Signs in without a person: the OAuth `client_credentials` grant, with a client secret or a private key. */
+  async signInWithClientCredentials(actor: Actor, name: string, input: ClientCredentials): Promise<Connector> {
+    const connector = await this.getConnector(actor, name);
+    await this.#signIn.signInWithClientCredentials(actor.userId, connector, input);
+    return this.#afterSignIn(actor.userId, connector);
+  }
+
   /** Patchbay's OAuth client ID metadata document, when it has a public https URL. */
   clientMetadataDocument(): Record<string, unknown> | undefined {
     return this.#signIn.clientMetadataDocument();
@@ -425,7 +455,12 @@ export class Hub {
       transport: connector.transport,
       lastTransport: connector.server?.transport ?? null,
       credentials: () => this.#credentials.headers(userId, connector.id),
-      auth: connector.authKind === 'oauth' ? this.#signIn.bearerAuth(userId, connector) : undefined,
+      auth:
+        connector.authKind === 'oauth'
+          ? this.#signIn.bearerAuth(userId, connector)
+          : connector.authKind === 'none'
+            ? this.#signIn.challengeRecorder(userId, connector.id)
+            : undefined,
     });
   }
 

@@ -1,12 +1,23 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { auth, type OAuthDiscoveryState } from '@modelcontextprotocol/client';
-import { PatchbayOAuthProvider, type SavedTokens, type Vault } from '../auth/index.ts';
+import {
+  CHALLENGE,
+  type ClientCredentials,
+  CONFIGURED,
+  PatchbayOAuthProvider,
+  type PreregisteredClient,
+  type SavedTokens,
+  type Vault,
+  validateClientCredentials,
+  validatePreregisteredClient,
+} from '../auth/index.ts';
 import { PatchbayError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import type { BearerAuth, FetchLike } from '../mcp/index.ts';
+import type { AuthChallenge, BearerAuth, FetchLike } from '../mcp/index.ts';
 import type { Connector, Store } from '../store/index.ts';
 import { isLoopbackHost } from './connector-rules.ts';
 import { createOAuthStorage } from './oauth-storage.ts';
+import { selectSignInScope } from './sign-in-scope.ts';
 
 /** How long a person has to finish signing in. */
 const FLOW_TTL_MS = 10 * 60 * 1000;
@@ -71,10 +82,20 @@ export class SignIn {
     if (redirectUrl !== this.#deps.redirectUrl && !(target.protocol === 'http:' && isLoopbackHost(target.hostname))) {
       throw new PatchbayError('VALIDATION_FAILED', `The sign-in can only return to ${this.#deps.redirectUrl} or to a loopback address on this machine.`);
     }
+    const storage = createOAuthStorage(this.#deps.store, this.#deps.vault, userId, connector.id);
+    const machine = await storage.load<ClientCredentials>('oauth-client-credentials', CONFIGURED);
+    // A machine client has nobody to send anywhere: signing in is asking for a token.
+    if (machine) {
+      await this.#runAuth(connector, this.#provider(userId, connector, { clientCredentials: machine, freshDiscovery: true }), { scope: options.scope ?? machine.scope });
+      return { status: 'signed-in' };
+    }
+    const challenge = await storage.load<AuthChallenge>('oauth-challenge', CHALLENGE);
     const state = randomBytes(32).toString('base64url');
-    const provider = this.#provider(userId, connector, { redirectUrl, state, onRedirect: (url) => this.#checkAuthorizationUrl(url, provider, connector) });
+    // Discovery starts afresh: the server may have moved to another authorization server since.
+    const provider = this.#provider(userId, connector, { redirectUrl, state, freshDiscovery: true, onRedirect: (url) => this.#checkAuthorizationUrl(url, provider, connector) });
+    const scope = selectSignInScope({ requested: options.scope, challenge, granted: (await provider.savedTokens())?.scope });
     // A person signing in wants a new authorization (new account, more scopes), not a refresh.
-    const result = await this.#runAuth(connector, provider, { scope: options.scope, forceReauthorization: true });
+    const result = await this.#runAuth(connector, provider, { scope, resourceMetadataUrl: challenge?.resourceMetadataUrl, forceReauthorization: true });
     if (result === 'AUTHORIZED' && !provider.authorizationUrl) return { status: 'signed-in' };
     const authorizationUrl = provider.authorizationUrl!;
     const now = this.#now();
@@ -145,7 +166,51 @@ export class SignIn {
     if (!code) throw flowError('The sign-in answer has no authorization code. Start the sign-in again.');
     const provider = this.#provider(flow.userId, connector, { redirectUrl: secrets.redirectUrl, codeVerifier: secrets.verifier, discovery: secrets.discovery });
     await this.#runAuth(connector, provider, { authorizationCode: code, iss: params.get('iss') ?? undefined });
+    await createOAuthStorage(this.#deps.store, this.#deps.vault, flow.userId, connector.id).remove('oauth-challenge', CHALLENGE);
     return { userId: flow.userId, connector };
+  }
+
+  /**
+   * Signs in as a machine client with the `client_credentials` grant: no person, no
+   * redirect. The client is kept (sealed) only once the server has issued a token with
+   * it, and asked again for a token whenever the last one expires or is refused.
+   */
+  async signInWithClientCredentials(userId: string, connector: Connector, input: ClientCredentials): Promise<void> {
+    const machine = validateClientCredentials(input);
+    const storage = createOAuthStorage(this.#deps.store, this.#deps.vault, userId, connector.id);
+    const challenge = await storage.load<AuthChallenge>('oauth-challenge', CHALLENGE);
+    const scope = selectSignInScope({ requested: machine.scope, challenge });
+    const provider = this.#provider(userId, connector, { clientCredentials: machine, freshDiscovery: true });
+    await this.#runAuth(connector, provider, { scope, resourceMetadataUrl: challenge?.resourceMetadataUrl });
+    await storage.save('oauth-client-credentials', CONFIGURED, scope ? { ...machine, scope } : machine);
+    await storage.remove('oauth-challenge', CHALLENGE);
+  }
+
+  /**
+   * Stores a client registered by hand with the server's authorization server; the
+   * next interactive sign-in uses it instead of registering. It replaces a machine
+   * client: from now on a person signs in.
+   */
+  async setPreregisteredClient(userId: string, connector: Connector, input: PreregisteredClient): Promise<PreregisteredClient> {
+    const client = validatePreregisteredClient(input);
+    const storage = createOAuthStorage(this.#deps.store, this.#deps.vault, userId, connector.id);
+    await storage.save('oauth-preregistered', CONFIGURED, client);
+    await storage.remove('oauth-client-credentials', CONFIGURED);
+    return client;
+  }
+
+  /** Keeps what the server asked for when it refused (scope, metadata URL), for the next sign-in. */
+  async rememberChallenge(userId: string, connectorId: string, challenge: AuthChallenge): Promise<void> {
+    await createOAuthStorage(this.#deps.store, this.#deps.vault, userId, connectorId).save('oauth-challenge', CHALLENGE, challenge);
+  }
+
+  /** For a connector that holds no OAuth sign-in: sends no token, but remembers the server's challenge when it asks for one. */
+  challengeRecorder(userId: string, connectorId: string): BearerAuth {
+    return {
+      token: async () => undefined,
+      refused: async () => {},
+      challenged: (challenge) => this.rememberChallenge(userId, connectorId, challenge),
+    };
   }
 
   /**
@@ -158,13 +223,14 @@ export class SignIn {
       token: async () => {
         const provider = this.#provider(userId, connector);
         const saved = await provider.savedTokens();
-        if (saved?.refresh_token && this.#expiresSoon(saved)) {
+        if (saved && this.#expiresSoon(saved) && (saved.refresh_token || (await provider.storedClientCredentials()))) {
           await this.refresh(userId, connector, { staleToken: saved.access_token });
           return (await provider.savedTokens())?.access_token;
         }
         return saved?.access_token;
       },
       refused: (token) => this.refresh(userId, connector, { staleToken: token }),
+      challenged: (challenge) => this.rememberChallenge(userId, connector.id, challenge),
     };
   }
 
@@ -232,15 +298,23 @@ export class SignIn {
       const current = await provider.savedTokens();
       // Someone (this process or another) already replaced the refused token.
       if (current && current.access_token !== condition.staleToken && !this.#expiresSoon(current)) return;
-      await this.#runAuth(connector, provider, {});
+      // A machine client has no refresh token: it asks for a new token the way it got the first.
+      const machine = await provider.storedClientCredentials();
+      if (machine) await this.#runAuth(connector, this.#provider(userId, connector, { clientCredentials: machine }), { scope: machine.scope });
+      else await this.#runAuth(connector, provider, {});
     } finally {
       await this.#deps.store.leases.release(lease, holder).catch(() => {});
     }
   }
 
-  async #runAuth(connector: Connector, provider: PatchbayOAuthProvider, options: { authorizationCode?: string; iss?: string; scope?: string; forceReauthorization?: boolean }) {
+  async #runAuth(
+    connector: Connector,
+    provider: PatchbayOAuthProvider,
+    options: { authorizationCode?: string; iss?: string; scope?: string; forceReauthorization?: boolean; resourceMetadataUrl?: string },
+  ) {
+    const { resourceMetadataUrl, ...rest } = options;
     try {
-      return await auth(provider, { serverUrl: connector.url, fetchFn: this.#deps.fetch, ...options });
+      return await auth(provider, { serverUrl: connector.url, fetchFn: this.#deps.fetch, ...rest, ...(resourceMetadataUrl ? { resourceMetadataUrl: new URL(resourceMetadataUrl) } : {}) });
     } catch (error) {
       throw toSignInError(error, connector);
     }
@@ -249,7 +323,15 @@ export class SignIn {
   #provider(
     userId: string,
     connector: Connector,
-    flow: { redirectUrl?: string; state?: string; onRedirect?: (url: URL) => void; codeVerifier?: string; discovery?: OAuthDiscoveryState } = {},
+    flow: {
+      redirectUrl?: string;
+      state?: string;
+      onRedirect?: (url: URL) => void;
+      codeVerifier?: string;
+      discovery?: OAuthDiscoveryState;
+      freshDiscovery?: boolean;
+      clientCredentials?: ClientCredentials;
+    } = {},
   ): PatchbayOAuthProvider {
     return new PatchbayOAuthProvider({
       storage: createOAuthStorage(this.#deps.store, this.#deps.vault, userId, connector.id),
@@ -260,6 +342,8 @@ export class SignIn {
       onRedirect: flow.onRedirect,
       codeVerifier: flow.codeVerifier,
       discovery: flow.discovery,
+      freshDiscovery: flow.freshDiscovery,
+      clientCredentials: flow.clientCredentials,
       now: this.#deps.now,
     });
   }

@@ -1,4 +1,5 @@
 import { PatchbayError } from '../core/errors.ts';
+import { type AuthChallenge, parseAuthChallenge } from './auth-challenge.ts';
 import type { FetchLike } from './http-fetch.ts';
 
 /** Where a session gets its bearer token, and how it reports one the server refused. */
@@ -6,6 +7,8 @@ export interface BearerAuth {
   token(): Promise<string | undefined>;
   /** The server answered 401 to `token`: replace it (once, however many requests saw it). */
   refused(token: string | undefined): Promise<void>;
+  /** The server refused for good (401, or 403 `insufficient_scope`): what it asked for, kept for the next sign-in. */
+  challenged?(challenge: AuthChallenge): Promise<void>;
 }
 
 /**
@@ -31,11 +34,13 @@ export function withBearerAuth(fetch: FetchLike, auth: BearerAuth, connector: st
       if (next && next !== token) response = await send(next);
       else response = new Response(null, { status: 401, headers: response.headers });
     }
+    if (response.status === 401) await auth.challenged?.(parseAuthChallenge(response.headers.get('www-authenticate'), 401));
     if (response.status === 403) {
-      const challenge = response.headers.get('www-authenticate') ?? '';
-      if (/error="?insufficient_scope/i.test(challenge)) {
+      const challenge = parseAuthChallenge(response.headers.get('www-authenticate'), 403);
+      if (challenge.stepUp) {
         await response.body?.cancel().catch(() => {});
-        const scope = /scope="([^"]*)"/i.exec(challenge)?.[1]?.slice(0, 200);
+        await auth.challenged?.(challenge);
+        const { scope } = challenge;
         throw new PatchbayError(
           'AUTH_REQUIRED',
           `Connector "${connector}" needs more permission${scope ? ` (scope "${scope}")` : ''}. Sign in again to grant it: \`patchbay login ${connector}${scope ? ` --scope "${scope}"` : ''}\`.`,

@@ -5,6 +5,7 @@
  *
  * May import: src/core and the MCP SDK client package. Nothing else of ours.
  */
+export { type AuthChallenge, parseAuthChallenge } from './auth-challenge.ts';
 export { type BearerAuth, withBearerAuth } from './bearer-fetch.ts';
 export { createMcpFetch, type FetchLike, type McpFetchOptions } from './http-fetch.ts';
 export { isAbort, mapMcpError } from './map-error.ts';

@@ -21,6 +21,27 @@ const signInBody = z
   })
   .strict();
 
+/** A client registered by hand with the connector's authorization server (for servers without dynamic registration). */
+const oauthClientBody = z
+  .object({
+    client_id: z.string().min(1).max(512),
+    client_secret: z.string().max(1024).optional(),
+    token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post', 'none']).optional(),
+  })
+  .strict();
+
+/** A machine client: signs in with the client_credentials grant, by secret or private key (private_key_jwt). */
+const clientCredentialsBody = z
+  .object({
+    client_id: z.string().min(1).max(512),
+    client_secret: z.string().max(1024).optional(),
+    private_key_pem: z.string().max(16_384).optional(),
+    signing_algorithm: z.string().max(10).optional(),
+    token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt']).optional(),
+    scope: z.string().max(1000).optional(),
+  })
+  .strict();
+
 const addBody = z.object({
   credentials: credentials.optional(),
   url: z.string().min(1).max(2048),
@@ -43,7 +64,10 @@ const updateBody = z
   })
   .strict();
 
-/** /api/connectors: add, list, show, update, remove, test; each user's own credentials (values never returned). */
+/**
+ * /api/connectors: add, list, show, update, remove, test; each user's own credentials
+ * and OAuth clients (secrets never returned); OAuth sign-in, interactive or as a machine client.
+ */
 export function connectorRoutes(hub: Hub): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.get('/', async (c) => {
@@ -73,6 +97,14 @@ export function connectorRoutes(hub: Hub): Hono<ApiEnv> {
   app.post('/:name/sign-in', async (c) => {
     const body = parseInput(signInBody, await readJson(c.req));
     return c.json(await hub.startSignIn(c.get('actor'), c.req.param('name'), body));
+  });
+  app.put('/:name/oauth-client', async (c) => {
+    const body = parseInput(oauthClientBody, await readJson(c.req));
+    return c.json({ oauthClient: await hub.setOAuthClient(c.get('actor'), c.req.param('name'), body) });
+  });
+  app.post('/:name/sign-in/client-credentials', async (c) => {
+    const body = parseInput(clientCredentialsBody, await readJson(c.req));
+    return c.json({ connector: await hub.signInWithClientCredentials(c.get('actor'), c.req.param('name'), body) });
   });
   app.post('/:name/test', async (c) => c.json(await hub.testConnector(c.get('actor'), c.req.param('name'), { signal: c.req.raw.signal })));
   return app;
