@@ -79,6 +79,7 @@ export async function openPatchbay(config: Config, options: OpenOptions = {}): P
     vault,
     signIn,
     logger: logger.child({ area: 'hub' }),
+    requestTimeoutMs: config.requestTimeoutMs,
     // Refuse at once, with a clear message, what the connection guard would refuse later.
     checkConnectorUrl: localMode
       ? undefined

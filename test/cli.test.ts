@@ -81,10 +81,10 @@ describe('patchbay CLI against a real MCP server', () => {
   test('tools lists one line per tool, with escape sequences from the server removed', async () => {
     const tools = await cli(['tools', 'tiny-server']);
     assert.equal(tools.code, 0, tools.stderr);
-    assert.match(tools.stdout, /^NAME +DESCRIPTION$/m);
-    assert.match(tools.stdout, /^echo +Returns the text it is given\.$/m);
+    assert.match(tools.stdout, /^NAME +APPROVAL +STATE +DESCRIPTION$/m);
+    assert.match(tools.stdout, /^echo +ask +Returns the text it is given\.$/m);
     assert.doesNotMatch(tools.stdout, /Second line/);
-    assert.match(tools.stdout, /^weird +Looks harmless enough$/m);
+    assert.match(tools.stdout, /^weird +ask +Looks harmless enough$/m);
     assert.doesNotMatch(tools.stdout, TERMINAL_CONTROL);
 
     // JSON keeps the server's text exactly, with the dangerous characters escaped.

@@ -5,6 +5,7 @@ import type { CommandSpec } from './command.ts';
 import { addCommand } from './commands/add.ts';
 import { authCommand } from './commands/auth.ts';
 import { loginCommand } from './commands/login.ts';
+import { approvalsCommand, approveCommand, auditCommand, denyCommand, policyCommand, reviewCommand, toolCommand } from './commands/policy.ts';
 import { callCommand } from './commands/call.ts';
 import { completeCommand } from './commands/complete.ts';
 import { exampleServerCommand } from './commands/example-server.ts';
@@ -27,6 +28,13 @@ export const COMMANDS: CommandSpec[] = [
   removeCommand,
   authCommand,
   loginCommand,
+  policyCommand,
+  toolCommand,
+  reviewCommand,
+  approvalsCommand,
+  approveCommand,
+  denyCommand,
+  auditCommand,
   testCommand,
   toolsCommand,
   callCommand,

@@ -25,6 +25,13 @@ export const ERROR_CODES = {
   RESOURCE_NOT_FOUND: { status: 404, exit: 3 },
   NAME_TAKEN: { status: 409, exit: 2 },
   CAPABILITY_NOT_SUPPORTED: { status: 422, exit: 5 },
+  // what a person decided
+  TOOL_DISABLED: { status: 403, exit: 6 },
+  TOOL_BLOCKED: { status: 403, exit: 6 },
+  TOOL_DEFINITION_CHANGED: { status: 409, exit: 6 },
+  APPROVAL_REQUIRED: { status: 409, exit: 6 },
+  APPROVAL_INVALID: { status: 409, exit: 6 },
+  USAGE_LIMIT_EXCEEDED: { status: 429, exit: 6 },
   // the remote server
   CONNECTOR_UNREACHABLE: { status: 502, exit: 5 },
   PROTOCOL_ERROR: { status: 502, exit: 5 },

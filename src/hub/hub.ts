@@ -15,8 +15,27 @@ import { headersFor, type MaskedCredentials, type StaticCredentials, validateSta
 import type { ClientCredentials, PreregisteredClient, Vault } from '../auth/index.ts';
 import { ArgumentValidator } from '../mcp/validate-arguments.ts';
 import type { AuthChallenge, ListKind, McpSession, RequestControl, SessionFacts, SessionPool, SessionTarget } from '../mcp/index.ts';
-import type { CatalogEntry, CatalogKind, Connector, ConnectorPatch, Owner, Store, TransportPreference } from '../store/index.ts';
+import type {
+  Approval,
+  ApprovalRequest,
+  AuditEvent,
+  CatalogEntry,
+  CatalogKind,
+  Connector,
+  ConnectorPatch,
+  ConnectorPolicy,
+  Owner,
+  Store,
+  ToolApproval,
+  ToolSetting,
+  TransportPreference,
+  UsageLimit,
+  UsageLimits,
+} from '../store/index.ts';
+import { decide, type RefusalCode } from '../policy/index.ts';
+import { AuditLog } from './audit-log.ts';
 import { ConnectorCredentials } from './connector-credentials.ts';
+import { auditArguments, definitionOf, ToolPolicy } from './tool-policy.ts';
 import type { SignIn, SignInStart } from './sign-in.ts';
 import { deriveName, normalizeConnectorUrl, uniqueName, validateName } from './connector-rules.ts';
 
@@ -31,6 +50,18 @@ export interface Actor {
 
 /** Per-call controls: cancellation, timeout, progress, and the surface's elicitation handler. */
 export type CallContext = RequestControl;
+
+/** A tool call's context: how it came in, and any approval the person gave for it. */
+export interface ToolCallContext extends CallContext {
+  /**
+   * The person made this very call (`patchbay call`, a button): that is the approval.
+   * Defaults to true at the CLI and API doors, false at the chat and gateway doors.
+   */
+  direct?: boolean;
+  /** An approval answered for exactly this call. */
+  approvalId?: string;
+  conversationId?: string;
+}
 
 export interface AddConnectorInput {
   url: string;
@@ -74,6 +105,8 @@ export interface HubDeps {
   vault: Vault;
   signIn: SignIn;
   logger: Logger;
+  /** The default time limit of a request, which bounds how long a concurrent-call slot is held. */
+  requestTimeoutMs?: number;
   /** Checks a connector URL against the deployment's address policy (absent in local mode). */
   checkConnectorUrl?: (url: string) => Promise<void>;
 }
@@ -97,9 +130,12 @@ export class Hub {
   readonly #pool: SessionPool;
   readonly #log: Logger;
   readonly #validator = new ArgumentValidator();
+  readonly #policy: ToolPolicy;
+  readonly #audit: AuditLog;
   readonly #credentials: ConnectorCredentials;
   readonly #signIn: SignIn;
   readonly #checkUrl: (url: string) => Promise<void>;
+  readonly #requestTimeoutMs: number;
   /** Catalog kinds known to be out of date, per "user\0connector". */
   readonly #stale = new Map<string, Set<CatalogKind>>();
   readonly #refreshing = new Set<string>();
@@ -110,8 +146,11 @@ export class Hub {
     this.#pool = deps.pool;
     this.#log = deps.logger;
     this.#credentials = new ConnectorCredentials(deps.store, deps.vault);
+    this.#policy = new ToolPolicy(deps.store);
+    this.#audit = new AuditLog(deps.store, deps.logger);
     this.#signIn = deps.signIn;
     this.#checkUrl = deps.checkConnectorUrl ?? (async () => {});
+    this.#requestTimeoutMs = deps.requestTimeoutMs ?? 60_000;
   }
 
   /** Hooks the session pool calls for each session; wired by the composition root. */
@@ -362,6 +401,60 @@ export class Hub {
     return this.#store.connectors.update(connector.id, { authKind: 'oauth', status: 'connected', lastError: null });
   }
 
+  // ---- tool policy, approvals, audit ------------------------------------------------
+
+  /** Every tool of the connector with its setting, the approval that applies, and its review state. */
+  async toolPolicies(actor: Actor, name: string): Promise<{ connector: Connector; tools: Array<{ tool: Tool; setting: ToolSetting; effective: Approval }> }> {
+    const connector = await this.getConnector(actor, name);
+    const tools = (await this.catalog(actor, name)).tools;
+    const out = [];
+    for (const tool of tools) out.push({ tool, ...(await this.#policy.state(connector, tool)) });
+    return { connector, tools: out };
+  }
+
+  async updateToolSetting(actor: Actor, name: string, toolName: string, change: { enabled?: boolean; approval?: ToolApproval; limits?: UsageLimits | null }): Promise<ToolSetting> {
+    const connector = await this.getConnector(actor, name);
+    await this.#findTool(actor, connector, toolName, {});
+    return this.#policy.update(connector, toolName, change);
+  }
+
+  async setConnectorPolicy(actor: Actor, name: string, change: Partial<ConnectorPolicy>): Promise<Connector> {
+    const connector = await this.getConnector(actor, name);
+    return this.#store.connectors.update(connector.id, { policy: { ...connector.policy, ...change } });
+  }
+
+  /** What the person reviewed beside what the server offers now. */
+  async toolReview(actor: Actor, name: string, toolName: string): Promise<{ reviewState: ToolSetting['reviewState']; pinned: unknown; current: unknown }> {
+    const connector = await this.getConnector(actor, name);
+    const tool = await this.#findTool(actor, connector, toolName, {});
+    const { setting } = await this.#policy.state(connector, tool);
+    return { reviewState: setting.reviewState, pinned: setting.pinnedDefinition, current: definitionOf(tool) };
+  }
+
+  /** Accepts the tool as the server offers it now, lifting a suspension for a changed definition. */
+  async approveToolDefinition(actor: Actor, name: string, toolName: string): Promise<ToolSetting> {
+    const connector = await this.getConnector(actor, name);
+    const tool = await this.#findTool(actor, connector, toolName, { refresh: true } as CallContext);
+    return this.#policy.review(connector, tool);
+  }
+
+  pendingApprovals(actor: Actor): Promise<ApprovalRequest[]> {
+    return this.#store.approvals.listPending(actor.userId, new Date().toISOString());
+  }
+
+  answerApproval(actor: Actor, approvalId: string, answer: 'once' | 'always' | 'deny'): Promise<ApprovalRequest> {
+    return this.#policy.answer(actor.userId, approvalId, answer);
+  }
+
+  auditEvents(actor: Actor, filter: { connector?: string; since?: string; limit?: number } = {}): Promise<AuditEvent[]> {
+    return this.#audit.list({ userId: actor.userId, connectorName: filter.connector, since: filter.since, limit: filter.limit });
+  }
+
+  /** Waits for audit writes in flight (they never hold up a call). */
+  auditIdle(): Promise<void> {
+    return this.#audit.idle();
+  }
+
   // ---- catalog -------------------------------------------------------------------
 
   /** Tools, resources, templates and prompts: from the cache, or fetched when stale or asked to. */
@@ -396,15 +489,100 @@ export class Hub {
    * The one door for tool calls: every surface calls this. Arguments are validated
    * against the tool's input schema before anything is sent.
    */
-  async callTool(actor: Actor, name: string, toolName: string, args: Record<string, unknown>, ctx: CallContext = {}): Promise<CallToolResult> {
+  async callTool(actor: Actor, name: string, toolName: string, args: Record<string, unknown>, ctx: ToolCallContext = {}): Promise<CallToolResult> {
     const connector = await this.getConnector(actor, name);
     if (args === null || typeof args !== 'object' || Array.isArray(args)) {
       throw new PatchbayError('INVALID_ARGUMENTS', `Arguments for tool "${toolName}" must be a JSON object.`);
     }
     const tool = await this.#findTool(actor, connector, toolName, ctx);
     this.#validator.validate(tool, args, connector.name);
+    const started = Date.now();
+    const audit = (decision: string, extra: { approvedBy?: string | null; latencyMs?: number | null; resultBytes?: number | null; errorCode?: string | null } = {}) =>
+      this.#audit.record({
+        userId: actor.userId,
+        door: actor.door,
+        connectorId: connector.id,
+        connectorName: connector.name,
+        toolName,
+        arguments: auditArguments(args),
+        decision,
+        approvedBy: extra.approvedBy ?? null,
+        latencyMs: extra.latencyMs ?? null,
+        resultBytes: extra.resultBytes ?? null,
+        errorCode: extra.errorCode ?? null,
+        conversationId: ctx.conversationId ?? null,
+      });
+
+    const { setting } = await this.#policy.state(connector, tool);
+    const approved = ctx.approvalId ? await this.#policy.useApproval(ctx.approvalId, connector, toolName, args) : false;
+    if (ctx.approvalId && !approved) {
+      audit('refused:APPROVAL_INVALID', { errorCode: 'APPROVAL_INVALID' });
+      throw new PatchbayError(
+        'APPROVAL_INVALID',
+        `Approval ${ctx.approvalId.slice(0, 40)} does not allow this call: it was not granted, was already used, has expired, or was for other arguments.`,
+      );
+    }
+    const decision = decide({
+      setting,
+      connector: connector.policy,
+      reviewState: setting.reviewState,
+      annotations: tool.annotations,
+      door: actor.door,
+      // The CLI and the HTTP API are the person acting; the chat's model and gateway clients are not.
+      direct: ctx.direct ?? (actor.door === 'cli' || actor.door === 'api'),
+      approved,
+    });
+    if (decision.outcome === 'refuse') {
+      audit(`refused:${decision.code}`, { errorCode: decision.code });
+      throw refusal(decision.code, connector.name, toolName);
+    }
+    if (decision.outcome === 'ask') {
+      const request = await this.#policy.ask(actor.userId, connector, tool, args, actor.door);
+      audit('asked', { errorCode: 'APPROVAL_REQUIRED' });
+      throw new PatchbayError(
+        'APPROVAL_REQUIRED',
+        `Calling "${toolName}" on "${connector.name}" needs your approval. Approve it with \`patchbay approve ${request.id}\` (or deny it), then call again with that approval.`,
+        { details: { approvalId: request.id, connector: connector.name, tool: toolName, expiresAt: request.expiresAt } },
+      );
+    }
+    const approvedBy = decision.because === 'approval' ? actor.userId : decision.because === 'direct-call' ? `${actor.door}:direct` : null;
+    // Counted atomically in the store, so limits hold exactly under concurrency and across replicas.
+    const reservation = await this.#store.usage.reserve({
+      userId: actor.userId,
+      connectorId: connector.id,
+      toolName,
+      conversationId: ctx.conversationId,
+      now: Date.now(),
+      limits: [...usageLimits('tool', setting.limits), ...usageLimits('connector', connector.policy.limits)],
+      slotTtlMs: (ctx.timeoutMs ?? this.#requestTimeoutMs) + 60_000,
+    });
+    if (!reservation.ok) {
+      audit('refused:USAGE_LIMIT_EXCEEDED', { errorCode: 'USAGE_LIMIT_EXCEEDED' });
+      const { limit, resetsAt, max } = reservation;
+      const what = limit.scope === 'tool' ? `the tool "${toolName}"` : `the connector "${connector.name}"`;
+      const window = { hour: 'an hour', day: 'a day', conversation: 'in this conversation', concurrent: 'at once' }[limit.window];
+      throw new PatchbayError(
+        'USAGE_LIMIT_EXCEEDED',
+        `The limit of ${max} call${max === 1 ? '' : 's'} ${window} for ${what} is reached${resetsAt ? `; it resets at ${resetsAt}` : limit.window === 'concurrent' ? '; try again when a running call ends' : ''}. Change it with \`patchbay ${limit.scope === 'tool' ? `tool ${connector.name} ${toolName}` : `policy ${connector.name}`}\`.`,
+        { details: { scope: limit.scope, window: limit.window, max, used: reservation.used, resetsAt } },
+      );
+    }
     const session = this.#session(actor, connector);
-    return this.#track(connector, () => session.callTool(toolName, args, ctx, tool));
+    try {
+      const result = await this.#track(connector, () => session.callTool(toolName, args, ctx, tool));
+      audit(`allowed:${decision.because}`, {
+        approvedBy,
+        latencyMs: Date.now() - started,
+        resultBytes: JSON.stringify(result).length,
+        errorCode: result.isError ? 'TOOL_ERROR' : null,
+      });
+      return result;
+    } catch (error) {
+      audit(`allowed:${decision.because}`, { approvedBy, latencyMs: Date.now() - started, errorCode: (error as PatchbayError).code ?? 'INTERNAL' });
+      throw error;
+    } finally {
+      await this.#store.usage.release(reservation.reservationId).catch((error) => this.#log.warn('could not release a usage reservation', { error }));
+    }
   }
 
   async readResource(actor: Actor, name: string, uri: string, ctx: CallContext = {}): Promise<ReadResourceResult> {
@@ -496,6 +674,8 @@ export class Hub {
       prompts: () => session.listPrompts(ctx),
     };
     const results = await this.#track(connector, async () => Promise.all(kinds.map((k) => fetchers[k]())));
+    const toolsIndex = kinds.indexOf('tools');
+    if (toolsIndex >= 0) await this.#policy.reconcile(connector, results[toolsIndex] as Tool[]);
     const fetchedAt = new Date().toISOString();
     const out: Partial<Record<CatalogKind, CatalogEntry>> = {};
     await Promise.all(
@@ -583,6 +763,26 @@ export class Hub {
       .update(target.connectorId, { status: 'connected', lastError: null, server: { ...facts, connectedAt: new Date().toISOString() } })
       .catch((error) => this.#log.debug('could not record connection', { connector: target.name, error }));
   }
+}
+
+/** A person's limits as the store counts them. */
+function usageLimits(scope: 'tool' | 'connector', limits: UsageLimits | null): UsageLimit[] {
+  if (!limits) return [];
+  const out: UsageLimit[] = [];
+  if (limits.perConversation) out.push({ scope, window: 'conversation', max: limits.perConversation });
+  if (limits.perHour) out.push({ scope, window: 'hour', max: limits.perHour });
+  if (limits.perDay) out.push({ scope, window: 'day', max: limits.perDay });
+  if (limits.concurrent) out.push({ scope, window: 'concurrent', max: limits.concurrent });
+  return out;
+}
+
+function refusal(code: RefusalCode, connector: string, tool: string): PatchbayError {
+  const message = {
+    TOOL_DISABLED: `The tool "${tool}" of "${connector}" is disabled. Enable it with \`patchbay tool ${connector} ${tool} --enable\`.`,
+    TOOL_BLOCKED: `The tool "${tool}" of "${connector}" is blocked. Change that with \`patchbay tool ${connector} ${tool} --approval ask\` (or allow).`,
+    TOOL_DEFINITION_CHANGED: `The server changed the tool "${tool}" of "${connector}" since you reviewed it, so it is suspended. See what changed with \`patchbay review ${connector} ${tool}\` and approve it there.`,
+  }[code];
+  return new PatchbayError(code, message, { details: { connector, tool } });
 }
 
 function ownerOf(actor: Actor): Owner {

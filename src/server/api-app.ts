@@ -6,6 +6,7 @@ import type { Actor, Hub } from '../hub/index.ts';
 import { accessTokenGuard, hostAndOriginGuard, jsonBodies } from './guards.ts';
 import { connectorRoutes } from './routes/connectors.ts';
 import { oauthRoutes } from './routes/oauth.ts';
+import { approvalAndAuditRoutes, toolPolicyRoutes } from './routes/policy.ts';
 import { operationRoutes } from './routes/operations.ts';
 
 export interface ApiAppOptions {
@@ -41,6 +42,8 @@ export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
   });
   app.route('/api/connectors', connectorRoutes(options.hub));
   app.route('/api/connectors', operationRoutes(options.hub));
+  app.route('/api/connectors', toolPolicyRoutes(options.hub));
+  app.route('/api', approvalAndAuditRoutes(options.hub));
   return app;
 }
 

@@ -14,6 +14,13 @@ export const toolsCommand: CommandSpec = {
     const catalog = await ctx.remote(`Listing tools of ${positionals[0]}`, (control) =>
       patchbay.hub.catalog(patchbay.actor('cli'), positionals[0], { ...control, refresh }),
     );
+    const policies = new Map((await patchbay.hub.toolPolicies(patchbay.actor('cli'), positionals[0])).tools.map((t) => [t.tool.name, t]));
+    const stateOf = (name: string) => {
+      const p = policies.get(name);
+      if (!p) return ['', ''];
+      const state = !p.setting.enabled ? 'disabled' : p.setting.reviewState === 'changed' ? 'CHANGED' : p.setting.reviewState === 'new' ? 'new' : '';
+      return [p.effective, state];
+    };
     return {
       json: catalog.tools,
       print(out, err) {
@@ -22,8 +29,8 @@ export const toolsCommand: CommandSpec = {
           return;
         }
         out.table(
-          ['NAME', 'DESCRIPTION'],
-          catalog.tools.map((tool) => [tool.name, firstLine(tool.description) || firstLine(tool.title)]),
+          ['NAME', 'APPROVAL', 'STATE', 'DESCRIPTION'],
+          catalog.tools.map((tool) => [tool.name, ...stateOf(tool.name), firstLine(tool.description) || firstLine(tool.title)]),
         );
       },
     };

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { toPatchbayError } from '../../core/errors.ts';
-import type { CallContext, Hub } from '../../hub/index.ts';
+import type { Hub, ToolCallContext } from '../../hub/index.ts';
 import type { ApiEnv } from '../api-app.ts';
 import { readJson } from '../api-app.ts';
 import { parseInput } from '../validate-body.ts';
@@ -9,6 +9,9 @@ import { parseInput } from '../validate-body.ts';
 const callBody = z.object({
   arguments: z.record(z.string(), z.unknown()).default({}),
   timeoutMs: z.number().int().positive().max(3_600_000).optional(),
+  /** An approval the person answered for exactly this call. */
+  approvalId: z.string().max(100).optional(),
+  conversationId: z.string().max(200).optional(),
 });
 const readBody = z.object({ uri: z.string().min(1).max(8192) });
 const promptBody = z.object({ arguments: z.record(z.string(), z.string()).default({}) });
@@ -49,7 +52,7 @@ export function operationRoutes(hub: Hub): Hono<ApiEnv> {
     const actor = c.get('actor');
     const name = c.req.param('name');
     const tool = c.req.param('tool');
-    const ctx: CallContext = { signal: c.req.raw.signal, timeoutMs: body.timeoutMs };
+    const ctx: ToolCallContext = { signal: c.req.raw.signal, timeoutMs: body.timeoutMs, approvalId: body.approvalId, conversationId: body.conversationId };
     if (!(c.req.header('accept') ?? '').includes('application/x-ndjson')) {
       return c.json({ result: await hub.callTool(actor, name, tool, body.arguments, ctx) });
     }
