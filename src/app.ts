@@ -93,6 +93,11 @@ export async function openPatchbay(config: Config, options: OpenOptions = {}): P
           }
         },
   });
+  // Retention: at start, then daily (a timer that never keeps the process alive).
+  const prune = () => hub!.pruneHistory(config.auditRetentionDays).catch((error) => logger.warn('pruning history failed', { error }));
+  await prune();
+  const pruner = setInterval(() => void prune(), 86_400_000);
+  pruner.unref();
   let closed = false;
   return {
     config,
@@ -105,6 +110,8 @@ export async function openPatchbay(config: Config, options: OpenOptions = {}): P
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(pruner);
+      await hub!.auditIdle();
       await pool.closeAll();
       await http.close().catch(() => {});
       await guarded.close().catch(() => {});

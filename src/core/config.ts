@@ -68,6 +68,7 @@ const envSchema = z.object({
   PATCHBAY_ALLOW_HTTP: boolean.default(false),
   PATCHBAY_PROTOCOL: z.enum(['auto', 'legacy']).default('auto'),
   PATCHBAY_ALLOW_PRIVATE_NETWORKS: boolean.default(false),
+  PATCHBAY_AUDIT_RETENTION_DAYS: positiveInt('PATCHBAY_AUDIT_RETENTION_DAYS').default(90),
   PATCHBAY_LOGIN_PORT: z
     .string()
     .regex(/^\d+$/, 'PATCHBAY_LOGIN_PORT must be a whole number')
@@ -101,6 +102,8 @@ export interface Config {
   allowHttp: boolean;
   /** 'auto' probes for the stateless 2026-07-28 protocol first; 'legacy' always uses the 2025 initialize handshake. */
   protocol: 'auto' | 'legacy';
+  /** Audit events older than this many days are deleted. */
+  auditRetentionDays: number;
   /** Let sign-in traffic (OAuth discovery, tokens) reach private-network addresses. */
   allowPrivateNetworks: boolean;
   /** Port of the CLI's loopback listener for OAuth sign-in (fixed, so redirect URIs stay registered). */
@@ -158,5 +161,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     protocol: e.PATCHBAY_PROTOCOL,
     loginPort: e.PATCHBAY_LOGIN_PORT,
     allowPrivateNetworks: e.PATCHBAY_ALLOW_PRIVATE_NETWORKS,
+    auditRetentionDays: e.PATCHBAY_AUDIT_RETENTION_DAYS,
   };
 }

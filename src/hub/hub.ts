@@ -450,6 +450,15 @@ export class Hub {
     return this.#audit.list({ userId: actor.userId, connectorName: filter.connector, since: filter.since, limit: filter.limit });
   }
 
+  /** Deletes audit events, usage windows and sign-in flows older than their retention; returns audit events deleted. */
+  async pruneHistory(auditRetentionDays: number, now = Date.now()): Promise<number> {
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const audit = await this.#audit.prune(iso(now - auditRetentionDays * 86_400_000));
+    await this.#store.usage.prune(iso(now - 2 * 86_400_000)).catch((error) => this.#log.warn('could not prune usage counters', { error }));
+    await this.#store.signInFlows.prune(iso(now)).catch(() => 0);
+    return audit;
+  }
+
   /** Waits for audit writes in flight (they never hold up a call). */
   auditIdle(): Promise<void> {
     return this.#audit.idle();
