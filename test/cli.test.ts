@@ -84,7 +84,7 @@ describe('patchbay CLI against a real MCP server', () => {
     assert.match(tools.stdout, /^NAME +APPROVAL +STATE +DESCRIPTION$/m);
     assert.match(tools.stdout, /^echo +ask +Returns the text it is given\.$/m);
     assert.doesNotMatch(tools.stdout, /Second line/);
-    assert.match(tools.stdout, /^weird +ask +Looks harmless enough$/m);
+    assert.match(tools.stdout, /^weird +ask +HIDDEN-TEXT +Looks harmless enough$/m);
     assert.doesNotMatch(tools.stdout, TERMINAL_CONTROL);
 
     // JSON keeps the server's text exactly, with the dangerous characters escaped.

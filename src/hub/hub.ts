@@ -32,7 +32,7 @@ import type {
   UsageLimit,
   UsageLimits,
 } from '../store/index.ts';
-import { decide, type RefusalCode } from '../policy/index.ts';
+import { buildToolNames, decide, inspectText, inspectTool, type RefusalCode } from '../policy/index.ts';
 import { AuditLog } from './audit-log.ts';
 import { ConnectorCredentials } from './connector-credentials.ts';
 import { auditArguments, definitionOf, ToolPolicy } from './tool-policy.ts';
@@ -97,6 +97,33 @@ export interface CatalogChange {
   userId: string;
   connectorId: string;
   kinds: CatalogKind[];
+}
+
+/** A tool as a model or another client sees it. */
+export interface ModelTool {
+  /** Stable, unique among the person's connectors, `^[a-zA-Z0-9_-]{1,64}$`. */
+  name: string;
+  connector: string;
+  connectorId: string;
+  toolName: string;
+  /** The definition with hidden characters removed and the stable name. */
+  definition: Tool;
+}
+
+/** Hidden characters found in a tool's text, for the person to see. */
+export interface HiddenTextReport {
+  findings: Array<{ path: string; description: string }>;
+  /** The tool's description with every hidden character shown, e.g. ⟦U+202E⟧. */
+  visibleDescription: string | null;
+}
+
+function hiddenTextReport(tool: Tool): HiddenTextReport | null {
+  const inspection = inspectTool(tool);
+  if (!inspection.flagged) return null;
+  return {
+    findings: inspection.findings.slice(0, 50).map((f) => ({ path: f.path, description: f.finding.description })),
+    visibleDescription: tool.description ? inspectText(tool.description).visible : null,
+  };
 }
 
 export interface HubDeps {
@@ -403,13 +430,60 @@ export class Hub {
 
   // ---- tool policy, approvals, audit ------------------------------------------------
 
-  /** Every tool of the connector with its setting, the approval that applies, and its review state. */
-  async toolPolicies(actor: Actor, name: string): Promise<{ connector: Connector; tools: Array<{ tool: Tool; setting: ToolSetting; effective: Approval }> }> {
+  /**
+   * Every tool of the connector with its setting, the approval that applies, its review
+   * state, and any hidden characters in its text (made visible for the person).
+   */
+  async toolPolicies(
+    actor: Actor,
+    name: string,
+  ): Promise<{ connector: Connector; tools: Array<{ tool: Tool; setting: ToolSetting; effective: Approval; hidden: HiddenTextReport | null }> }> {
     const connector = await this.getConnector(actor, name);
     const tools = (await this.catalog(actor, name)).tools;
     const out = [];
-    for (const tool of tools) out.push({ tool, ...(await this.#policy.state(connector, tool)) });
+    for (const tool of tools) out.push({ tool, ...(await this.#policy.state(connector, tool)), hidden: hiddenTextReport(tool) });
     return { connector, tools: out };
+  }
+
+  /**
+   * The tools a model (the chat) or another client (the gateway) is given: every enabled,
+   * not blocked, not suspended tool of the person's connectors, under a stable name
+   * `<connector>__<tool>`, with hidden characters removed from its definition.
+   */
+  async modelTools(actor: Actor, filter: { project?: string; connector?: string } = {}): Promise<ModelTool[]> {
+    const connectors = (await this.listConnectors(actor, { project: filter.project })).filter((c) => !filter.connector || c.name === filter.connector);
+    const offered: Array<{ connector: Connector; tool: Tool }> = [];
+    for (const connector of connectors) {
+      if (connector.status === 'needs-sign-in') continue;
+      const tools = await this.catalog(actor, connector.name).then(
+        (c) => c.tools,
+        (error) => {
+          this.#log.warn('a connector could not list its tools', { connector: connector.name, error });
+          return [] as Tool[];
+        },
+      );
+      for (const tool of tools) {
+        const { setting, effective } = await this.#policy.state(connector, tool);
+        if (!setting.enabled || effective === 'block' || setting.reviewState === 'changed') continue;
+        offered.push({ connector, tool });
+      }
+    }
+    const names = buildToolNames(offered.map(({ connector, tool }) => ({ connectorId: connector.id, connectorName: connector.name, toolName: tool.name })));
+    return offered.map(({ connector, tool }) => ({
+      name: names.nameFor(connector.id, tool.name),
+      connector: connector.name,
+      connectorId: connector.id,
+      toolName: tool.name,
+      definition: { ...inspectTool(tool).clean, name: names.nameFor(connector.id, tool.name) },
+    }));
+  }
+
+  /** Calls a tool by the stable name `modelTools` gave it: the same one door. */
+  async callModelTool(actor: Actor, name: string, args: Record<string, unknown>, ctx: ToolCallContext = {}): Promise<CallToolResult> {
+    const tools = await this.modelTools(actor);
+    const target = tools.find((t) => t.name === name);
+    if (!target) throw new PatchbayError('TOOL_NOT_FOUND', `No tool named "${name.slice(0, 80)}" among your connectors (it may be disabled, blocked or suspended).`);
+    return this.callTool(actor, target.connector, target.toolName, args, ctx);
   }
 
   async updateToolSetting(actor: Actor, name: string, toolName: string, change: { enabled?: boolean; approval?: ToolApproval; limits?: UsageLimits | null }): Promise<ToolSetting> {

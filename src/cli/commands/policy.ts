@@ -65,13 +65,18 @@ export const toolCommand: CommandSpec = {
     const setting = changing ? await patchbay.hub.updateToolSetting(actor, name, toolName, { enabled, approval, limits }) : current.setting;
     const effective = setting.approval === 'default' ? (await patchbay.hub.getConnector(actor, name)).policy.defaultApproval : setting.approval;
     return {
-      json: { connector: name, tool: toolName, setting, effective },
+      json: { connector: name, tool: toolName, setting, effective, hidden: current.hidden },
       print(out) {
         out.line(`${name} ${toolName}: ${setting.enabled ? 'enabled' : 'DISABLED'}, approval ${setting.approval === 'default' ? `${effective} (connector default)` : effective}`);
         if (setting.limits) out.line(`limits: ${Object.entries(setting.limits).map(([k, v]) => `${k} ${v}`).join(', ')}`);
         if (setting.reviewState === 'changed') out.line(`The server changed this tool since you reviewed it: it is suspended. Run \`patchbay review ${name} ${toolName}\`.`);
         if (setting.reviewState === 'new') out.line('This tool appeared after you first reviewed the connector.');
         if (current.tool.annotations?.readOnlyHint) out.line('The server says this tool only reads (its claim, not verified).');
+        if (current.hidden) {
+          out.line('WARNING: its text contains hidden characters (removed from what models see):');
+          for (const f of current.hidden.findings.slice(0, 10)) out.line(`  ${f.path}: ${f.description}`);
+          if (current.hidden.visibleDescription) out.line(`  description as sent: ${current.hidden.visibleDescription}`);
+        }
       },
     };
   },

@@ -19,7 +19,7 @@ export const toolsCommand: CommandSpec = {
       const p = policies.get(name);
       if (!p) return ['', ''];
       const state = !p.setting.enabled ? 'disabled' : p.setting.reviewState === 'changed' ? 'CHANGED' : p.setting.reviewState === 'new' ? 'new' : '';
-      return [p.effective, state];
+      return [p.effective, [state, p.hidden ? 'HIDDEN-TEXT' : ''].filter(Boolean).join(' ')];
     };
     return {
       json: catalog.tools,
