@@ -65,4 +65,19 @@ describe('patchbay login', () => {
     assert.equal(run.code, 1);
     assert.match(run.stderr, new RegExp(`Port ${port} .* in use`));
   });
+
+  test('--client-credentials signs in as a machine with a secret from stdin; no browser, no listener', async () => {
+    const auth = (server as unknown as { auth: { preRegister(c: Record<string, unknown>): void; requests(kind: string): readonly unknown[] } }).auth;
+    auth.preRegister({ client_id: 'svc-42', client_secret: 'machine-secret-0123456789', grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic' });
+    assert.equal((await runCli(['add', server.url, '--name', 'machine'], { env: env() })).code, 0);
+    const run = await runCli(['login', 'machine', '--client-credentials', '--client-id', 'svc-42', '--client-secret-stdin'], { env: env(), input: 'machine-secret-0123456789\n' });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /as the client svc-42/);
+    assert.equal(run.stdout.includes('machine-secret'), false);
+    const call = await runCli(['call', 'machine', 'echo', '--arg', 'message=m2m'], { env: env() });
+    assert.equal(call.code, 0, call.stderr);
+    const wrong = await runCli(['login', 'machine', '--client-credentials', '--client-id', 'svc-42', '--client-secret-stdin', '--json'], { env: env(), input: 'not-the-secret\n' });
+    assert.equal(wrong.code, 4);
+    assert.equal(wrong.stdout.includes('not-the-secret'), false, 'the secret is not echoed in the error');
+  });
 });

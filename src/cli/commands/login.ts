@@ -5,6 +5,7 @@ import { PatchbayError, toPatchbayError } from '../../core/errors.ts';
 import { isLoopbackHost } from '../../hub/index.ts';
 import { renderResultPage } from '../../core/result-page.ts';
 import type { CommandContext, CommandSpec } from '../command.ts';
+import { askHidden, readStdin } from '../io.ts';
 import { flagOption, integerOption, stringOption } from '../option-values.ts';
 
 const WAIT_MS = 10 * 60 * 1000;
@@ -21,13 +22,32 @@ export const loginCommand: CommandSpec = {
     port: { type: 'string', value: 'N', description: 'Port of the local listener (default PATCHBAY_LOGIN_PORT or 7413).' },
     scope: { type: 'string', value: 'S', description: 'Scopes to ask for, space-separated (default: what the server asks).' },
     'no-browser': { type: 'boolean', description: 'Print the sign-in address instead of opening a browser.' },
+    'client-id': { type: 'string', value: 'ID', description: 'A client you registered with the server yourself (for servers without dynamic registration).' },
+    'client-secret-stdin': { type: 'boolean', description: "With --client-id: read the client's secret from stdin (asked at the terminal otherwise, when needed)." },
+    'client-credentials': { type: 'boolean', description: 'Sign in as a machine (OAuth client credentials) with --client-id and its secret; no browser.' },
   },
-  examples: ['patchbay login github', 'patchbay login github --scope "repo read:org"'],
+  examples: [
+    'patchbay login github',
+    'patchbay login github --scope "repo read:org"',
+    'patchbay login wiki --client-id my-app --client-secret-stdin < secret.txt',
+    'patchbay login reports --client-credentials --client-id svc-42 --client-secret-stdin < secret.txt',
+  ],
   async run(ctx, { values, positionals }) {
     const [name] = positionals;
     const port = integerOption(values, 'port', 'login', { min: 0, max: 65535 }) ?? ctx.config().loginPort;
+    const clientId = stringOption(values, 'client-id');
+    const machine = flagOption(values, 'client-credentials');
+    if (machine && !clientId) throw new PatchbayError('INVALID_ARGUMENTS', '--client-credentials needs --client-id (and the secret on stdin with --client-secret-stdin).');
+    const secret = clientId ? await readClientSecret(ctx, flagOption(values, 'client-secret-stdin'), machine) : undefined;
     const patchbay = await ctx.open();
     const actor = patchbay.actor('cli');
+    if (machine && clientId) {
+      const connector = await ctx.remote(`Signing in to ${name} as ${clientId}`, () =>
+        patchbay.hub.signInWithClientCredentials(actor, name, { client_id: clientId, client_secret: secret, scope: stringOption(values, 'scope') }),
+      );
+      return { json: { connector: connector.name, signedIn: true, clientCredentials: true }, print: (out) => out.line(`Signed in to "${connector.name}" as the client ${clientId}.`) };
+    }
+    if (clientId) await patchbay.hub.setOAuthClient(actor, name, { client_id: clientId, ...(secret ? { client_secret: secret } : {}) });
     const listener = await listen(port);
     try {
       const redirectUrl = `http://127.0.0.1:${(listener.address() as AddressInfo).port}/callback`;
@@ -52,6 +72,16 @@ export const loginCommand: CommandSpec = {
     }
   },
 };
+
+/** A client secret never comes from the command line: stdin, or asked without echo (empty means a public client). */
+async function readClientSecret(ctx: CommandContext, fromStdin: boolean, required: boolean): Promise<string | undefined> {
+  if (fromStdin) return (await readStdin(ctx.io.stdin, '--client-secret-stdin reads the secret from stdin, but stdin is a terminal. Pipe it in.')).replace(/\r?\n$/, '') || undefined;
+  if (!ctx.io.stdin.isTTY) {
+    if (required) throw new PatchbayError('INVALID_ARGUMENTS', 'The client secret is needed: pass it on stdin with --client-secret-stdin.');
+    return undefined;
+  }
+  return (await askHidden(ctx.io, 'Client secret (empty for none): ')) || undefined;
+}
 
 function listen(port: number): Promise<Server> {
   const server = createServer();
