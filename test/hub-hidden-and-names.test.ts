@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isPatchbayError } from '../src/core/errors.ts';
-import type { CatalogChange } from '../src/hub/index.ts';
 import { startExampleServer } from '../src/example-server/index.ts';
-import { openTestPatchbay, type TestPatchbay } from './fixtures/patchbay.ts';
+import { nextToolChange } from './fixtures/hub-events.ts';
+import { openTestPatchbay } from './fixtures/patchbay.ts';
 
 const TAGS = (text: string) => [...text].map((ch) => String.fromCodePoint(0xe0000 + ch.charCodeAt(0))).join('');
 const HIDDEN = /[\u{E0000}-\u{E007F}\u200B-\u200D\u202A-\u202E\u2066-\u2069\u001b]/u;
-
-function nextToolChange(patchbay: TestPatchbay): Promise<CatalogChange> {
-  return new Promise((resolve) => {
-    const off = patchbay.hub.onCatalogChanged((change) => {
-      if (!change.kinds.includes('tools')) return;
-      off();
-      resolve(change);
-    });
-  });
-}
 
 test('hidden characters in a description are flagged, shown to the person, and absent from what a model gets', async (t) => {
   const server = await startExampleServer();

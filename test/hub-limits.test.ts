@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import pg from 'pg';
 import { isPatchbayError } from '../src/core/errors.ts';
 import { startExampleServer } from '../src/example-server/index.ts';
+import { replicaEnvironment } from './fixtures/hub-events.ts';
 import { openTestPatchbay } from './fixtures/patchbay.ts';
 
 test('a limit of 3 a day with 10 concurrent calls: exactly 3 reach the server, 7 are refused with the reset time', async (t) => {
@@ -64,16 +63,9 @@ test('a concurrency limit of 2 lets two calls run at once and refuses the third'
 
 const url = process.env.PATCHBAY_TEST_DATABASE_URL;
 test('the same limit holds across two Patchbay processes on one PostgreSQL', { skip: url ? false : 'PATCHBAY_TEST_DATABASE_URL is not set' }, async (t) => {
-  const schema = `pb_limits_${randomBytes(4).toString('hex')}`;
-  t.after(async () => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    await client.query(`drop schema if exists ${schema} cascade`);
-    await client.end();
-  });
   const server = await startExampleServer();
   t.after(() => server.close());
-  const env = { PATCHBAY_DATABASE_URL: url!, PATCHBAY_DATABASE_SCHEMA: schema, PATCHBAY_SECRET_KEY: randomBytes(32).toString('base64') };
+  const env = replicaEnvironment(t, url!, 'pb_limits');
   await using a = await openTestPatchbay(env);
   await using b = await openTestPatchbay(env);
   await a.hub.addConnector(a.actor('api'), { url: server.url, name: 'shared' });

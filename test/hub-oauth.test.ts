@@ -6,6 +6,7 @@ import { isPatchbayError } from '../src/core/errors.ts';
 import { createLogger } from '../src/core/log.ts';
 import type { ExampleAuthOptions } from '../src/example-server/auth/options.ts';
 import { startExampleServer } from '../src/example-server/index.ts';
+import { captureBearer } from './fixtures/hub-events.ts';
 import { openTestPatchbay, type TestPatchbay } from './fixtures/patchbay.ts';
 
 type AuthServer = Awaited<ReturnType<typeof startExampleServer>> & { auth: { requests(kind?: string): readonly unknown[]; [k: string]: any } };
@@ -35,18 +36,8 @@ describe('OAuth sign-in against the example authorization server', () => {
     const server = await startAuthServer();
     t.after(() => server.close());
     const logs: string[] = [];
-    let bearer: string | undefined;
-    await using patchbay = await openTestPatchbay(
-      {},
-      {
-        logger: createLogger('debug', {}, (line) => logs.push(line)),
-        wrapFetch: (fetch) => async (url, init) => {
-          const header = new Headers(init?.headers).get('authorization');
-          if (header?.startsWith('Bearer ')) bearer = header.slice(7);
-          return fetch(url, init);
-        },
-      },
-    );
+    const wire = captureBearer();
+    await using patchbay = await openTestPatchbay({}, { logger: createLogger('debug', {}, (line) => logs.push(line)), wrapFetch: wire.wrapFetch });
     const actor = patchbay.actor('cli');
     const { connector } = await patchbay.hub.addConnector(actor, { url: server.url });
     assert.equal(connector.status, 'needs-sign-in');
@@ -73,6 +64,7 @@ describe('OAuth sign-in against the example authorization server', () => {
     assert.equal(bytes.includes(Buffer.from(code)), false);
     assert.equal(logs.join('').includes(code), false);
     assert.equal(bytes.includes(Buffer.from('"access_token"')), false);
+    const bearer = wire.last();
     assert.ok(bearer && bearer.length > 16, 'the access token was seen on the wire');
     assert.equal(bytes.includes(Buffer.from(bearer)), false, 'the access token is not in the database files');
     assert.equal(logs.join('').includes(bearer), false, 'the access token is not in the logs');
@@ -192,21 +184,13 @@ describe('OAuth sign-in against the example authorization server', () => {
   test('removing a signed-in connector revokes its tokens at the server', async (t) => {
     const server = await startAuthServer();
     t.after(() => server.close());
-    let bearer: string | undefined;
-    await using patchbay = await openTestPatchbay(
-      {},
-      {
-        wrapFetch: (fetch) => async (url, init) => {
-          const header = new Headers(init?.headers).get('authorization');
-          if (header?.startsWith('Bearer ')) bearer = header.slice(7);
-          return fetch(url, init);
-        },
-      },
-    );
+    const wire = captureBearer();
+    await using patchbay = await openTestPatchbay({}, { wrapFetch: wire.wrapFetch });
     const actor = patchbay.actor('cli');
     const { connector } = await patchbay.hub.addConnector(actor, { url: server.url });
     await signIn(patchbay, connector.name);
     await patchbay.hub.callTool(actor, connector.name, 'echo', { message: 'before' });
+    const bearer = wire.last();
     assert.ok(bearer, 'the access token was seen on the wire');
     const probe = () =>
       fetch(server.url, {

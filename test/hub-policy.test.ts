@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { isPatchbayError } from '../src/core/errors.ts';
-import type { Actor, CatalogChange } from '../src/hub/index.ts';
+import type { Actor } from '../src/hub/index.ts';
 import { type ExampleServer, startExampleServer } from '../src/example-server/index.ts';
+import { nextToolChange } from './fixtures/hub-events.ts';
 import { openTestPatchbay, type TestPatchbay } from './fixtures/patchbay.ts';
-
-function nextToolChange(patchbay: TestPatchbay): Promise<CatalogChange> {
-  return new Promise((resolve) => {
-    const off = patchbay.hub.onCatalogChanged((change) => {
-      if (!change.kinds.includes('tools')) return;
-      off();
-      resolve(change);
-    });
-  });
-}
 
 const code = (c: string) => (e: unknown) => {
   assert.ok(isPatchbayError(e), String(e));

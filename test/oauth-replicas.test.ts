@@ -1,26 +1,18 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import pg from 'pg';
 import { startExampleServer } from '../src/example-server/index.ts';
+import { replicaEnvironment } from './fixtures/hub-events.ts';
 import { openTestPatchbay } from './fixtures/patchbay.ts';
 
 const url = process.env.PATCHBAY_TEST_DATABASE_URL;
 
 test('two Patchbay processes on one PostgreSQL refresh an expired sign-in exactly once', { skip: url ? false : 'PATCHBAY_TEST_DATABASE_URL is not set' }, async (t) => {
-  const schema = `pb_replicas_${randomBytes(4).toString('hex')}`;
-  t.after(async () => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    await client.query(`drop schema if exists ${schema} cascade`);
-    await client.end();
-  });
   const server = (await startExampleServer({ auth: {} })) as Awaited<ReturnType<typeof startExampleServer>> & {
     auth: { requests(kind: string): readonly unknown[]; expireAccessTokens(): void };
   };
   t.after(() => server.close());
   // Two replicas: same database, same key, separate processes' worth of state (pools, single-flight maps).
-  const env = { PATCHBAY_DATABASE_URL: url!, PATCHBAY_DATABASE_SCHEMA: schema, PATCHBAY_SECRET_KEY: randomBytes(32).toString('base64') };
+  const env = replicaEnvironment(t, url!, 'pb_replicas');
   await using a = await openTestPatchbay(env);
   await using b = await openTestPatchbay(env);
   assert.equal(a.localUser.id, b.localUser.id, 'one local user in the shared database');
