@@ -10,7 +10,7 @@ import { createFileOnce } from './core/files.ts';
 import { randomToken } from './core/ids.ts';
 import { createLogger, type Logger } from './core/log.ts';
 import { checkOutboundUrl, createAddressGuardConnector, createGuardedFetch, loadVaultKey, resolveOutboundUrl, Vault } from './auth/index.ts';
-import { type Actor, type Door, Hub, isLoopbackHost, SignIn } from './hub/index.ts';
+import { type Actor, type Door, Doctor, Hub, isLoopbackHost, SignIn } from './hub/index.ts';
 import { createMcpFetch, type FetchLike, SessionPool } from './mcp/index.ts';
 import { openStore, type Store, type User } from './store/index.ts';
 
@@ -80,6 +80,19 @@ export async function openPatchbay(config: Config, options: OpenOptions = {}): P
     signIn,
     logger: logger.child({ area: 'hub' }),
     requestTimeoutMs: config.requestTimeoutMs,
+    // The doctor probes under the same address policies as sessions (connectors) and sign-in (authorization servers).
+    doctor: new Doctor({
+      store,
+      vault,
+      connectorPolicy: policy,
+      authPolicy: { allowLoopback: localMode, allowPrivate: config.allowPrivateNetworks },
+      clientInfo: { name: 'patchbay', version: VERSION },
+      clientMetadataUrl: signIn.clientMetadataDocument()?.client_id as string | undefined,
+      protocol: config.protocol,
+      stepTimeoutMs: config.connectTimeoutMs,
+      maxResponseBytes: config.maxResponseBytes,
+      logger: logger.child({ area: 'doctor' }),
+    }),
     // Refuse at once, with a clear message, what the connection guard would refuse later.
     checkConnectorUrl: localMode
       ? undefined

@@ -8,6 +8,7 @@ import { loginCommand } from './commands/login.ts';
 import { approvalsCommand, approveCommand, auditCommand, denyCommand, policyCommand, reviewCommand, toolCommand } from './commands/policy.ts';
 import { callCommand } from './commands/call.ts';
 import { completeCommand } from './commands/complete.ts';
+import { doctorCommand } from './commands/doctor.ts';
 import { exampleServerCommand } from './commands/example-server.ts';
 import { helpCommand } from './commands/help.ts';
 import { listCommand } from './commands/list.ts';
@@ -36,6 +37,7 @@ export const COMMANDS: CommandSpec[] = [
   denyCommand,
   auditCommand,
   testCommand,
+  doctorCommand,
   toolsCommand,
   callCommand,
   resourcesCommand,

@@ -37,6 +37,7 @@ import { AuditLog } from './audit-log.ts';
 import { ConnectorCredentials } from './connector-credentials.ts';
 import { auditArguments, definitionOf, ToolPolicy } from './tool-policy.ts';
 import type { SignIn, SignInStart } from './sign-in.ts';
+import type { Doctor, DoctorOptions, DoctorReport } from './doctor.ts';
 import { deriveName, normalizeConnectorUrl, uniqueName, validateName } from './connector-rules.ts';
 
 /** The surface a request came through. Every door reaches the same functions. */
@@ -136,6 +137,8 @@ export interface HubDeps {
   requestTimeoutMs?: number;
   /** Checks a connector URL against the deployment's address policy (absent in local mode). */
   checkConnectorUrl?: (url: string) => Promise<void>;
+  /** The connection doctor, built with the deployment's address policies. */
+  doctor?: Doctor;
 }
 
 /** Sign-in details as a person gives them (validated before they are stored). */
@@ -163,6 +166,7 @@ export class Hub {
   readonly #signIn: SignIn;
   readonly #checkUrl: (url: string) => Promise<void>;
   readonly #requestTimeoutMs: number;
+  readonly #doctor: Doctor | undefined;
   /** Catalog kinds known to be out of date, per "user\0connector". */
   readonly #stale = new Map<string, Set<CatalogKind>>();
   readonly #refreshing = new Set<string>();
@@ -178,6 +182,7 @@ export class Hub {
     this.#signIn = deps.signIn;
     this.#checkUrl = deps.checkConnectorUrl ?? (async () => {});
     this.#requestTimeoutMs = deps.requestTimeoutMs ?? 60_000;
+    this.#doctor = deps.doctor;
   }
 
   /** Hooks the session pool calls for each session; wired by the composition root. */
@@ -351,6 +356,14 @@ export class Hub {
     }
     const catalog = await this.catalog(actor, name, { refresh: true, ...ctx });
     return { connector: await this.getConnector(actor, name), catalog };
+  }
+
+  /** Diagnoses one of the person's connectors, or a URL not added yet, step by step; changes nothing. */
+  async diagnose(actor: Actor, nameOrUrl: string, options: DoctorOptions = {}): Promise<DoctorReport> {
+    if (!this.#doctor) throw new PatchbayError('INTERNAL', 'The connection doctor is not set up in this Patchbay.');
+    // Connector names are letters, digits and hyphens: anything with ":" or "/" is an address.
+    if (/[:/]/.test(nameOrUrl)) return this.#doctor.diagnose(actor.userId, { url: nameOrUrl }, options);
+    return this.#doctor.diagnose(actor.userId, { connector: await this.getConnector(actor, nameOrUrl) }, options);
   }
 
   // ---- credentials ---------------------------------------------------------------

@@ -7,4 +7,17 @@
 export { deriveName, isLoopbackHost, NAME_PATTERN, normalizeConnectorUrl, uniqueName, validateName } from './connector-rules.ts';
 export { type Actor, type AddConnectorInput, type CallContext, type Catalog, type CatalogChange, type CredentialsInput, type Door, type HiddenTextReport, Hub, type ModelTool, type ToolCallContext, type HubDeps, type UpdateConnectorInput } from './hub.ts';
 export { SignIn, type SignInDeps, type SignInStart } from './sign-in.ts';
+export {
+  type DiagnoseDeps,
+  diagnose,
+  Doctor,
+  type DoctorOptions,
+  type DoctorReport,
+  type DoctorServiceDeps,
+  type DoctorStep,
+  type DoctorTarget,
+  type DoctorVerdict,
+  type StepStatus,
+  type StoredSignIn,
+} from './doctor.ts';
 export { canonicalJson, definitionOf, hashCall, hashDefinition } from './tool-policy.ts';

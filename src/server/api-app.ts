@@ -5,6 +5,7 @@ import type { Logger } from '../core/log.ts';
 import type { Actor, Hub } from '../hub/index.ts';
 import { accessTokenGuard, hostAndOriginGuard, jsonBodies } from './guards.ts';
 import { connectorRoutes } from './routes/connectors.ts';
+import { doctorRoutes } from './routes/doctor.ts';
 import { oauthRoutes } from './routes/oauth.ts';
 import { approvalAndAuditRoutes, toolPolicyRoutes } from './routes/policy.ts';
 import { operationRoutes } from './routes/operations.ts';
@@ -44,6 +45,7 @@ export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
   app.route('/api/connectors', operationRoutes(options.hub));
   app.route('/api/connectors', toolPolicyRoutes(options.hub));
   app.route('/api', approvalAndAuditRoutes(options.hub));
+  app.route('/api', doctorRoutes(options.hub));
   return app;
 }
 
