@@ -1,7 +1,7 @@
 /** Plain-text table: columns padded to their widest cell, numbers right-aligned. */
 export function formatTable(header: string[], rows: string[][], options: { groupBy?: number } = {}): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => /^[-\d.—×]+$/.test(r[i] ?? '')));
+  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => /^[-+\d.—×]+$/.test(r[i] ?? '')));
   const line = (cells: string[]) =>
     cells
       .map((cell, i) => (numeric[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))

@@ -3,23 +3,29 @@
  * run. Prints tables on stdout (progress on stderr) and writes the figures to
  * bench/results/latest.json. See bench/README.md.
  *
- *   node bench/run.ts [--only calls,connect,memory] [--variants raw,patchbay,t-]
+ *   node bench/run.ts [--only calls,door,connect,memory] [--variants raw,patchbay,t-]
  *                     [--cell-ms 1500] [--cell-calls 4000] [--warmup-ms 250] [--rounds 1]
- *                     [--connectors 20] [--sessions 200]
+ *                     [--postgres URL] [--connectors 20] [--sessions 200]
  */
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { describePostgresUrl } from '../src/store/index.ts';
 import { benchCalls, type CallsRow } from './calls.ts';
 import { benchConnect, type ConnectRow } from './connect.ts';
+import { benchDoor, DOOR_USAGE_LIMIT, type DoorRow } from './door.ts';
 import { formatTable } from './format-table.ts';
 import { benchMemory, type MemoryRow } from './memory.ts';
 
-const PARTS = ['calls', 'connect', 'memory'] as const;
+const PARTS = ['calls', 'door', 'connect', 'memory'] as const;
 const CONCURRENCIES = [1, 8, 32, 128];
 const CONNECT_ROUNDS = 5;
 const MEMORY_TARGET_KB = 150;
+/** The door's targets, at DOOR_TARGET_IN_FLIGHT calls in flight: p50 at most +10%, calls/s at least 90% of the bare session's. */
+const DOOR_TARGET_IN_FLIGHT = 32;
+const DOOR_MAX_P50_RATIO = 1.1;
+const DOOR_MIN_CALLS_RATIO = 0.9;
 
 const { values } = parseArgs({
   options: {
@@ -29,6 +35,7 @@ const { values } = parseArgs({
     'cell-calls': { type: 'string', default: '4000' },
     'warmup-ms': { type: 'string', default: '250' },
     rounds: { type: 'string', default: '1' },
+    postgres: { type: 'string' },
     connectors: { type: 'string', default: '20' },
     sessions: { type: 'string', default: '200' },
   },
@@ -36,7 +43,10 @@ const { values } = parseArgs({
 const only = values.only ? values.only.split(',') : [...PARTS];
 const unknownParts = only.filter((part) => !(PARTS as readonly string[]).includes(part));
 if (unknownParts.length > 0) exitWithUsage(`Unknown part "${unknownParts.join(', ')}"; choose from ${PARTS.join(', ')}.`);
+const postgresUrl = values.postgres ?? process.env.PATCHBAY_TEST_DATABASE_URL;
 const settings = {
+  /** Where the door's PostgreSQL rows ran, without the password. */
+  postgres: postgresUrl ? describePostgresUrl(postgresUrl) : null,
   cellMs: positive('cell-ms'),
   cellCalls: positive('cell-calls'),
   warmupMs: positive('warmup-ms'),
@@ -72,6 +82,7 @@ const results: {
   environment: typeof environment;
   settings: typeof settings;
   calls?: CallsRow[];
+  door?: DoorRow[];
   connect?: ConnectRow[];
   memory?: MemoryRow[];
   failures: Record<string, string>;
@@ -110,6 +121,22 @@ if (only.includes('calls')) {
   if (rows) {
     results.calls = rows;
     printCalls(rows);
+  }
+}
+if (only.includes('door')) {
+  const rows = await runPart('door', () =>
+    benchDoor({
+      concurrencies: CONCURRENCIES,
+      limits: { maxCalls: settings.cellCalls, maxMs: settings.cellMs, warmupMs: settings.warmupMs },
+      rounds: settings.rounds,
+      postgresUrl,
+      variants: values.variants ? values.variants.split(',') : [],
+      log,
+    }),
+  );
+  if (rows) {
+    results.door = rows;
+    printDoor(rows);
   }
 }
 if (only.includes('connect')) {
@@ -163,6 +190,54 @@ function printCalls(rows: CallsRow[]): void {
       { groupBy: 0 },
     ),
   );
+}
+
+function printDoor(rows: DoorRow[]): void {
+  const limit = Object.entries(DOOR_USAGE_LIMIT)
+    .map(([k, v]) => `${k} ${Number(v).toLocaleString('en')}`)
+    .join(', ');
+  console.log(
+    `\nD. The door: hub.callTool (catalog, argument check, tool policy, usage reservation, session call, audit) against the bare\n` +
+      `   pooled session it uses underneath, all in this process, against one echo server process (SSE answers). The door rows are a\n` +
+      `   whole Patchbay on a fresh store; the tool's approval is 'allow', called through the gateway door. (d): a usage limit on the\n` +
+      `   tool (${limit}), so every call reserves and releases in the store. Cells as in part 1${settings.rounds > 1 ? `; median of ${settings.rounds} interleaved rounds` : ''}.\n` +
+      `   × bare: this row's figure ÷ the bare session's at the same concurrency. CPU µs/call: this process (Patchbay, and SQLite, which\n` +
+      `   runs in it); "+ vs bare": what the door adds. PostgreSQL CPU: the server processes of this run's connections.\n` +
+      (settings.postgres ? '' : '   PostgreSQL rows skipped: pass --postgres URL or set PATCHBAY_TEST_DATABASE_URL.\n'),
+  );
+  const x = (n: number | null) => (n === null || !Number.isFinite(n) ? '—' : n.toFixed(2));
+  const us = (n: number | null) => (n === null || !Number.isFinite(n) ? '—' : n.toFixed(0));
+  console.log(
+    formatTable(
+      ['variant', 'in flight', 'p50 ms', 'p99 ms', 'calls/s', 'p50 × bare', 'calls/s × bare', 'CPU µs/call', '+ vs bare', 'server CPU µs/call', 'PostgreSQL CPU µs/call'],
+      rows.map((r) => [
+        r.errors ? `${r.label} — FAILED after ${r.calls} calls: ${r.firstError}` : r.label,
+        String(r.concurrency),
+        ms(r.p50Ms),
+        ms(r.p99Ms),
+        r.callsPerSec.toFixed(0),
+        x(r.p50VsBare),
+        x(r.callsVsBare),
+        us(r.clientCpuUsPerCall),
+        r.cpuAddedUs === null ? '—' : `${r.cpuAddedUs >= 0 ? '+' : ''}${r.cpuAddedUs.toFixed(0)}`,
+        us(r.serverCpuUsPerCall),
+        us(r.databaseCpuUsPerCall),
+      ]),
+      { groupBy: 0 },
+    ),
+  );
+  const atTarget = rows.filter((r) => r.variant !== 'bare' && r.concurrency === DOOR_TARGET_IN_FLIGHT);
+  if (atTarget.length === 0) return;
+  console.log(
+    `\n   Target: the door adds no more than ${Math.round((DOOR_MAX_P50_RATIO - 1) * 100)}% to p50 latency and keeps at least ${Math.round(DOOR_MIN_CALLS_RATIO * 100)}% of the throughput at ${DOOR_TARGET_IN_FLIGHT} calls in flight.`,
+  );
+  for (const r of atTarget) {
+    const p50Ok = r.p50VsBare !== null && r.p50VsBare <= DOOR_MAX_P50_RATIO;
+    const callsOk = r.callsVsBare !== null && r.callsVsBare >= DOOR_MIN_CALLS_RATIO;
+    console.log(
+      `   ${r.label}: p50 × ${x(r.p50VsBare)} (${p50Ok ? 'meets' : 'misses'}), calls/s × ${x(r.callsVsBare)} (${callsOk ? 'meets' : 'misses'}) → ${p50Ok && callsOk ? 'MEETS the target' : 'MISSES the target'}`,
+    );
+  }
 }
 
 function printConnect(rows: ConnectRow[]): void {

@@ -643,13 +643,14 @@ export class Hub {
     }
     const approvedBy = decision.because === 'approval' ? actor.userId : decision.because === 'direct-call' ? `${actor.door}:direct` : null;
     // Counted atomically in the store, so limits hold exactly under concurrency and across replicas.
+    const limits = [...usageLimits('tool', setting.limits), ...usageLimits('connector', connector.policy.limits)];
     const reservation = await this.#store.usage.reserve({
       userId: actor.userId,
       connectorId: connector.id,
       toolName,
       conversationId: ctx.conversationId,
       now: Date.now(),
-      limits: [...usageLimits('tool', setting.limits), ...usageLimits('connector', connector.policy.limits)],
+      limits,
       slotTtlMs: (ctx.timeoutMs ?? this.#requestTimeoutMs) + 60_000,
     });
     if (!reservation.ok) {
@@ -677,7 +678,10 @@ export class Hub {
       audit(`allowed:${decision.because}`, { approvedBy, latencyMs: Date.now() - started, errorCode: (error as PatchbayError).code ?? 'INTERNAL' });
       throw error;
     } finally {
-      await this.#store.usage.release(reservation.reservationId).catch((error) => this.#log.warn('could not release a usage reservation', { error }));
+      // Without limits the reservation holds nothing, so there is nothing to give back.
+      if (limits.length > 0) {
+        await this.#store.usage.release(reservation.reservationId).catch((error) => this.#log.warn('could not release a usage reservation', { error }));
+      }
     }
   }
 
@@ -739,12 +743,14 @@ export class Hub {
   }
 
   async #findTool(actor: Actor, connector: Connector, toolName: string, ctx: CallContext): Promise<Tool> {
-    let tools = (await this.catalog(actor, connector.name, ctx)).tools;
-    let tool = tools.find((t) => t.name === toolName);
-    if (!tool) {
-      tools = (await this.catalog(actor, connector.name, { ...ctx, refresh: true })).tools;
-      tool = tools.find((t) => t.name === toolName);
-    }
+    // Every tool call passes here: when the stored tool list is fresh and has the tool, that one
+    // read is all it takes (no second connector read, no waiting on the other lists).
+    const fresh = !this.#stale.get(staleKey(actor.userId, connector.id))?.has('tools');
+    const stored = fresh ? ((await this.#store.catalog.get(connector.id, actor.userId, 'tools'))?.items as Tool[] | undefined) : undefined;
+    let tool = stored?.find((t) => t.name === toolName);
+    if (!tool && !stored) tool = (await this.catalog(actor, connector.name, ctx)).tools.find((t) => t.name === toolName);
+    // The server may have added it without saying so: list again before refusing.
+    if (!tool) tool = (await this.catalog(actor, connector.name, { ...ctx, refresh: true })).tools.find((t) => t.name === toolName);
     if (!tool) {
       throw new PatchbayError(
         'TOOL_NOT_FOUND',
