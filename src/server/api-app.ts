@@ -3,12 +3,15 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { PatchbayError, toPatchbayError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Actor, Hub } from '../hub/index.ts';
-import { accessTokenGuard, hostAndOriginGuard, jsonBodies } from './guards.ts';
+import { apiCallerGuard, BrowserSessions, browserLoginRoutes } from './browser-session.ts';
+import { hostAndOriginGuard, jsonBodies } from './guards.ts';
 import { connectorRoutes } from './routes/connectors.ts';
 import { doctorRoutes } from './routes/doctor.ts';
 import { oauthRoutes } from './routes/oauth.ts';
 import { approvalAndAuditRoutes, toolPolicyRoutes } from './routes/policy.ts';
 import { operationRoutes } from './routes/operations.ts';
+import { securityHeaders } from './security-headers.ts';
+import { webAppHandler } from './web-app.ts';
 
 export interface ApiAppOptions {
   hub: Hub;
@@ -18,6 +21,10 @@ export interface ApiAppOptions {
   allowedOrigins: string[];
   logger: Logger;
   version: string;
+  /** The built web app to serve at `/` (`web/dist`); omitted, only the API and OAuth routes are served. */
+  webRoot?: string;
+  /** Patchbay is reached over https: the browser session cookies get `Secure`. */
+  secureCookies?: boolean;
 }
 
 export type ApiEnv = { Variables: { actor: Actor } };
@@ -32,10 +39,18 @@ export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
   });
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `No API route ${c.req.method} ${c.req.path}.` } }, 404));
 
+  app.use('*', securityHeaders());
   app.use('*', hostAndOriginGuard({ allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins }));
   app.get('/api/health', (c) => c.json({ ok: true, version: options.version }));
   app.route('/oauth', oauthRoutes(options.hub));
-  app.use('/api/*', accessTokenGuard(options.accessToken));
+  const sessions = new BrowserSessions({
+    accessToken: options.accessToken,
+    userId: options.actor('api').userId,
+    allowedOrigins: options.allowedOrigins,
+    secureCookies: options.secureCookies,
+  });
+  app.route('/', browserLoginRoutes(sessions));
+  app.use('/api/*', apiCallerGuard(sessions));
   app.use('/api/*', jsonBodies());
   app.use('/api/*', async (c, next) => {
     c.set('actor', options.actor('api'));
@@ -46,6 +61,7 @@ export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
   app.route('/api/connectors', toolPolicyRoutes(options.hub));
   app.route('/api', approvalAndAuditRoutes(options.hub));
   app.route('/api', doctorRoutes(options.hub));
+  if (options.webRoot !== undefined) app.get('*', webAppHandler({ root: options.webRoot }));
   return app;
 }
 

@@ -4,6 +4,7 @@ import type { Patchbay } from '../app.ts';
 import { VERSION } from '../app.ts';
 import { PatchbayError } from '../core/errors.ts';
 import { createApiApp } from './api-app.ts';
+import { DEFAULT_WEB_ROOT } from './web-app.ts';
 
 export interface RunningServer {
   url: string;
@@ -39,6 +40,8 @@ export async function startServer(patchbay: Patchbay, accessToken: string, overr
     allowedOrigins: [...[...names].map((h) => `http://${h}:${port}`), ...(config.publicUrl ? [new URL(config.publicUrl).origin] : []), ...config.allowedOrigins],
     logger: patchbay.logger.child({ area: 'api' }),
     version: VERSION,
+    webRoot: DEFAULT_WEB_ROOT,
+    secureCookies: config.publicUrl?.startsWith('https:') ?? false,
   });
   handle = (request) => app.fetch(request);
   const display = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;

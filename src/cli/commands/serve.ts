@@ -8,9 +8,9 @@ import { stringifyJson } from '../sanitize.ts';
 export const serveCommand: CommandSpec = {
   name: 'serve',
   group: 'run',
-  summary: 'Run the Patchbay server (HTTP API) until Ctrl-C.',
+  summary: 'Run the Patchbay server (web app and HTTP API) until Ctrl-C.',
   description:
-    'Run the Patchbay server until SIGINT (Ctrl-C) or SIGTERM. It prints its URL and the access token that API requests must send as `Authorization: Bearer <token>`. ' +
+    'Run the Patchbay server (the web app and the HTTP API) until SIGINT (Ctrl-C) or SIGTERM. It prints its URL, a link that opens the web app signed in, and the access token that API requests must send as `Authorization: Bearer <token>`. ' +
     'Host and port default to PATCHBAY_HOST and PATCHBAY_PORT (127.0.0.1:7410); --port 0 picks a free port.',
   options: {
     host: { type: 'string', value: 'H', description: 'Interface to listen on (default PATCHBAY_HOST or 127.0.0.1).' },
@@ -25,10 +25,13 @@ export const serveCommand: CommandSpec = {
     const patchbay = await ctx.open({ logLevel: config.logLevel });
     const token = await loadAccessToken(patchbay.config);
     const server = await startServer(patchbay, token, { ...(host !== undefined ? { host } : {}), ...(port !== undefined ? { port } : {}) });
+    // The link carries the token once: opening it sets a browser session cookie and drops the token from the address bar.
+    const browserUrl = `${patchbay.config.publicUrl?.replace(/\/$/, '') ?? server.url}/login?token=${encodeURIComponent(token)}`;
     if (ctx.json) {
-      ctx.io.stdout.write(`${stringifyJson({ url: server.url, accessToken: token }, 0)}\n`);
+      ctx.io.stdout.write(`${stringifyJson({ url: server.url, browserUrl, accessToken: token }, 0)}\n`);
     } else {
       ctx.out.line(`Patchbay is running at ${server.url}`);
+      ctx.out.line(`Open it in your browser: ${browserUrl}`);
       ctx.out.line(`Access token: ${token}`);
       ctx.out.line(`Use it: curl -H "Authorization: Bearer ${token}" ${server.url}/api/connectors   (Ctrl-C stops the server)`);
     }

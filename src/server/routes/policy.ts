@@ -23,7 +23,15 @@ export function toolPolicyRoutes(hub: Hub): Hono<ApiEnv> {
     const { connector, tools } = await hub.toolPolicies(c.get('actor'), c.req.param('name'));
     return c.json({
       policy: connector.policy,
-      tools: tools.map(({ tool, setting, effective }) => ({ name: tool.name, annotations: tool.annotations ?? null, setting, effective })),
+      tools: tools.map(({ tool, setting, effective, hidden }) => ({
+        name: tool.name,
+        title: tool.title ?? null,
+        description: tool.description ?? null,
+        annotations: tool.annotations ?? null,
+        setting,
+        effective,
+        hidden,
+      })),
     });
   });
   app.patch('/:name/policy', async (c) => {
