@@ -1,0 +1,84 @@
+import { useEffect, useState } from 'react';
+import { SIGNED_OUT_EVENT } from './api.ts';
+import { ConnectorPage } from './pages/connector-page.tsx';
+import { ConnectorsPage } from './pages/connectors-page.tsx';
+import { followLink, navigate, useLocation } from './router.ts';
+import { LOGIN_OUTCOMES } from './words.ts';
+
+function SignedOut(props: { reason?: string }) {
+  return (
+    <main className="page narrow">
+      <h1>Open Patchbay from its link</h1>
+      {props.reason ? (
+        <p className="notice notice-error" role="alert">
+          {props.reason}
+        </p>
+      ) : null}
+      <p>This browser is not signed in to Patchbay. When it starts, Patchbay prints a link that signs your browser in:</p>
+      <pre className="code-block">{'$ npm start\nPatchbay is running at http://127.0.0.1:7410\nOpen it in your browser: http://127.0.0.1:7410/login?token=…'}</pre>
+      <p>Open that link (the token in it is the same as in the file access-token in Patchbay’s data directory).</p>
+    </main>
+  );
+}
+
+function NotFound() {
+  return (
+    <main className="page narrow">
+      <h1>Page not found</h1>
+      <p>
+        <a href="/connectors" onClick={followLink}>
+          Go to Connectors
+        </a>
+      </p>
+    </main>
+  );
+}
+
+function Routes() {
+  const { path, query } = useLocation();
+  useEffect(() => {
+    if (path === '/') navigate('/connectors', { replace: true });
+  }, [path]);
+  if (path === '/' || path === '/connectors' || path === '/connectors/') return <ConnectorsPage query={query} />;
+  const match = /^\/connectors\/([^/]+)\/?$/.exec(path);
+  if (match) {
+    let name: string;
+    try {
+      name = decodeURIComponent(match[1]);
+    } catch {
+      return <NotFound />;
+    }
+    return <ConnectorPage key={name} name={name} query={query} />;
+  }
+  return <NotFound />;
+}
+
+export function App() {
+  const { path, query } = useLocation();
+  const [signedOut, setSignedOut] = useState(false);
+  const loginFailure = query.get('login');
+  useEffect(() => {
+    const onSignedOut = () => setSignedOut(true);
+    window.addEventListener(SIGNED_OUT_EVENT, onSignedOut);
+    return () => window.removeEventListener(SIGNED_OUT_EVENT, onSignedOut);
+  }, []);
+  return (
+    <>
+      <a className="skip-link" href="#content">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <a className="brand" href="/connectors" onClick={followLink}>
+          <img src="/favicon.svg" alt="" width="24" height="24" />
+          Patchbay
+        </a>
+        <nav aria-label="Main">
+          <a href="/connectors" onClick={followLink} aria-current={path.startsWith('/connectors') ? 'page' : undefined}>
+            Connectors
+          </a>
+        </nav>
+      </header>
+      <div id="content">{signedOut ? <SignedOut reason={loginFailure ? LOGIN_OUTCOMES[loginFailure] : undefined} /> : <Routes />}</div>
+    </>
+  );
+}

@@ -1,0 +1,72 @@
+import { useCallback, useEffect, useState } from 'react';
+import { apiRequest, messageOf } from '../api.ts';
+import type { AuditEvent } from '../types.ts';
+import { describeDecision, describeDoor, formatTime } from '../words.ts';
+import { Badge } from './status-badge.tsx';
+
+/** The audit of one connector's tool calls, newest first, from every door. */
+export function ActivityList(props: { connector: string }) {
+  const [events, setEvents] = useState<AuditEvent[]>();
+  const [error, setError] = useState<string>();
+  const load = useCallback(() => {
+    const query = new URLSearchParams({ connector: props.connector, limit: '100' });
+    apiRequest<{ events: AuditEvent[] }>('GET', `/api/audit?${query}`).then(
+      (data) => {
+        setEvents(data.events);
+        setError(undefined);
+      },
+      (err) => setError(messageOf(err)),
+    );
+  }, [props.connector]);
+  useEffect(load, [load]);
+
+  return (
+    <div>
+      <div className="section-head">
+        <p className="muted">Every call to this connector’s tools, from the CLI, the API, the chat and other MCP clients.</p>
+        <button type="button" className="button button-small" onClick={load}>
+          Refresh
+        </button>
+      </div>
+      {error ? (
+        <p className="notice notice-error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {events && events.length === 0 ? <p className="empty-small">No tool calls yet.</p> : null}
+      {events && events.length > 0 ? (
+        <table className="activity">
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Tool</th>
+              <th scope="col">From</th>
+              <th scope="col">Decision</th>
+              <th scope="col">Took</th>
+              <th scope="col">Result</th>
+            </tr>
+          </thead>
+          <tbody>
+            {events.map((event) => {
+              const decision = describeDecision(event.decision);
+              return (
+                <tr key={event.id}>
+                  <td>{formatTime(event.at)}</td>
+                  <td>
+                    <code>{event.toolName}</code>
+                  </td>
+                  <td>{describeDoor(event.door)}</td>
+                  <td>
+                    <Badge tone={decision.tone}>{decision.text}</Badge>
+                  </td>
+                  <td>{event.latencyMs === null ? '—' : `${event.latencyMs} ms`}</td>
+                  <td>{event.errorCode ? event.errorCode : event.resultBytes === null ? '—' : `${event.resultBytes} bytes`}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      ) : null}
+    </div>
+  );
+}

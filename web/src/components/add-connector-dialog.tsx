@@ -1,0 +1,201 @@
+import { type FormEvent, useId, useState } from 'react';
+import { apiRequest, messageOf } from '../api.ts';
+import { connectorPage, navigate } from '../router.ts';
+import type { AddConnectorInput, Connector, Credentials } from '../types.ts';
+import { checkConnectorUrl } from '../url-check.ts';
+import { Modal } from './modal.tsx';
+import { SignInPanel } from './sign-in-panel.tsx';
+
+type AuthChoice = 'none' | 'header' | 'basic';
+
+function Field(props: { label: string; hint?: string; error?: string; children: (ids: { id: string; describedBy?: string }) => React.ReactNode }) {
+  const id = useId();
+  const hintId = `${id}-hint`;
+  const errorId = `${id}-error`;
+  const describedBy = [props.hint ? hintId : '', props.error ? errorId : ''].filter(Boolean).join(' ') || undefined;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{props.label}</label>
+      {props.children({ id, describedBy })}
+      {props.hint ? (
+        <p className="field-hint" id={hintId}>
+          {props.hint}
+        </p>
+      ) : null}
+      {props.error ? (
+        <p className="field-error" id={errorId}>
+          {props.error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** "Add custom connector": an address, optional sign-in details, then Add; sign-in follows when the server wants it. */
+export function AddConnectorDialog(props: { onClose: () => void; onAdded: () => void }) {
+  const [url, setUrl] = useState('');
+  const [touched, setTouched] = useState(false);
+  const [name, setName] = useState('');
+  const [project, setProject] = useState('');
+  const [tags, setTags] = useState('');
+  const [allowHttp, setAllowHttp] = useState(false);
+  const [auth, setAuth] = useState<AuthChoice>('none');
+  const [headerName, setHeaderName] = useState('Authorization');
+  const [headerValue, setHeaderValue] = useState('');
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const [added, setAdded] = useState<Connector>();
+
+  const urlError = touched ? checkConnectorUrl(url, { allowHttp }) : undefined;
+  const headerError = auth === 'header' && touched && (headerName.trim() === '' || headerValue === '') ? 'Enter the header’s name and its value.' : undefined;
+  const basicError = auth === 'basic' && touched && username.trim() === '' ? 'Enter the user name.' : undefined;
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setTouched(true);
+    if (checkConnectorUrl(url, { allowHttp }) || (auth === 'header' && (headerName.trim() === '' || headerValue === '')) || (auth === 'basic' && username.trim() === '')) {
+      (event.currentTarget as HTMLFormElement).querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+      return;
+    }
+    const input: AddConnectorInput = { url: url.trim() };
+    if (name.trim()) input.name = name.trim();
+    if (project.trim()) input.project = project.trim();
+    const tagList = tags
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
+    if (tagList.length) input.tags = tagList;
+    if (allowHttp) input.allowHttp = true;
+    let credentials: Credentials | undefined;
+    if (auth === 'header') credentials = { kind: 'headers', headers: { [headerName.trim()]: headerValue } };
+    if (auth === 'basic') credentials = { kind: 'basic', username: username.trim(), password };
+    if (credentials) input.credentials = credentials;
+    setBusy(true);
+    setError(undefined);
+    try {
+      const result = await apiRequest<{ connector: Connector }>('POST', '/api/connectors', input);
+      props.onAdded();
+      if (result.connector.status === 'needs-sign-in') setAdded(result.connector);
+      else navigate(connectorPage(result.connector.name));
+    } catch (err) {
+      setError(messageOf(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (added) {
+    return (
+      <Modal title="Sign in to finish" onClose={props.onClose}>
+        <div className="modal-body">
+          <p>
+            Added <strong>{added.name}</strong>. This server asks you to sign in before Patchbay can use it.
+          </p>
+          <SignInPanel connector={added.name} autoFocus onSignedIn={() => navigate(connectorPage(added.name))} />
+          <p className="muted">
+            Or{' '}
+            <button type="button" className="link-button" onClick={() => navigate(connectorPage(added.name))}>
+              sign in later
+            </button>{' '}
+            from the connector’s page.
+          </p>
+        </div>
+      </Modal>
+    );
+  }
+
+  return (
+    <Modal title="Add custom connector" onClose={props.onClose}>
+      <form className="modal-body" onSubmit={submit} noValidate>
+        <p className="muted">Connect a remote MCP server by its address. Only add servers you trust: their tools act with the access you give them.</p>
+        <Field label="Server URL" hint="The server’s MCP endpoint, for example https://example.com/mcp." error={urlError}>
+          {({ id, describedBy }) => (
+            <input
+              id={id}
+              type="url"
+              inputMode="url"
+              autoComplete="off"
+              spellCheck={false}
+              placeholder="https://example.com/mcp"
+              value={url}
+              onChange={(e) => setUrl(e.target.value)}
+              onBlur={() => url !== '' && setTouched(true)}
+              aria-invalid={urlError ? true : undefined}
+              aria-describedby={describedBy}
+              data-autofocus
+              required
+            />
+          )}
+        </Field>
+        <details className="advanced">
+          <summary>Advanced settings</summary>
+          <Field label="Name" hint="Optional; taken from the server when left empty.">
+            {({ id, describedBy }) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} aria-describedby={describedBy} autoComplete="off" />}
+          </Field>
+          <div className="field-row">
+            <Field label="Project">{({ id }) => <input id={id} value={project} onChange={(e) => setProject(e.target.value)} autoComplete="off" />}</Field>
+            <Field label="Tags" hint="Separated by commas.">
+              {({ id, describedBy }) => <input id={id} value={tags} onChange={(e) => setTags(e.target.value)} aria-describedby={describedBy} autoComplete="off" />}
+            </Field>
+          </div>
+          <Field label="Sign-in" hint="Servers that use OAuth need nothing here: you sign in after adding.">
+            {({ id, describedBy }) => (
+              <select id={id} value={auth} onChange={(e) => setAuth(e.target.value as AuthChoice)} aria-describedby={describedBy}>
+                <option value="none">OAuth, or none</option>
+                <option value="header">API key or custom header</option>
+                <option value="basic">User name and password</option>
+              </select>
+            )}
+          </Field>
+          {auth === 'header' ? (
+            <div className="field-row">
+              <Field label="Header name">{({ id }) => <input id={id} value={headerName} onChange={(e) => setHeaderName(e.target.value)} autoComplete="off" spellCheck={false} />}</Field>
+              <Field label="Header value" hint="For example: Bearer <your API key>." error={headerError}>
+                {({ id, describedBy }) => (
+                  <input
+                    id={id}
+                    type="password"
+                    value={headerValue}
+                    onChange={(e) => setHeaderValue(e.target.value)}
+                    autoComplete="off"
+                    aria-invalid={headerError ? true : undefined}
+                    aria-describedby={describedBy}
+                  />
+                )}
+              </Field>
+            </div>
+          ) : null}
+          {auth === 'basic' ? (
+            <div className="field-row">
+              <Field label="User name" error={basicError}>
+                {({ id, describedBy }) => (
+                  <input id={id} value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="off" aria-invalid={basicError ? true : undefined} aria-describedby={describedBy} />
+                )}
+              </Field>
+              <Field label="Password">{({ id }) => <input id={id} type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" />}</Field>
+            </div>
+          ) : null}
+          <label className="checkbox">
+            <input type="checkbox" checked={allowHttp} onChange={(e) => setAllowHttp(e.target.checked)} />
+            Allow plain http for this server (not encrypted)
+          </label>
+        </details>
+        {error ? (
+          <p className="notice notice-error" role="alert">
+            {error}
+          </p>
+        ) : null}
+        <div className="modal-actions">
+          <button type="button" className="button" onClick={props.onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="button button-primary" disabled={busy}>
+            {busy ? 'Adding…' : 'Add'}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,268 @@
+import { useCallback, useEffect, useState } from 'react';
+import { ApiError, apiRequest, connectorPath, messageOf } from '../api.ts';
+import { ActivityList } from '../components/activity-list.tsx';
+import { ApprovalsList } from '../components/approvals-list.tsx';
+import { ConfirmDialog } from '../components/modal.tsx';
+import { SignInPanel } from '../components/sign-in-panel.tsx';
+import { Badge, Notice } from '../components/status-badge.tsx';
+import { ToolsTable } from '../components/tools-table.tsx';
+import { followLink, navigate } from '../router.ts';
+import type { ApprovalRequest, Connector, ToolPolicies } from '../types.ts';
+import { isLoopbackHostname } from '../url-check.ts';
+import { describeStatus, formatTime, SIGN_IN_OUTCOMES } from '../words.ts';
+import { setFlash } from './flash.ts';
+
+const APPROVAL_POLL_MS = 4000;
+
+function ServerInfo(props: { connector: Connector }) {
+  const { connector } = props;
+  let host = connector.url;
+  let https = false;
+  let loopback = false;
+  try {
+    const url = new URL(connector.url);
+    host = url.host;
+    https = url.protocol === 'https:';
+    loopback = isLoopbackHostname(url.hostname);
+  } catch {
+    // Shown as stored.
+  }
+  const server = connector.server;
+  return (
+    <section className="card" aria-labelledby="server-title">
+      <h2 id="server-title">Server</h2>
+      <dl className="facts">
+        <dt>Address</dt>
+        <dd className="break">{connector.url}</dd>
+        <dt>Host</dt>
+        <dd>{host}</dd>
+        <dt>Connection</dt>
+        <dd>{https ? 'https (encrypted)' : loopback ? 'http on this machine (not encrypted)' : 'plain http (not encrypted)'}</dd>
+        {server ? (
+          <>
+            <dt>Name (as the server states it)</dt>
+            <dd>{server.serverInfo.name}</dd>
+            {server.serverInfo.title ? (
+              <>
+                <dt>Title</dt>
+                <dd>{server.serverInfo.title}</dd>
+              </>
+            ) : null}
+            <dt>Version</dt>
+            <dd>{server.serverInfo.version ?? '—'}</dd>
+            <dt>Protocol</dt>
+            <dd>{server.protocolVersion ?? '—'}</dd>
+            <dt>Transport</dt>
+            <dd>{server.transport === 'sse' ? 'HTTP+SSE (legacy)' : 'Streamable HTTP'}</dd>
+            <dt>Last connected</dt>
+            <dd>{formatTime(server.connectedAt)}</dd>
+          </>
+        ) : (
+          <>
+            <dt>Server</dt>
+            <dd className="muted">Not known until Patchbay has connected.</dd>
+          </>
+        )}
+        <dt>Project</dt>
+        <dd>{connector.project ?? '—'}</dd>
+        <dt>Tags</dt>
+        <dd>{connector.tags.length ? connector.tags.join(', ') : '—'}</dd>
+      </dl>
+      {server?.instructions ? (
+        <>
+          <h3>Instructions from the server</h3>
+          <p className="muted">Shown as plain text, as the server wrote it.</p>
+          <pre className="code-block instructions">{server.instructions}</pre>
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+/** /connectors/:name — what the server is, what its tools may do, what happened, and removal. */
+export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
+  const { name } = props;
+  const [connector, setConnector] = useState<Connector>();
+  const [policies, setPolicies] = useState<ToolPolicies>();
+  const [approvals, setApprovals] = useState<ApprovalRequest[]>([]);
+  const [error, setError] = useState<string>();
+  const [notFound, setNotFound] = useState(false);
+  const [tab, setTab] = useState<'tools' | 'activity'>('tools');
+  const [removing, setRemoving] = useState<'ask' | 'busy'>();
+  const [removeError, setRemoveError] = useState<string>();
+  const [testing, setTesting] = useState(false);
+  const outcome = props.query.get('signin');
+  const [banner, setBanner] = useState(outcome ? SIGN_IN_OUTCOMES[outcome] : undefined);
+
+  useEffect(() => {
+    if (props.query.has('signin')) navigate(`/connectors/${encodeURIComponent(name)}`, { replace: true });
+  }, [props.query, name]);
+
+  const loadApprovals = useCallback(async (connectorId: string) => {
+    try {
+      const data = await apiRequest<{ approvals: ApprovalRequest[] }>('GET', '/api/approvals');
+      setApprovals(data.approvals.filter((a) => a.connectorId === connectorId));
+    } catch {
+      // The next poll tries again.
+    }
+  }, []);
+
+  const load = useCallback(async () => {
+    try {
+      const data = await apiRequest<{ connector: Connector }>('GET', connectorPath(name));
+      setConnector(data.connector);
+      setError(undefined);
+      void loadApprovals(data.connector.id);
+      if (data.connector.status !== 'needs-sign-in') {
+        try {
+          setPolicies(await apiRequest<ToolPolicies>('GET', connectorPath(name, '/tool-policies')));
+          // Listing the tools may have been the first connection since sign-in: the server has now said who it is.
+          if (!data.connector.server) setConnector((await apiRequest<{ connector: Connector }>('GET', connectorPath(name))).connector);
+        } catch (err) {
+          setPolicies(undefined);
+          setError(messageOf(err));
+          // The failure may have changed the connector's status (error, needs sign-in).
+          setConnector((await apiRequest<{ connector: Connector }>('GET', connectorPath(name))).connector);
+        }
+      } else {
+        setPolicies(undefined);
+      }
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'CONNECTOR_NOT_FOUND') setNotFound(true);
+      else setError(messageOf(err));
+    }
+  }, [name, loadApprovals]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  useEffect(() => {
+    if (!connector) return;
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') void loadApprovals(connector.id);
+    }, APPROVAL_POLL_MS);
+    return () => clearInterval(timer);
+  }, [connector, loadApprovals]);
+
+  const reconnect = async () => {
+    setTesting(true);
+    try {
+      await apiRequest('POST', connectorPath(name, '/test'), {});
+      setBanner({ tone: 'ok', text: 'Connected, and the list of tools is up to date.' });
+    } catch (err) {
+      setBanner({ tone: 'error', text: messageOf(err) });
+    } finally {
+      setTesting(false);
+      void load();
+    }
+  };
+
+  const remove = async () => {
+    setRemoving('busy');
+    try {
+      await apiRequest('DELETE', connectorPath(name));
+      setFlash(`Removed “${name}”, with its settings and sign-in.`);
+      navigate('/connectors');
+    } catch (err) {
+      setRemoveError(messageOf(err));
+      setRemoving('ask');
+    }
+  };
+
+  if (notFound) {
+    return (
+      <main className="page">
+        <a className="back" href="/connectors" onClick={followLink}>
+          ← Connectors
+        </a>
+        <h1>No such connector</h1>
+        <p>There is no connector named “{name}”. It may have been removed or renamed.</p>
+      </main>
+    );
+  }
+
+  const status = connector ? describeStatus(connector, policies?.tools.filter((t) => t.setting.reviewState === 'changed').length ?? 0) : undefined;
+  return (
+    <main className="page" aria-labelledby="page-title">
+      <a className="back" href="/connectors" onClick={followLink}>
+        ← Connectors
+      </a>
+      <div className="page-head">
+        <div>
+          <h1 id="page-title">{name}</h1>
+          {status ? (
+            <p className="status-line">
+              <Badge tone={status.tone}>{status.label}</Badge>
+              {status.detail ? <span className="status-detail">{status.detail}</span> : null}
+            </p>
+          ) : null}
+        </div>
+        <div className="row">
+          {connector && connector.status !== 'needs-sign-in' ? (
+            <button type="button" className="button" onClick={reconnect} disabled={testing}>
+              {testing ? 'Connecting…' : 'Reconnect'}
+            </button>
+          ) : null}
+          <button type="button" className="button button-danger-quiet" onClick={() => setRemoving('ask')} disabled={!connector}>
+            Remove
+          </button>
+        </div>
+      </div>
+      {banner ? (
+        <Notice tone={banner.tone} onDismiss={() => setBanner(undefined)}>
+          {banner.text}
+        </Notice>
+      ) : null}
+      {error ? <Notice tone="error">{error}</Notice> : null}
+      {connector?.status === 'needs-sign-in' ? (
+        <section className="card" aria-label="Sign in">
+          <h2>Sign in to use this connector</h2>
+          <p>The server asks you to sign in. You will see what it asks for before your browser goes to its sign-in page.</p>
+          <SignInPanel connector={name} onSignedIn={() => void load()} />
+        </section>
+      ) : null}
+      <ApprovalsList approvals={approvals} onAnswered={() => connector && void loadApprovals(connector.id)} />
+      {connector ? <ServerInfo connector={connector} /> : <p className="muted">Loading…</p>}
+      {connector && connector.status !== 'needs-sign-in' ? (
+        <section className="card">
+          <div className="tabs" role="tablist" aria-label="Connector details">
+            <button type="button" role="tab" id="tab-tools" aria-selected={tab === 'tools'} aria-controls="panel-tools" onClick={() => setTab('tools')}>
+              Tools{policies ? ` (${policies.tools.length})` : ''}
+            </button>
+            <button type="button" role="tab" id="tab-activity" aria-selected={tab === 'activity'} aria-controls="panel-activity" onClick={() => setTab('activity')}>
+              Activity
+            </button>
+          </div>
+          {tab === 'tools' ? (
+            <div role="tabpanel" id="panel-tools" aria-labelledby="tab-tools">
+              <p className="muted">
+                Switch a tool off to hide it everywhere. <em>Ask</em> means a person approves each call made by a model or another client; your own calls from the CLI are
+                approved by making them.
+              </p>
+              {policies ? <ToolsTable connector={name} policies={policies} onChanged={() => void load()} /> : null}
+            </div>
+          ) : (
+            <div role="tabpanel" id="panel-activity" aria-labelledby="tab-activity">
+              <ActivityList connector={name} />
+            </div>
+          )}
+        </section>
+      ) : null}
+      {removing ? (
+        <ConfirmDialog
+          title={`Remove ${name}?`}
+          confirmLabel="Remove connector"
+          busy={removing === 'busy'}
+          error={removeError}
+          onConfirm={remove}
+          onCancel={() => {
+            setRemoving(undefined);
+            setRemoveError(undefined);
+          }}
+        >
+          <p>Patchbay forgets this connector, your tool settings and your sign-in (tokens are revoked at the server when it supports that). Its tools stop working everywhere.</p>
+        </ConfirmDialog>
+      ) : null}
+    </main>
+  );
+}

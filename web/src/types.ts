@@ -1,0 +1,119 @@
+/**
+ * The shapes the HTTP API answers with, as the web app reads them. Every string in here
+ * that a remote server chose (names, descriptions, instructions) is untrusted text.
+ */
+
+export type ConnectorStatus = 'new' | 'connected' | 'error' | 'needs-sign-in';
+export type Approval = 'allow' | 'ask' | 'block';
+export type ToolApproval = Approval | 'default';
+export type ReviewState = 'new' | 'reviewed' | 'changed';
+
+export interface ServerFacts {
+  serverInfo: { name: string; version?: string; title?: string };
+  capabilities: Record<string, unknown>;
+  instructions: string | null;
+  protocolVersion: string | null;
+  era: 'legacy' | 'modern' | null;
+  transport: 'streamable-http' | 'sse';
+  connectedAt: string;
+}
+
+export interface ConnectorPolicy {
+  defaultApproval: Approval;
+  allowReadOnly: boolean;
+  limits: Record<string, number> | null;
+}
+
+export interface Connector {
+  id: string;
+  name: string;
+  url: string;
+  project: string | null;
+  tags: string[];
+  transport: 'auto' | 'streamable-http' | 'sse';
+  authKind: 'none' | 'oauth' | 'headers' | 'basic' | 'client-credentials';
+  allowHttp: boolean;
+  status: ConnectorStatus;
+  lastError: { code: string; message: string; at: string } | null;
+  server: ServerFacts | null;
+  policy: ConnectorPolicy;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ToolSetting {
+  toolName: string;
+  enabled: boolean;
+  approval: ToolApproval;
+  reviewState: ReviewState;
+}
+
+export interface ToolAnnotations {
+  title?: string;
+  readOnlyHint?: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint?: boolean;
+}
+
+export interface ToolPolicyRow {
+  name: string;
+  title: string | null;
+  description: string | null;
+  annotations: ToolAnnotations | null;
+  setting: ToolSetting;
+  effective: Approval;
+  hidden: { findings: Array<{ path: string; description: string }>; visibleDescription: string | null } | null;
+}
+
+export interface ToolPolicies {
+  policy: ConnectorPolicy;
+  tools: ToolPolicyRow[];
+}
+
+export interface ToolReview {
+  reviewState: ReviewState;
+  pinned: unknown;
+  current: unknown;
+}
+
+export type SignInStart =
+  | { status: 'signed-in' }
+  | { status: 'redirect'; authorizationUrl: string; scopes: string[]; expiresAt: string; redirectUrl: string };
+
+export interface ApprovalRequest {
+  id: string;
+  connectorId: string;
+  toolName: string;
+  arguments: unknown;
+  description: string;
+  door: string;
+  status: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface AuditEvent {
+  id: string;
+  at: string;
+  door: string;
+  connectorName: string;
+  toolName: string;
+  arguments: string | null;
+  decision: string;
+  approvedBy: string | null;
+  latencyMs: number | null;
+  resultBytes: number | null;
+  errorCode: string | null;
+}
+
+export type Credentials = { kind: 'headers'; headers: Record<string, string> } | { kind: 'basic'; username: string; password: string };
+
+export interface AddConnectorInput {
+  url: string;
+  name?: string;
+  project?: string;
+  tags?: string[];
+  allowHttp?: boolean;
+  credentials?: Credentials;
+}
