@@ -4,13 +4,16 @@ import type { AuditEvent, Store } from '../store/index.ts';
 
 /**
  * The record of every tool call at every door. Writes leave the call's critical path:
- * the caller gets its result while the event is stored; `idle()` waits for the writes
- * in flight (shutdown, tests). A failed write is logged, never turned into a failed call.
+ * events are queued and written together once the current burst of work is done (one
+ * INSERT and one commit for many calls), so the caller has its result before the event
+ * is stored; `idle()` waits for everything queued (shutdown, tests). A failed write is
+ * logged, never turned into a failed call.
  */
 export class AuditLog {
   readonly #store: Store;
   readonly #log: Logger;
-  readonly #pending = new Set<Promise<void>>();
+  #queue: AuditEvent[] = [];
+  #flushing: Promise<void> | undefined;
 
   constructor(store: Store, logger: Logger) {
     this.#store = store;
@@ -18,15 +21,21 @@ export class AuditLog {
   }
 
   record(event: Omit<AuditEvent, 'id' | 'at'> & { at?: string }): void {
-    const write = this.#store.audit
-      .record({ id: randomUUID(), at: event.at ?? new Date().toISOString(), ...event })
-      .catch((error) => this.#log.error('could not write an audit event', { tool: event.toolName, connector: event.connectorName, error }))
-      .finally(() => this.#pending.delete(write));
-    this.#pending.add(write);
+    this.#queue.push({ id: randomUUID(), at: event.at ?? new Date().toISOString(), ...event });
+    this.#flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flush());
+  }
+
+  async #flush(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue;
+      this.#queue = [];
+      await this.#store.audit.recordMany(batch).catch((error) => this.#log.error('could not write audit events', { count: batch.length, error }));
+    }
+    this.#flushing = undefined;
   }
 
   async idle(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+    while (this.#flushing) await this.#flushing;
   }
 
   list(filter: { userId: string; connectorName?: string; since?: string; limit?: number }): Promise<AuditEvent[]> {

@@ -23,29 +23,40 @@ function toEvent(row: Selectable<AuditEventsTable>): AuditEvent {
   };
 }
 
+function toRow(event: AuditEvent) {
+  return {
+    id: event.id,
+    at: event.at,
+    user_id: event.userId,
+    door: event.door,
+    connector_id: event.connectorId,
+    connector_name: event.connectorName,
+    tool_name: event.toolName,
+    arguments: event.arguments,
+    decision: event.decision,
+    approved_by: event.approvedBy,
+    latency_ms: event.latencyMs,
+    result_bytes: event.resultBytes,
+    error_code: event.errorCode,
+    conversation_id: event.conversationId,
+  };
+}
+
+/** Rows per INSERT: well under SQLite's limit of bound parameters (14 columns each). */
+const BATCH = 64;
+
 export function createAuditRepository({ db }: StoreContext): AuditRepository {
   return {
     record: (event) =>
       runStoreOperation('audit.record', async () => {
-        await db
-          .insertInto('audit_events')
-          .values({
-            id: event.id,
-            at: event.at,
-            user_id: event.userId,
-            door: event.door,
-            connector_id: event.connectorId,
-            connector_name: event.connectorName,
-            tool_name: event.toolName,
-            arguments: event.arguments,
-            decision: event.decision,
-            approved_by: event.approvedBy,
-            latency_ms: event.latencyMs,
-            result_bytes: event.resultBytes,
-            error_code: event.errorCode,
-            conversation_id: event.conversationId,
-          })
-          .execute();
+        await db.insertInto('audit_events').values(toRow(event)).execute();
+      }),
+
+    recordMany: (events) =>
+      runStoreOperation('audit.recordMany', async () => {
+        for (let i = 0; i < events.length; i += BATCH) {
+          await db.insertInto('audit_events').values(events.slice(i, i + BATCH).map(toRow)).execute();
+        }
       }),
 
     list: (filter) =>

@@ -491,6 +491,9 @@ for (const backend of [sqliteBackend, postgresBackend]) {
       assert.deepEqual((await store.audit.list({ userId: 'u1', limit: 1 }))[0], event('3', '2026-01-03T00:00:00.000Z', 'a'));
       assert.equal(await store.audit.prune('2026-01-02T12:00:00.000Z'), 2);
       assert.deepEqual((await store.audit.list({ userId: 'u1' })).map((e) => e.id), ['3']);
+      const many = Array.from({ length: 150 }, (_, i) => event(`m${String(i).padStart(3, '0')}`, `2026-02-01T00:00:${String(i % 60).padStart(2, '0')}.${String(i).padStart(3, '0')}Z`, 'bulk'));
+      await store.audit.recordMany(many);
+      assert.equal((await store.audit.list({ userId: 'u1', connectorName: 'bulk', limit: 1000 })).length, 150, 'a batch larger than one INSERT is written whole');
     });
 
     it('takes a sign-in flow once, never after it expires, and prunes expired ones', async (t) => {

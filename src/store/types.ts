@@ -191,6 +191,8 @@ export interface AuditEvent {
 
 export interface AuditRepository {
   record(event: AuditEvent): Promise<void>;
+  /** Several events in one statement (and one commit). */
+  recordMany(events: AuditEvent[]): Promise<void>;
   /** Newest first. */
   list(filter: { userId: string; connectorName?: string; since?: string; limit?: number }): Promise<AuditEvent[]>;
   /** Deletes events older than `before`; returns how many. */
