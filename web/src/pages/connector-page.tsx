@@ -10,7 +10,7 @@ import { followLink, navigate } from '../router.ts';
 import type { ApprovalRequest, Connector, ToolPolicies } from '../types.ts';
 import { isLoopbackHostname } from '../url-check.ts';
 import { describeStatus, formatTime, SIGN_IN_OUTCOMES } from '../words.ts';
-import { setFlash } from './flash.ts';
+import { setFlash } from '../flash.ts';
 
 const APPROVAL_POLL_MS = 4000;
 

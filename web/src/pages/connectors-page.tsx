@@ -5,7 +5,7 @@ import { Badge, Notice } from '../components/status-badge.tsx';
 import { connectorPage, followLink, navigate } from '../router.ts';
 import type { Connector, ToolPolicies } from '../types.ts';
 import { describeStatus, plural, SIGN_IN_OUTCOMES } from '../words.ts';
-import { takeFlash } from './flash.ts';
+import { takeFlash } from '../flash.ts';
 
 interface ToolSummary {
   count: number;
