@@ -419,6 +419,11 @@ export class Hub {
     return this.#afterSignIn(actor.userId, connector);
   }
 
+  /** Where the browser comes back after sign-in, when the listening address was only known at start. */
+  useCallbackBase(baseUrl: string): void {
+    this.#signIn.setRedirectUrl(new URL('/oauth/callback', baseUrl).toString());
+  }
+
   /** Patchbay's OAuth client ID metadata document, when it has a public https URL. */
   clientMetadataDocument(): Record<string, unknown> | undefined {
     return this.#signIn.clientMetadataDocument();

@@ -67,8 +67,16 @@ export class SignIn {
   readonly #deps: SignInDeps;
   readonly #refreshing = new Map<string, Promise<void>>();
 
+  #redirectUrl: string;
+
   constructor(deps: SignInDeps) {
     this.#deps = deps;
+    this.#redirectUrl = deps.redirectUrl;
+  }
+
+  /** The web callback, once the address the server listens on is known (a port chosen at start). */
+  setRedirectUrl(url: string): void {
+    this.#redirectUrl = url;
   }
 
   /**
@@ -76,11 +84,11 @@ export class SignIn {
    * the person to. Returns `signed-in` when stored tokens could simply be refreshed.
    */
   async start(userId: string, connector: Connector, options: { redirectUrl?: string; scope?: string } = {}): Promise<SignInStart> {
-    const redirectUrl = options.redirectUrl ?? this.#deps.redirectUrl;
+    const redirectUrl = options.redirectUrl ?? this.#redirectUrl;
     const target = new URL(redirectUrl);
     // The code comes back only to Patchbay: its own callback, or a listener on this machine (the CLI's).
-    if (redirectUrl !== this.#deps.redirectUrl && !(target.protocol === 'http:' && isLoopbackHost(target.hostname))) {
-      throw new PatchbayError('VALIDATION_FAILED', `The sign-in can only return to ${this.#deps.redirectUrl} or to a loopback address on this machine.`);
+    if (redirectUrl !== this.#redirectUrl && !(target.protocol === 'http:' && isLoopbackHost(target.hostname))) {
+      throw new PatchbayError('VALIDATION_FAILED', `The sign-in can only return to ${this.#redirectUrl} or to a loopback address on this machine.`);
     }
     const storage = createOAuthStorage(this.#deps.store, this.#deps.vault, userId, connector.id);
     const machine = await storage.load<ClientCredentials>('oauth-client-credentials', CONFIGURED);
@@ -127,7 +135,8 @@ export class SignIn {
    * @see https://datatracker.ietf.org/doc/draft-ietf-oauth-client-id-metadata-document/
    */
   clientMetadataDocument(): Record<string, unknown> | undefined {
-    const { clientMetadataUrl, redirectUrl, loginRedirectUrl } = this.#deps;
+    const { clientMetadataUrl, loginRedirectUrl } = this.#deps;
+    const redirectUrl = this.#redirectUrl;
     if (!clientMetadataUrl) return undefined;
     return {
       client_id: clientMetadataUrl,
@@ -335,7 +344,7 @@ export class SignIn {
   ): PatchbayOAuthProvider {
     return new PatchbayOAuthProvider({
       storage: createOAuthStorage(this.#deps.store, this.#deps.vault, userId, connector.id),
-      redirectUrl: flow.redirectUrl ?? this.#deps.redirectUrl,
+      redirectUrl: flow.redirectUrl ?? this.#redirectUrl,
       clientMetadataUrl: this.#deps.clientMetadataUrl,
       connector: connector.name,
       state: flow.state,

@@ -45,6 +45,8 @@ export async function startServer(patchbay: Patchbay, accessToken: string, overr
   });
   handle = (request) => app.fetch(request);
   const display = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  // Without a configured public URL, the browser comes back to the address actually listened on.
+  if (!config.publicUrl) patchbay.hub.useCallbackBase(`http://${display}:${port}`);
   return {
     url: `http://${display}:${port}`,
     port,
