@@ -165,8 +165,18 @@ describe('the web app in a browser', () => {
     await page.keyboard.press('ControlOrMeta+A');
     await page.keyboard.type(example.url);
     assert.equal(await dialog.locator('.field-error').count(), 0);
+
+    await tabTo(page, 'Check');
+    await page.keyboard.press('Enter');
+    const checked = dialog.getByRole('status', { name: 'Check result' });
+    await checked.getByText('Needs sign-in', { exact: true }).waitFor();
+    await checked.getByText('The server answers, and needs sign-in.').waitFor();
+    assert.match((await checked.locator('dt:has-text("Scopes") + dd').textContent()) ?? '', /mcp:read/);
+    assert.match((await checked.locator('dt:has-text("Registration") + dd').textContent()) ?? '', /would be used/);
+    assert.equal((await api('GET', '/api/connectors')).json.connectors.length, 0, 'checking saves nothing');
     await page.screenshot({ path: join(SCREENSHOTS, 'add-dialog.png') });
 
+    await tabTo(page, 'Add');
     await page.keyboard.press('Enter');
     await page.getByRole('dialog', { name: 'Sign in to finish' }).waitFor();
     await waitForFocus(page, 'Sign in');
@@ -266,6 +276,13 @@ describe('the web app in a browser', () => {
     await page.getByRole('button', { name: 'Add custom connector' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add custom connector' });
     await dialog.getByLabel('Server URL').fill(markup.url);
+    await dialog.getByRole('button', { name: 'Check', exact: true }).click();
+    const checked = dialog.getByRole('status', { name: 'Check result' });
+    await checked.getByText('The server answers.', { exact: true }).waitFor();
+    const stated = (await checked.locator('dt:has-text("Server") + dd').textContent()) ?? '';
+    assert.ok(stated.startsWith(`${MARKUP.serverName} 6.6.6`), stated);
+    assert.equal(await checked.locator('dt:has-text("Transport") + dd').textContent(), 'Streamable HTTP');
+    assert.equal(await page.evaluate(() => window.__pwned), undefined);
     await dialog.getByText('Advanced settings').click();
     await dialog.getByLabel('Name', { exact: true }).fill('markup');
     await dialog.getByLabel('Project').fill('lab');
@@ -348,9 +365,42 @@ describe('the web app in a browser', () => {
     assert.equal(foreignHost, 403);
   });
 
-  test('removing a connector asks first, then it is gone', async () => {
+  test('the connector defaults are saved, as the API confirms', async () => {
     await page.getByRole('link', { name: exampleName }).click();
     await page.getByRole('heading', { name: exampleName }).waitFor();
+    const defaults = page.getByRole('region', { name: 'Defaults' });
+    const before = (await api('GET', `/api/connectors/${exampleName}`)).json.connector.policy;
+    assert.equal(before.defaultApproval, 'ask');
+    const saved = () => page.waitForResponse((r) => r.url().endsWith(`/api/connectors/${exampleName}/policy`) && r.request().method() === 'PATCH' && r.ok());
+    let done = saved();
+    await defaults.getByLabel('Default approval').focus();
+    await page.keyboard.press('ArrowDown');
+    await done;
+    done = saved();
+    await defaults.getByLabel('Allow tools the server marks read-only').focus();
+    await page.keyboard.press('Space');
+    await done;
+    const { policy } = (await api('GET', `/api/connectors/${exampleName}`)).json.connector;
+    assert.equal(policy.defaultApproval, 'block', 'Ask, then one down: Block');
+    assert.equal(policy.allowReadOnly, !before.allowReadOnly);
+    const tools = (await api('GET', `/api/connectors/${exampleName}/tool-policies`)).json.tools;
+    const following = tools.filter((t: any) => t.setting.approval === 'default' && t.annotations?.readOnlyHint !== true);
+    assert.ok(following.length > 0);
+    for (const tool of following) assert.equal(tool.effective, 'block', tool.name);
+  });
+
+  test('signing out returns the connector to "needs sign-in"', async () => {
+    await page.getByRole('link', { name: '← Connectors' }).focus();
+    await tabTo(page, 'Sign out');
+    await page.keyboard.press('Enter');
+    await page.getByText('Signed out.', { exact: false }).waitFor();
+    await page.locator('.status-line').getByText('Needs sign-in', { exact: true }).waitFor();
+    assert.equal((await api('GET', `/api/connectors/${exampleName}`)).json.connector.status, 'needs-sign-in');
+    await page.getByRole('region', { name: 'Sign in' }).getByRole('button', { name: 'Sign in' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor({ state: 'detached' });
+  });
+
+  test('removing a connector asks first, then it is gone', async () => {
     await page.getByRole('button', { name: 'Remove', exact: true }).click();
     const confirm = page.getByRole('dialog', { name: `Remove ${exampleName}?` });
     await confirm.waitFor();

@@ -391,6 +391,25 @@ export class Hub {
   }
 
   /**
+   * Signs this user out of an OAuth connector: revokes the tokens at the server when it
+   * can (best effort, as on removal), forgets them, and leaves the connector waiting for
+   * sign-in. Static credentials are cleared with `clearCredentials` instead.
+   */
+  async signOut(actor: Actor, name: string): Promise<Connector> {
+    const connector = await this.getConnector(actor, name);
+    if (connector.authKind !== 'oauth') {
+      throw new PatchbayError('VALIDATION_FAILED', `"${connector.name}" does not sign in with OAuth, so there is nothing to sign out of. Clear stored keys or passwords with \`patchbay auth ${connector.name} --clear\` instead.`);
+    }
+    await this.#signIn.revoke(actor.userId, connector).catch((error) => this.#log.warn('revocation failed', { connector: connector.name, error }));
+    await this.#signIn.forget(actor.userId, connector.id);
+    await this.#pool.closeConnector(connector.id, actor.userId);
+    return this.#store.connectors.update(connector.id, {
+      status: 'needs-sign-in',
+      lastError: { code: 'AUTH_REQUIRED', message: `Signed out. Sign in again to use it: \`patchbay login ${connector.name}\`.`, at: new Date().toISOString() },
+    });
+  }
+
+  /**
    * Starts OAuth sign-in for this user: returns the URL to send them to (after showing
    * the scopes it asks for), or `signed-in` when stored tokens could be refreshed.
    */

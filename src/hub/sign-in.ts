@@ -244,6 +244,17 @@ export class SignIn {
   }
 
   /**
+   * Forgets this user's sign-in: the tokens and which issuer they came from. The client
+   * registration and a client configured by hand stay, so signing in again asks no more
+   * than the server itself does.
+   */
+  async forget(userId: string, connectorId: string): Promise<void> {
+    const storage = createOAuthStorage(this.#deps.store, this.#deps.vault, userId, connectorId);
+    await storage.remove('oauth-tokens');
+    await storage.remove('oauth-current');
+  }
+
+  /**
    * Revokes this user's tokens at the authorization server (RFC 7009), when it offers a
    * revocation endpoint. Best effort: a server that is down does not keep a person from
    * removing a connector. Returns how many tokens the server accepted to revoke.

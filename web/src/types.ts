@@ -117,3 +117,22 @@ export interface AddConnectorInput {
   allowHttp?: boolean;
   credentials?: Credentials;
 }
+
+export type DoctorStepStatus = 'ok' | 'warn' | 'fail' | 'skipped';
+
+export interface DoctorStep {
+  id: string;
+  title: string;
+  status: DoctorStepStatus;
+  ms: number;
+  detail: string;
+  excerpt?: string;
+}
+
+export interface DoctorReport {
+  target: { url: string; connector: string | null; transport: string };
+  steps: DoctorStep[];
+  verdict: 'ok' | 'needs-sign-in' | 'failed';
+  advice: string;
+  startedAt: string;
+}

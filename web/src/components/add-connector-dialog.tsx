@@ -1,9 +1,11 @@
 import { type FormEvent, useId, useState } from 'react';
 import { apiRequest, messageOf } from '../api.ts';
 import { connectorPage, navigate } from '../router.ts';
-import type { AddConnectorInput, Connector, Credentials } from '../types.ts';
+import { type ProbeSummary, summarizeProbe } from '../probe.ts';
+import type { AddConnectorInput, Connector, Credentials, DoctorReport } from '../types.ts';
 import { checkConnectorUrl } from '../url-check.ts';
 import { Modal } from './modal.tsx';
+import { ProbeResult } from './probe-result.tsx';
 import { SignInPanel } from './sign-in-panel.tsx';
 
 type AuthChoice = 'none' | 'header' | 'basic';
@@ -47,17 +49,45 @@ export function AddConnectorDialog(props: { onClose: () => void; onAdded: () => 
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const [added, setAdded] = useState<Connector>();
+  const [probe, setProbe] = useState<{ url: string; summary: ProbeSummary }>();
+  const [probing, setProbing] = useState(false);
 
   const urlError = touched ? checkConnectorUrl(url, { allowHttp }) : undefined;
   const headerError = auth === 'header' && touched && (headerName.trim() === '' || headerValue === '') ? 'Enter the header’s name and its value.' : undefined;
   const basicError = auth === 'basic' && touched && username.trim() === '' ? 'Enter the user name.' : undefined;
 
+  /** Asks the connection doctor about the address; nothing is saved. */
+  const check = async (): Promise<ProbeSummary | undefined> => {
+    setTouched(true);
+    if (checkConnectorUrl(url, { allowHttp })) return undefined;
+    const target = url.trim();
+    setProbing(true);
+    setError(undefined);
+    try {
+      const { report } = await apiRequest<{ report: DoctorReport }>('POST', '/api/doctor', { url: target });
+      const summary = summarizeProbe(report);
+      setProbe({ url: target, summary });
+      return summary;
+    } catch (err) {
+      setError(messageOf(err));
+      return undefined;
+    } finally {
+      setProbing(false);
+    }
+  };
+
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setTouched(true);
+    const form = event.currentTarget as HTMLFormElement;
     if (checkConnectorUrl(url, { allowHttp }) || (auth === 'header' && (headerName.trim() === '' || headerValue === '')) || (auth === 'basic' && username.trim() === '')) {
-      (event.currentTarget as HTMLFormElement).querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+      form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
       return;
+    }
+    // The first Add checks the server; after a failed check, Add adds anyway.
+    if (probe?.url !== url.trim()) {
+      const summary = await check();
+      if (!summary || summary.verdict === 'failed') return;
     }
     const input: AddConnectorInput = { url: url.trim() };
     if (name.trim()) input.name = name.trim();
@@ -120,7 +150,10 @@ export function AddConnectorDialog(props: { onClose: () => void; onAdded: () => 
               spellCheck={false}
               placeholder="https://example.com/mcp"
               value={url}
-              onChange={(e) => setUrl(e.target.value)}
+              onChange={(e) => {
+                setUrl(e.target.value);
+                setProbe(undefined);
+              }}
               onBlur={() => url !== '' && setTouched(true)}
               aria-invalid={urlError ? true : undefined}
               aria-describedby={describedBy}
@@ -129,6 +162,13 @@ export function AddConnectorDialog(props: { onClose: () => void; onAdded: () => 
             />
           )}
         </Field>
+        <div className="row">
+          <button type="button" className="button" onClick={() => void check()} disabled={probing || busy}>
+            {probing ? 'Checking…' : 'Check'}
+          </button>
+          <span className="muted">See what the server is before adding it.</span>
+        </div>
+        {probe && probe.url === url.trim() ? <ProbeResult summary={probe.summary} /> : null}
         <details className="advanced">
           <summary>Advanced settings</summary>
           <Field label="Name" hint="Optional; taken from the server when left empty.">
@@ -191,8 +231,8 @@ export function AddConnectorDialog(props: { onClose: () => void; onAdded: () => 
           <button type="button" className="button" onClick={props.onClose}>
             Cancel
           </button>
-          <button type="submit" className="button button-primary" disabled={busy}>
-            {busy ? 'Adding…' : 'Add'}
+          <button type="submit" className="button button-primary" disabled={busy || probing}>
+            {busy ? 'Adding…' : probe?.summary.verdict === 'failed' && probe.url === url.trim() ? 'Add anyway' : 'Add'}
           </button>
         </div>
       </form>

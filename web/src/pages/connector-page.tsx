@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { ApiError, apiRequest, connectorPath, messageOf } from '../api.ts';
 import { ActivityList } from '../components/activity-list.tsx';
 import { ApprovalsList } from '../components/approvals-list.tsx';
+import { ConnectorDefaults } from '../components/connector-defaults.tsx';
 import { ConfirmDialog } from '../components/modal.tsx';
 import { SignInPanel } from '../components/sign-in-panel.tsx';
 import { Badge, Notice } from '../components/status-badge.tsx';
@@ -157,6 +158,21 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
     }
   };
 
+  const signOut = async () => {
+    if (!connector) return;
+    setTesting(true);
+    try {
+      if (connector.authKind === 'oauth') await apiRequest('POST', connectorPath(name, '/sign-out'), {});
+      else await apiRequest('DELETE', connectorPath(name, '/credentials'));
+      setBanner({ tone: 'ok', text: connector.authKind === 'oauth' ? 'Signed out. Patchbay forgot your sign-in and asked the server to revoke it.' : 'Signed out. Patchbay forgot the stored key or password.' });
+    } catch (err) {
+      setBanner({ tone: 'error', text: messageOf(err) });
+    } finally {
+      setTesting(false);
+      void load();
+    }
+  };
+
   const remove = async () => {
     setRemoving('busy');
     try {
@@ -203,6 +219,11 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
               {testing ? 'Connecting…' : 'Reconnect'}
             </button>
           ) : null}
+          {connector && connector.status !== 'needs-sign-in' && connector.authKind !== 'none' && connector.authKind !== 'client-credentials' ? (
+            <button type="button" className="button" onClick={signOut} disabled={testing}>
+              Sign out
+            </button>
+          ) : null}
           <button type="button" className="button button-danger-quiet" onClick={() => setRemoving('ask')} disabled={!connector}>
             Remove
           </button>
@@ -223,6 +244,16 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
       ) : null}
       <ApprovalsList approvals={approvals} onAnswered={() => connector && void loadApprovals(connector.id)} />
       {connector ? <ServerInfo connector={connector} /> : <p className="muted">Loading…</p>}
+      {connector ? (
+        <ConnectorDefaults
+          connector={name}
+          policy={connector.policy}
+          onChanged={(changed) => {
+            setConnector(changed);
+            void load();
+          }}
+        />
+      ) : null}
       {connector && connector.status !== 'needs-sign-in' ? (
         <section className="card">
           <div className="tabs" role="tablist" aria-label="Connector details">
