@@ -54,6 +54,15 @@ describe('patchbay login', () => {
     const call = await runCli(['call', 'secured', 'echo', '--arg', 'message=after login'], { env: env() });
     assert.equal(call.code, 0, call.stderr);
     assert.match(call.stdout, /after login/);
+
+    const revoked = () => (server as unknown as { auth: { requests(kind: string): readonly unknown[] } }).auth.requests('revoke').length;
+    const revokedBefore = revoked();
+    const logout = await runCli(['logout', 'secured', '--json'], { env: env() });
+    assert.equal(logout.code, 0, logout.stderr);
+    assert.equal(JSON.parse(logout.stdout).status, 'needs-sign-in');
+    assert.ok(revoked() > revokedBefore, 'the tokens were revoked at the server');
+    const refused = await runCli(['call', 'secured', 'echo', '--arg', 'message=x', '--json'], { env: env() });
+    assert.equal(refused.code, 4);
   });
 
   test('a busy port fails fast with a clear message', async (t) => {

@@ -153,6 +153,13 @@ export class PatchbayOAuthProvider implements OAuthClientProvider {
     return registered;
   }
 
+  /** The client this user holds with `issuer`, whatever redirect URI it was registered with (for revocation). */
+  async storedClient(issuer: string): Promise<StoredOAuthClientInformation | undefined> {
+    const configured = await this.#options.storage.load<PreregisteredClient>('oauth-preregistered', CONFIGURED);
+    if (configured) return { ...configured, issuer };
+    return this.#options.storage.load<StoredOAuthClientInformation>('oauth-client', issuer);
+  }
+
   async saveClientInformation(info: StoredOAuthClientInformation, ctx?: OAuthClientInformationContext): Promise<void> {
     const issuer = ctx?.issuer ?? info.issuer;
     if (!issuer) throw new PatchbayError('INTERNAL', 'A client registration arrived without its issuer.');

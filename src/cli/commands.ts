@@ -5,6 +5,7 @@ import type { CommandSpec } from './command.ts';
 import { addCommand } from './commands/add.ts';
 import { authCommand } from './commands/auth.ts';
 import { loginCommand } from './commands/login.ts';
+import { logoutCommand } from './commands/logout.ts';
 import { approvalsCommand, approveCommand, auditCommand, denyCommand, policyCommand, reviewCommand, toolCommand } from './commands/policy.ts';
 import { callCommand } from './commands/call.ts';
 import { completeCommand } from './commands/complete.ts';
@@ -29,6 +30,7 @@ export const COMMANDS: CommandSpec[] = [
   removeCommand,
   authCommand,
   loginCommand,
+  logoutCommand,
   policyCommand,
   toolCommand,
   reviewCommand,

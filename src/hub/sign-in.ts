@@ -266,7 +266,9 @@ export class SignIn {
     const metadata = (await provider.discoveryState())?.authorizationServerMetadata as { revocation_endpoint?: string } | undefined;
     const endpoint = metadata?.revocation_endpoint;
     if (!issuer || !tokens || !endpoint) return 0;
-    const client = await provider.clientInformation({ issuer });
+    // Not clientInformation(): that refuses a registration made for another redirect URI
+    // (the CLI's loopback listener), and such a client can still revoke its tokens.
+    const client = await provider.storedClient(issuer);
     if (!client) return 0;
     let revoked = 0;
     const candidates: Array<[string, string]> = [];
