@@ -7,16 +7,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { silentLogger } from '../src/core/log.ts';
 import { type AuthenticatedExampleServer, type ExampleServer, startExampleServer } from '../src/example-server/index.ts';
 import type { DoctorReport, DoctorStep } from '../src/hub/index.ts';
-import { createApiApp } from '../src/server/api-app.ts';
 import { runCli } from './fixtures/cli-process.ts';
 import { startEverything } from './fixtures/everything.ts';
 import { getFreePort } from './fixtures/free-port.ts';
 import { captureBearer } from './fixtures/hub-events.ts';
 import { type HostileServer, startHostileServer } from './fixtures/hostile-server.ts';
 import { openTestPatchbay, type TestPatchbay } from './fixtures/patchbay.ts';
+import { createTestApiApp } from './fixtures/api-app.ts';
 
 const STEP_IDS = ['url', 'dns', 'connect', 'initialize', 'fallback', 'resource-metadata', 'authorization-server', 'registration', 'token', 'tools'];
 
@@ -376,7 +375,7 @@ describe('the doctor through the HTTP API', () => {
   const HOST = '127.0.0.1:7410';
   let server: ExampleServer;
   let patchbay: TestPatchbay;
-  let app: ReturnType<typeof createApiApp>;
+  let app: ReturnType<typeof createTestApiApp>;
   const call = (method: string, path: string, body?: unknown, token = TOKEN) =>
     app.request(path, {
       method,
@@ -387,7 +386,7 @@ describe('the doctor through the HTTP API', () => {
   before(async () => {
     server = await startExampleServer();
     patchbay = await openTestPatchbay();
-    app = createApiApp({ hub: patchbay.hub, actor: (door) => patchbay.actor(door), accessToken: TOKEN, allowedHosts: [HOST], allowedOrigins: [], logger: silentLogger, version: 'test' });
+    app = createTestApiApp(patchbay, { accessToken: TOKEN, allowedHosts: [HOST], allowedOrigins: [] });
   });
   after(async () => {
     await patchbay?.close();

@@ -3,11 +3,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { isPatchbayError } from '../src/core/errors.ts';
-import { silentLogger } from '../src/core/log.ts';
 import type { ExampleAuthOptions } from '../src/example-server/auth/options.ts';
 import { startExampleServer } from '../src/example-server/index.ts';
-import { createApiApp } from '../src/server/api-app.ts';
 import { openTestPatchbay, type TestPatchbay } from './fixtures/patchbay.ts';
+import { createTestApiApp } from './fixtures/api-app.ts';
 
 type AuthServer = Awaited<ReturnType<typeof startExampleServer>> & { auth: { requests(kind?: string): readonly any[]; [k: string]: any } };
 
@@ -152,15 +151,7 @@ describe('OAuth clients beyond dynamic registration, against the example authori
     server.auth.preRegister({ client_id: 'robot', client_secret: 'robot-secret' });
     await using patchbay = await openTestPatchbay();
     const token = 'pb_test-token-0123456789abcdef';
-    const app = createApiApp({
-      hub: patchbay.hub,
-      actor: (door) => patchbay.actor(door),
-      accessToken: token,
-      allowedHosts: ['127.0.0.1:7410'],
-      allowedOrigins: [],
-      logger: silentLogger,
-      version: 'test',
-    });
+    const app = createTestApiApp(patchbay, { accessToken: token, allowedHosts: ['127.0.0.1:7410'], allowedOrigins: [] });
     const call = (method: string, path: string, body: unknown) =>
       app.request(path, { method, headers: { host: '127.0.0.1:7410', authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const { connector } = await patchbay.hub.addConnector(patchbay.actor('api'), { url: server.url });

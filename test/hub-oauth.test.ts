@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, type TestContext, test } from 'node:test';
 import { isPatchbayError } from '../src/core/errors.ts';
 import { createLogger } from '../src/core/log.ts';
 import type { ExampleAuthOptions } from '../src/example-server/auth/options.ts';
@@ -29,6 +29,17 @@ async function signIn(patchbay: TestPatchbay, name: string, scope?: string) {
   if (started.status !== 'redirect') throw new Error('unreachable');
   const params = await approve(started.authorizationUrl);
   return { started, params, connector: await patchbay.hub.finishSignIn(params) };
+}
+
+/** An authorization server, a Patchbay, and a connector to that server, signed in. */
+async function signedInConnector(t: TestContext) {
+  const server = await startAuthServer();
+  t.after(() => server.close());
+  const patchbay = await openTestPatchbay();
+  const actor = patchbay.actor('cli');
+  const { connector } = await patchbay.hub.addConnector(actor, { url: server.url });
+  await signIn(patchbay, connector.name);
+  return { server, patchbay, actor, connector, [Symbol.asyncDispose]: () => patchbay.close() };
 }
 
 describe('OAuth sign-in against the example authorization server', () => {
@@ -88,12 +99,8 @@ describe('OAuth sign-in against the example authorization server', () => {
   });
 
   test('an expired access token is refreshed once, even for 20 calls at the same moment', async (t) => {
-    const server = await startAuthServer();
-    t.after(() => server.close());
-    await using patchbay = await openTestPatchbay();
-    const actor = patchbay.actor('cli');
-    const { connector } = await patchbay.hub.addConnector(actor, { url: server.url });
-    await signIn(patchbay, connector.name);
+    await using signed = await signedInConnector(t);
+    const { server, patchbay, actor, connector } = signed;
     await patchbay.hub.callTool(actor, connector.name, 'echo', { message: 'warm' });
     server.auth.expireAccessTokens();
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => patchbay.hub.callTool(actor, connector.name, 'echo', { message: `n${i}` })));
@@ -105,12 +112,8 @@ describe('OAuth sign-in against the example authorization server', () => {
   });
 
   test('a revoked sign-in clears the tokens, marks the connector, and one new sign-in fixes it', async (t) => {
-    const server = await startAuthServer();
-    t.after(() => server.close());
-    await using patchbay = await openTestPatchbay();
-    const actor = patchbay.actor('cli');
-    const { connector } = await patchbay.hub.addConnector(actor, { url: server.url });
-    await signIn(patchbay, connector.name);
+    await using signed = await signedInConnector(t);
+    const { server, patchbay, actor, connector } = signed;
     server.auth.revokeAll();
     await assert.rejects(patchbay.hub.callTool(actor, connector.name, 'echo', { message: 'x' }), (e: unknown) => isPatchbayError(e, 'AUTH_REQUIRED'));
     assert.equal((await patchbay.hub.getConnector(actor, connector.name)).status, 'needs-sign-in');
@@ -122,12 +125,8 @@ describe('OAuth sign-in against the example authorization server', () => {
   });
 
   test('a tool needing more scope asks for step-up; signing in with it works', async (t) => {
-    const server = await startAuthServer();
-    t.after(() => server.close());
-    await using patchbay = await openTestPatchbay();
-    const actor = patchbay.actor('cli');
-    const { connector } = await patchbay.hub.addConnector(actor, { url: server.url });
-    await signIn(patchbay, connector.name);
+    await using signed = await signedInConnector(t);
+    const { patchbay, actor, connector } = signed;
     let scope: unknown;
     await assert.rejects(patchbay.hub.callTool(actor, connector.name, 'admin_action', {}), (e: unknown) => {
       scope = (e as { details?: { scope?: unknown } }).details?.scope;
@@ -205,12 +204,8 @@ describe('OAuth sign-in against the example authorization server', () => {
   });
 
   test('a registered client the server rejects is forgotten, and the next sign-in registers again', async (t) => {
-    const server = await startAuthServer();
-    t.after(() => server.close());
-    await using patchbay = await openTestPatchbay();
-    const actor = patchbay.actor('cli');
-    const { connector } = await patchbay.hub.addConnector(actor, { url: server.url });
-    await signIn(patchbay, connector.name);
+    await using signed = await signedInConnector(t);
+    const { server, patchbay, actor, connector } = signed;
     const registered = server.auth.requests('register') as ReadonlyArray<{ clientId?: string }>;
     assert.equal(registered.length, 1);
     const clientId = (server.auth.requests('token') as ReadonlyArray<{ clientId?: string }>)[0]?.clientId;

@@ -599,6 +599,15 @@ export class Hub {
     };
   }
 
+  /** What the connector offered when last listed, from the kept catalog: no contact with the server; null when never listed. */
+  async cachedCatalogCounts(actor: Actor, name: string): Promise<{ tools: number; resources: number; resourceTemplates: number; prompts: number } | null> {
+    const connector = await this.getConnector(actor, name);
+    const entries = await Promise.all(CATALOG_KINDS.map((kind) => this.#store.catalog.get(connector.id, actor.userId, kind)));
+    if (entries.every((e) => e === undefined)) return null;
+    const count = (i: number) => entries[i]?.items.length ?? 0;
+    return { tools: count(0), resources: count(1), resourceTemplates: count(2), prompts: count(3) };
+  }
+
   async listTools(actor: Actor, name: string, options: { refresh?: boolean } & CallContext = {}): Promise<Tool[]> {
     return (await this.catalog(actor, name, options)).tools;
   }

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { silentLogger } from '../core/log.ts';
 import { type ExampleServer, startExampleServer } from '../example-server/index.ts';
 import { openTestPatchbay, type TestPatchbay } from '../../test/fixtures/patchbay.ts';
-import { createApiApp } from './api-app.ts';
+import { createTestApiApp } from '../../test/fixtures/api-app.ts';
 
 const TOKEN = 'pb_test-token-0123456789abcdef';
 const HOST = '127.0.0.1:7410';
@@ -11,7 +10,7 @@ const HOST = '127.0.0.1:7410';
 describe('the JSON API', () => {
   let server: ExampleServer;
   let patchbay: TestPatchbay;
-  let app: ReturnType<typeof createApiApp>;
+  let app: ReturnType<typeof createTestApiApp>;
 
   const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
     app.request(path, {
@@ -24,15 +23,7 @@ describe('the JSON API', () => {
   before(async () => {
     server = await startExampleServer();
     patchbay = await openTestPatchbay();
-    app = createApiApp({
-      hub: patchbay.hub,
-      actor: (door) => patchbay.actor(door),
-      accessToken: TOKEN,
-      allowedHosts: [HOST, 'localhost:7410'],
-      allowedOrigins: ['http://127.0.0.1:7410'],
-      logger: silentLogger,
-      version: 'test',
-    });
+    app = createTestApiApp(patchbay, { accessToken: TOKEN, allowedHosts: [HOST, 'localhost:7410'], allowedOrigins: ['http://127.0.0.1:7410'] });
   });
   after(async () => {
     await patchbay?.close();

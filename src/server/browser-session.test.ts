@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openTestPatchbay, type TestPatchbay } from '../../test/fixtures/patchbay.ts';
-import { silentLogger } from '../core/log.ts';
-import { createApiApp } from './api-app.ts';
+import { createTestApiApp } from '../../test/fixtures/api-app.ts';
 import { BrowserSessions } from './browser-session.ts';
 import { CONTENT_SECURITY_POLICY } from './security-headers.ts';
 
@@ -30,7 +29,7 @@ function parseSetCookies(response: Response): Cookie[] {
 describe('browser session: login link, cookie, CSRF and security headers', () => {
   let patchbay: TestPatchbay;
   let webRoot: string;
-  let app: ReturnType<typeof createApiApp>;
+  let app: ReturnType<typeof createTestApiApp>;
   let session: string;
   let csrf: string;
 
@@ -48,16 +47,7 @@ describe('browser session: login link, cookie, CSRF and security headers', () =>
     await writeFile(join(webRoot, 'index.html'), '<!doctype html><title>app</title>');
     await writeFile(join(webRoot, 'assets', 'index-abc123.js'), 'console.log(1)');
     await writeFile(join(tmpdir(), 'patchbay-outside-web-root.txt'), 'secret');
-    app = createApiApp({
-      hub: patchbay.hub,
-      actor: (door) => patchbay.actor(door),
-      accessToken: TOKEN,
-      allowedHosts: [HOST],
-      allowedOrigins: [ORIGIN],
-      logger: silentLogger,
-      version: 'test',
-      webRoot,
-    });
+    app = createTestApiApp(patchbay, { accessToken: TOKEN, allowedHosts: [HOST], allowedOrigins: [ORIGIN], webRoot });
   });
   after(async () => {
     await patchbay?.close();

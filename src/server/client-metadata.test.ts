@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openTestPatchbay } from '../../test/fixtures/patchbay.ts';
-import { silentLogger } from '../core/log.ts';
-import { createApiApp } from './api-app.ts';
+import { createTestApiApp } from '../../test/fixtures/api-app.ts';
 
 function appFor(patchbay: Awaited<ReturnType<typeof openTestPatchbay>>, host: string) {
-  return createApiApp({
-    hub: patchbay.hub,
-    actor: (door) => patchbay.actor(door),
-    accessToken: 'pb_test-token-0123456789abcdef',
-    allowedHosts: [host],
-    allowedOrigins: [],
-    logger: silentLogger,
-    version: 'test',
-  });
+  return createTestApiApp(patchbay, { accessToken: 'pb_test-token-0123456789abcdef', allowedHosts: [host], allowedOrigins: [] });
 }
 
 test('with a public https URL Patchbay serves its client ID metadata document, whose client_id is its own URL', async () => {

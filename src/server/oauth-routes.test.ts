@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { openTestPatchbay, type TestPatchbay } from '../../test/fixtures/patchbay.ts';
-import { silentLogger } from '../core/log.ts';
+import { createTestApiApp } from '../../test/fixtures/api-app.ts';
 import { startExampleServer } from '../example-server/index.ts';
-import { createApiApp } from './api-app.ts';
 
 const TOKEN = 'pb_test-token-0123456789abcdef';
 const HOST = '127.0.0.1:7410';
@@ -11,7 +10,7 @@ const HOST = '127.0.0.1:7410';
 describe('sign-in through the API and the /oauth/callback route', () => {
   let server: Awaited<ReturnType<typeof startExampleServer>>;
   let patchbay: TestPatchbay;
-  let app: ReturnType<typeof createApiApp>;
+  let app: ReturnType<typeof createTestApiApp>;
   const api = (method: string, path: string, body?: unknown) =>
     app.request(path, {
       method,
@@ -24,15 +23,7 @@ describe('sign-in through the API and the /oauth/callback route', () => {
   before(async () => {
     server = await startExampleServer({ auth: {} });
     patchbay = await openTestPatchbay();
-    app = createApiApp({
-      hub: patchbay.hub,
-      actor: (door) => patchbay.actor(door),
-      accessToken: TOKEN,
-      allowedHosts: [HOST],
-      allowedOrigins: [`http://${HOST}`],
-      logger: silentLogger,
-      version: 'test',
-    });
+    app = createTestApiApp(patchbay, { accessToken: TOKEN, allowedHosts: [HOST], allowedOrigins: [`http://${HOST}`] });
   });
   after(async () => {
     await patchbay?.close();

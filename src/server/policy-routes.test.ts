@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { openTestPatchbay, type TestPatchbay } from '../../test/fixtures/patchbay.ts';
-import { silentLogger } from '../core/log.ts';
+import { createTestApiApp } from '../../test/fixtures/api-app.ts';
 import { type ExampleServer, startExampleServer } from '../example-server/index.ts';
-import { createApiApp } from './api-app.ts';
 
 const TOKEN = 'pb_test-token-0123456789abcdef';
 const HOST = '127.0.0.1:7410';
@@ -11,7 +10,7 @@ const HOST = '127.0.0.1:7410';
 describe('tool settings, approvals and the audit over the API', () => {
   let server: ExampleServer;
   let patchbay: TestPatchbay;
-  let app: ReturnType<typeof createApiApp>;
+  let app: ReturnType<typeof createTestApiApp>;
   const api = async (method: string, path: string, body?: unknown, accept = 'application/json') => {
     const response = await app.request(path, {
       method,
@@ -25,7 +24,7 @@ describe('tool settings, approvals and the audit over the API', () => {
   before(async () => {
     server = await startExampleServer();
     patchbay = await openTestPatchbay();
-    app = createApiApp({ hub: patchbay.hub, actor: (door) => patchbay.actor(door), accessToken: TOKEN, allowedHosts: [HOST], allowedOrigins: [], logger: silentLogger, version: 'test' });
+    app = createTestApiApp(patchbay, { accessToken: TOKEN, allowedHosts: [HOST], allowedOrigins: [] });
     await patchbay.hub.addConnector(patchbay.actor('api'), { url: server.url, name: 'ex' });
   });
   after(async () => {

@@ -1,15 +1,5 @@
-import type { Patchbay } from '../../app.ts';
-import type { Connector } from '../../store/index.ts';
 import type { CommandSpec } from '../command.ts';
-import { type CatalogCounts, describeCounts, describeServer } from './shared.ts';
-
-/** Counts from the catalog Patchbay keeps, without contacting the server (null when never listed). */
-async function cachedCounts(patchbay: Patchbay, connector: Connector): Promise<CatalogCounts | null> {
-  const kinds = ['tools', 'resources', 'resourceTemplates', 'prompts'] as const;
-  const entries = await Promise.all(kinds.map((kind) => patchbay.store.catalog.get(connector.id, patchbay.localUser.id, kind)));
-  if (entries.every((e) => e === undefined)) return null;
-  return { tools: entries[0]?.items.length ?? 0, resources: entries[1]?.items.length ?? 0, resourceTemplates: entries[2]?.items.length ?? 0, prompts: entries[3]?.items.length ?? 0 };
-}
+import { describeCounts, describeServer } from './shared.ts';
 
 export const showCommand: CommandSpec = {
   name: 'show',
@@ -20,7 +10,7 @@ export const showCommand: CommandSpec = {
   async run(ctx, { positionals }) {
     const patchbay = await ctx.open();
     const connector = await patchbay.hub.getConnector(patchbay.actor('cli'), positionals[0]);
-    const counts = await cachedCounts(patchbay, connector);
+    const counts = await patchbay.hub.cachedCatalogCounts(patchbay.actor('cli'), connector.name);
     return {
       json: { connector, counts },
       print(out) {
