@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newTimeOrderedId } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
 import type { AuditEvent, Store } from '../store/index.ts';
 
@@ -21,7 +21,7 @@ export class AuditLog {
   }
 
   record(event: Omit<AuditEvent, 'id' | 'at'> & { at?: string }): void {
-    this.#queue.push({ id: randomUUID(), at: event.at ?? new Date().toISOString(), ...event });
+    this.#queue.push({ id: newTimeOrderedId(), at: event.at ?? new Date().toISOString(), ...event });
     this.#flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flush());
   }
 

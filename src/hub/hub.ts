@@ -34,6 +34,7 @@ import type {
 } from '../store/index.ts';
 import { buildToolNames, decide, inspectText, inspectTool, type RefusalCode } from '../policy/index.ts';
 import { AuditLog } from './audit-log.ts';
+import { LookupCache } from './lookup-cache.ts';
 import { ConnectorCredentials } from './connector-credentials.ts';
 import { auditArguments, definitionOf, ToolPolicy } from './tool-policy.ts';
 import type { SignIn, SignInStart } from './sign-in.ts';
@@ -169,6 +170,8 @@ export class Hub {
   readonly #doctor: Doctor | undefined;
   /** Catalog kinds known to be out of date, per "user\0connector". */
   readonly #stale = new Map<string, Set<CatalogKind>>();
+  /** The door's lookups (connector, tool setting, stored tool list), dropped on any change. */
+  readonly #lookups: LookupCache;
   readonly #refreshing = new Set<string>();
   readonly #catalogListeners = new Set<(change: CatalogChange) => void>();
 
@@ -177,7 +180,8 @@ export class Hub {
     this.#pool = deps.pool;
     this.#log = deps.logger;
     this.#credentials = new ConnectorCredentials(deps.store, deps.vault);
-    this.#policy = new ToolPolicy(deps.store);
+    this.#lookups = new LookupCache(deps.store.changes);
+    this.#policy = new ToolPolicy(deps.store, this.#lookups);
     this.#audit = new AuditLog(deps.store, deps.logger);
     this.#signIn = deps.signIn;
     this.#checkUrl = deps.checkConnectorUrl ?? (async () => {});
@@ -296,11 +300,7 @@ export class Hub {
 
   async getConnector(actor: Actor, name: string): Promise<Connector> {
     const connector = await this.#store.connectors.getByName(ownerOf(actor), name);
-    if (!connector) {
-      throw new PatchbayError('CONNECTOR_NOT_FOUND', `No connector named "${truncate(name, 80)}". Run \`patchbay list\` to see your connectors.`, {
-        details: { connector: truncate(name, 80) },
-      });
-    }
+    if (!connector) throw connectorNotFound(name);
     return connector;
   }
 
@@ -619,7 +619,9 @@ export class Hub {
    * against the tool's input schema before anything is sent.
    */
   async callTool(actor: Actor, name: string, toolName: string, args: Record<string, unknown>, ctx: ToolCallContext = {}): Promise<CallToolResult> {
-    const connector = await this.getConnector(actor, name);
+    const owner = ownerOf(actor);
+    const connector = await this.#lookups.get(`connector\0${owner.kind}\0${owner.id}\0${name}`, () => this.#store.connectors.getByName(owner, name));
+    if (!connector) throw connectorNotFound(name);
     if (args === null || typeof args !== 'object' || Array.isArray(args)) {
       throw new PatchbayError('INVALID_ARGUMENTS', `Arguments for tool "${toolName}" must be a JSON object.`);
     }
@@ -677,7 +679,8 @@ export class Hub {
     const approvedBy = decision.because === 'approval' ? actor.userId : decision.because === 'direct-call' ? `${actor.door}:direct` : null;
     // Counted atomically in the store, so limits hold exactly under concurrency and across replicas.
     const limits = [...usageLimits('tool', setting.limits), ...usageLimits('connector', connector.policy.limits)];
-    const reservation = await this.#store.usage.reserve({
+    // Without limits there is nothing to count: no trip to the store.
+    const reservation = limits.length === 0 ? ({ ok: true, reservationId: '' } as const) : await this.#store.usage.reserve({
       userId: actor.userId,
       connectorId: connector.id,
       toolName,
@@ -777,10 +780,15 @@ export class Hub {
 
   async #findTool(actor: Actor, connector: Connector, toolName: string, ctx: CallContext): Promise<Tool> {
     // Every tool call passes here: when the stored tool list is fresh and has the tool, that one
-    // read is all it takes (no second connector read, no waiting on the other lists).
+    // (usually cached) read is all it takes.
     const fresh = !this.#stale.get(staleKey(actor.userId, connector.id))?.has('tools');
-    const stored = fresh ? ((await this.#store.catalog.get(connector.id, actor.userId, 'tools'))?.items as Tool[] | undefined) : undefined;
-    let tool = stored?.find((t) => t.name === toolName);
+    const stored = fresh
+      ? await this.#lookups.get(`tools\0${connector.id}\0${actor.userId}`, async () => {
+          const entry = await this.#store.catalog.get(connector.id, actor.userId, 'tools');
+          return entry ? new Map((entry.items as Tool[]).map((t) => [t.name, t])) : undefined;
+        })
+      : undefined;
+    let tool = stored?.get(toolName);
     if (!tool && !stored) tool = (await this.catalog(actor, connector.name, ctx)).tools.find((t) => t.name === toolName);
     // The server may have added it without saying so: list again before refusing.
     if (!tool) tool = (await this.catalog(actor, connector.name, { ...ctx, refresh: true })).tools.find((t) => t.name === toolName);
@@ -793,6 +801,7 @@ export class Hub {
     }
     return tool;
   }
+
 
   async #fetchCatalog(userId: string, connector: Connector, kinds: CatalogKind[], ctx: CallContext) {
     const session = this.#sessionFor(userId, connector);
@@ -918,6 +927,12 @@ function refusal(code: RefusalCode, connector: string, tool: string): PatchbayEr
     TOOL_DEFINITION_CHANGED: `The server changed the tool "${tool}" of "${connector}" since you reviewed it, so it is suspended. See what changed with \`patchbay review ${connector} ${tool}\` and approve it there.`,
   }[code];
   return new PatchbayError(code, message, { details: { connector, tool } });
+}
+
+function connectorNotFound(name: string): PatchbayError {
+  return new PatchbayError('CONNECTOR_NOT_FOUND', `No connector named "${truncate(name, 80)}". Run \`patchbay list\` to see your connectors.`, {
+    details: { connector: truncate(name, 80) },
+  });
 }
 
 function ownerOf(actor: Actor): Owner {

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Tool } from '@modelcontextprotocol/client';
 import { PatchbayError } from '../core/errors.ts';
 import { redact } from '../core/log.ts';
+import type { LookupCache } from './lookup-cache.ts';
 import type { Approval, ApprovalRequest, Connector, Store, ToolApproval, ToolSetting, UsageLimits } from '../store/index.ts';
 
 /** How long a person has to answer an approval request, and to use the answer. */
@@ -55,9 +56,11 @@ export interface ToolState {
  */
 export class ToolPolicy {
   readonly #store: Store;
+  readonly #lookups: LookupCache | undefined;
 
-  constructor(store: Store) {
+  constructor(store: Store, lookups?: LookupCache) {
     this.#store = store;
+    this.#lookups = lookups;
   }
 
   /**
@@ -90,7 +93,8 @@ export class ToolPolicy {
   }
 
   async state(connector: Connector, tool: Tool): Promise<ToolState> {
-    let setting = await this.#store.toolSettings.get(connector.id, tool.name);
+    const read = () => this.#store.toolSettings.get(connector.id, tool.name);
+    let setting = await (this.#lookups ? this.#lookups.get(`setting\0${connector.id}\0${tool.name}`, read) : read());
     if (!setting) {
       await this.reconcile(connector, [tool]);
       setting = (await this.#store.toolSettings.get(connector.id, tool.name))!;

@@ -16,6 +16,8 @@ const MAX_CACHED = 2000;
 export class ArgumentValidator {
   readonly #provider = new AjvJsonSchemaValidator();
   readonly #cache = new Map<string, Check | null>();
+  /** The same schema object again (the hub keeps tool lists in memory): no serializing either. */
+  readonly #bySchema = new WeakMap<object, Check | null>();
 
   validate(tool: Pick<Tool, 'name' | 'inputSchema'>, args: unknown, connector: string): void {
     const check = this.#compile(tool.inputSchema);
@@ -31,6 +33,15 @@ export class ArgumentValidator {
   }
 
   #compile(schema: unknown): Check | null {
+    const object = schema !== null && typeof schema === 'object' ? schema : undefined;
+    const known = object && this.#bySchema.get(object);
+    if (known !== undefined) return known;
+    const check = this.#compileText(schema);
+    if (object) this.#bySchema.set(object, check);
+    return check;
+  }
+
+  #compileText(schema: unknown): Check | null {
     const key = JSON.stringify(schema ?? {});
     const cached = this.#cache.get(key);
     if (cached !== undefined) return cached;

@@ -2,14 +2,14 @@ import type { Selectable } from 'kysely';
 import { PatchbayError } from '../core/errors.ts';
 import { isForeignKeyViolation, runStoreOperation } from './database-errors.ts';
 import type { CatalogEntriesTable } from './schema.ts';
-import type { StoreContext } from './store-context.ts';
+import { runAnnouncedOperation, type StoreContext } from './store-context.ts';
 import type { CatalogEntry, CatalogKind, CatalogRepository } from './types.ts';
 
 function toCatalogEntry(row: Selectable<CatalogEntriesTable>): CatalogEntry {
   return { connectorId: row.connector_id, userId: row.user_id, kind: row.kind as CatalogKind, items: JSON.parse(row.items) as unknown[], fetchedAt: row.fetched_at };
 }
 
-export function createCatalogRepository({ db }: StoreContext): CatalogRepository {
+export function createCatalogRepository({ db, changes }: StoreContext): CatalogRepository {
   return {
     get: (connectorId, userId, kind) =>
       runStoreOperation('catalog.get', async () => {
@@ -24,7 +24,7 @@ export function createCatalogRepository({ db }: StoreContext): CatalogRepository
       }),
 
     put: (entry) =>
-      runStoreOperation('catalog.put', async () => {
+      runAnnouncedOperation(changes, 'catalog.put', async () => {
         try {
           await db
             .insertInto('catalog_entries')
@@ -46,7 +46,7 @@ export function createCatalogRepository({ db }: StoreContext): CatalogRepository
       }),
 
     clear: (connectorId, userId) =>
-      runStoreOperation('catalog.clear', async () => {
+      runAnnouncedOperation(changes, 'catalog.clear', async () => {
         let query = db.deleteFrom('catalog_entries').where('connector_id', '=', connectorId);
         if (userId !== undefined) query = query.where('user_id', '=', userId);
         await query.execute();

@@ -3,7 +3,7 @@ import { PatchbayError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { isUniqueViolation, runStoreOperation } from './database-errors.ts';
 import type { ConnectorsTable } from './schema.ts';
-import { fromFlag, nowIso, type StoreContext, toFlag } from './store-context.ts';
+import { fromFlag, nowIso, runAnnouncedOperation, type StoreContext, toFlag } from './store-context.ts';
 import type { Approval, AuthKind, Connector, ConnectorPatch, ConnectorRepository, ConnectorStatus, NewConnector, Owner, OwnerKind, TransportPreference, UsageLimits } from './types.ts';
 
 function toConnector(row: Selectable<ConnectorsTable>): Connector {
@@ -67,10 +67,10 @@ function notFound(id: string): PatchbayError {
 /** Code-unit order, the same on both databases whatever PostgreSQL's collation. */
 const byName = (a: Connector, b: Connector) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-export function createConnectorRepository({ db, clock }: StoreContext): ConnectorRepository {
+export function createConnectorRepository({ db, clock, changes }: StoreContext): ConnectorRepository {
   return {
     create: (input: NewConnector) =>
-      runStoreOperation('connectors.create', async () => {
+      runAnnouncedOperation(changes, 'connectors.create', async () => {
         const now = nowIso(clock);
         try {
           const row = await db
@@ -133,7 +133,7 @@ export function createConnectorRepository({ db, clock }: StoreContext): Connecto
       }),
 
     update: (id, patch) =>
-      runStoreOperation('connectors.update', async () => {
+      runAnnouncedOperation(changes, 'connectors.update', async () => {
         try {
           const row = await db
             .updateTable('connectors')
@@ -150,7 +150,7 @@ export function createConnectorRepository({ db, clock }: StoreContext): Connecto
       }),
 
     remove: (id) =>
-      runStoreOperation('connectors.remove', () =>
+      runAnnouncedOperation(changes, 'connectors.remove', () =>
         // The foreign keys cascade too; deleting explicitly keeps the outcome the same
         // on a database opened without foreign key enforcement.
         db

@@ -5,6 +5,7 @@
  * drivers; imports src/core and nothing else of ours.
  */
 
+export type { ChangeFeed } from './change-feed.ts';
 export { type OpenStoreOptions, openStore } from './open-store.ts';
 export { MIGRATION_NAMES } from './migrate.ts';
 export { describePostgresUrl } from './open-postgres.ts';

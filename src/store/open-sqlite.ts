@@ -17,7 +17,7 @@ const BUSY_TIMEOUT_MS = 10_000;
  * timeout because the CLI and the server may open the same file at once.
  * `:memory:` gives a private in-memory database.
  */
-export async function openSqliteDatabase(path: string): Promise<Kysely<Database>> {
+export async function openSqliteDatabase(path: string): Promise<{ db: Kysely<Database>; database: DatabaseSync }> {
   const inMemory = path === ':memory:';
   const location = inMemory ? path : resolve(path);
   let database: DatabaseSync;
@@ -41,7 +41,7 @@ export async function openSqliteDatabase(path: string): Promise<Kysely<Database>
     database.close();
     throw explainSqliteFailure(location, error);
   }
-  return new Kysely<Database>({ dialect: new NodeSqliteDialect(adaptNodeSqlite(database)) });
+  return { db: new Kysely<Database>({ dialect: new NodeSqliteDialect(adaptNodeSqlite(database)) }), database };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { DatabaseConfig } from '../core/config.ts';
 import { type Logger, silentLogger } from '../core/log.ts';
+import { type ChangeFeed, createPostgresChangeFeed, createSqliteChangeFeed } from './change-feed.ts';
 import { createCatalogRepository } from './catalog-repository.ts';
 import { createConnectorRepository } from './connector-repository.ts';
 import { createApprovalRepository } from './approval-repository.ts';
@@ -41,7 +42,8 @@ export async function openStore(config: DatabaseConfig, options: OpenStoreOption
   const logger = options.logger ?? silentLogger;
   // Only PostgreSQL has schemas; the migration table is looked up in this one.
   const schema = config.kind === 'postgres' ? (options.schema ?? 'public') : undefined;
-  const db = config.kind === 'sqlite' ? await openSqliteDatabase(config.path) : await openPostgresDatabase(config.url, schema!, logger);
+  const sqlite = config.kind === 'sqlite' ? await openSqliteDatabase(config.path) : undefined;
+  const db = config.kind === 'sqlite' ? sqlite!.db : await openPostgresDatabase(config.url, schema!, logger);
   const explain = (error: unknown) => (config.kind === 'sqlite' ? explainSqliteFailure(config.path, error) : explainPostgresFailure(config.url, error));
 
   const untyped = db as unknown as Kysely<unknown>;
@@ -52,11 +54,13 @@ export async function openStore(config: DatabaseConfig, options: OpenStoreOption
     await db.destroy().catch(() => {});
     throw explain(error);
   }
-  return createStore(config.kind, db, { schema, clock: options.clock ?? systemClock });
+  // On PostgreSQL a failure to listen is not fatal: until the feed connects, lookups read the database.
+  const changes = config.kind === 'sqlite' ? createSqliteChangeFeed(sqlite!.database) : await createPostgresChangeFeed(db, config.url, schema!, logger);
+  return createStore(config.kind, db, { schema, clock: options.clock ?? systemClock, changes });
 }
 
-function createStore(kind: Store['kind'], db: Kysely<Database>, options: { schema: string | undefined; clock: Clock }): Store {
-  const context: StoreContext = { db, clock: options.clock };
+function createStore(kind: Store['kind'], db: Kysely<Database>, options: { schema: string | undefined; clock: Clock; changes: ChangeFeed }): Store {
+  const context: StoreContext = { db, clock: options.clock, changes: options.changes };
   let closing: Promise<void> | undefined;
   return {
     kind,
@@ -71,8 +75,9 @@ function createStore(kind: Store['kind'], db: Kysely<Database>, options: { schem
     audit: createAuditRepository(context),
     usage: createUsageRepository(context),
     migrations: () => runStoreOperation('migrations', () => listAppliedMigrations(db as unknown as Kysely<unknown>, options.schema)),
+    changes: options.changes,
     close: () => {
-      closing ??= db.destroy();
+      closing ??= options.changes.close().then(() => db.destroy());
       return closing;
     },
   };

@@ -1,11 +1,15 @@
 import type { Kysely } from 'kysely';
+import { runStoreOperation } from './database-errors.ts';
 import type { Clock } from '../core/clock.ts';
+import type { ChangeFeed } from './change-feed.ts';
 import type { Database } from './schema.ts';
 
 /** What every repository works with. */
 export interface StoreContext {
   db: Kysely<Database>;
   clock: Clock;
+  /** Told after every write to connectors, tool settings or catalogs. */
+  changes: ChangeFeed;
 }
 
 /** Current time as stored: an ISO 8601 string in UTC, which sorts as it reads. */
@@ -19,4 +23,17 @@ export function toFlag(value: boolean): number {
 
 export function fromFlag(value: number): boolean {
   return value === 1;
+}
+
+/**
+ * A write to what decides tool calls (connectors, tool settings, catalogs): run as any
+ * store operation, then announced on the change feed — also when it failed, since a
+ * failure may be seen only after the database applied it.
+ */
+export async function runAnnouncedOperation<T>(changes: ChangeFeed, operation: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await runStoreOperation(operation, run);
+  } finally {
+    await changes.changed().catch(() => {});
+  }
 }

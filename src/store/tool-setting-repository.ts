@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import { PatchbayError } from '../core/errors.ts';
 import { isForeignKeyViolation, runStoreOperation } from './database-errors.ts';
 import type { ToolSettingsTable } from './schema.ts';
-import { fromFlag, nowIso, type StoreContext, toFlag } from './store-context.ts';
+import { fromFlag, nowIso, runAnnouncedOperation, type StoreContext, toFlag } from './store-context.ts';
 import type { ReviewState, ToolApproval, ToolSetting, ToolSettingRepository, UsageLimits } from './types.ts';
 
 const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
@@ -23,7 +23,7 @@ function toToolSetting(row: Selectable<ToolSettingsTable>): ToolSetting {
   };
 }
 
-export function createToolSettingRepository({ db, clock }: StoreContext): ToolSettingRepository {
+export function createToolSettingRepository({ db, clock, changes }: StoreContext): ToolSettingRepository {
   const get = async (connectorId: string, toolName: string) => {
     const row = await db.selectFrom('tool_settings').selectAll().where('connector_id', '=', connectorId).where('tool_name', '=', toolName).executeTakeFirst();
     return row ? toToolSetting(row) : undefined;
@@ -38,7 +38,7 @@ export function createToolSettingRepository({ db, clock }: StoreContext): ToolSe
     get: (connectorId, toolName) => runStoreOperation('toolSettings.get', () => get(connectorId, toolName)),
 
     put: (setting) =>
-      runStoreOperation('toolSettings.put', async () => {
+      runAnnouncedOperation(changes, 'toolSettings.put', async () => {
         // Fields the caller leaves out keep what is stored; one transaction so a concurrent
         // change to another field of the same tool is not overwritten with a stale read.
         try {

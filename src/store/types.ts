@@ -3,6 +3,7 @@
  * Records are what a thing is, not how it is stored (JSON columns come back parsed,
  * timestamps as ISO strings, booleans as booleans) — identical on SQLite and PostgreSQL.
  */
+import type { ChangeFeed } from './change-feed.ts';
 
 export type OwnerKind = 'user' | 'organization';
 
@@ -370,6 +371,8 @@ export interface Store {
   readonly approvals: ApprovalRepository;
   readonly audit: AuditRepository;
   readonly usage: UsageRepository;
+  /** When connectors, tool settings or catalogs may have changed, here or in another process. */
+  readonly changes: ChangeFeed;
   /** Names of migrations applied, oldest first. */
   migrations(): Promise<string[]>;
   close(): Promise<void>;
