@@ -761,6 +761,8 @@ export class Hub {
   }
 
   #sessionFor(userId: string, connector: Connector): McpSession {
+    const pooled = this.#pool.find(userId, connector.id, connector.url, connector.transport);
+    if (pooled) return pooled;
     return this.#pool.get({
       connectorId: connector.id,
       userId,

@@ -30,13 +30,23 @@ export class SessionPool {
   /** The session for this target, created (not yet connected) when missing or stale. */
   get(target: SessionTarget): McpSession {
     const key = keyOf(target.userId, target.connectorId);
-    const fingerprint = JSON.stringify([target.url, target.transport, target.headers ?? null]);
+    const fingerprint = fingerprintOf(target);
     const existing = this.#sessions.get(key);
     if (existing && existing.fingerprint === fingerprint) return existing.session;
     if (existing) void existing.session.close();
     const session = new McpSession(target, this.#options, this.#hooksFor(target));
     this.#sessions.set(key, { session, fingerprint });
     return session;
+  }
+
+  /**
+   * The pooled session of a connector whose address is still `url` and `transport`, with no
+   * fixed headers; undefined when `get` would make a new one. Spares a caller on the hot path
+   * from building a whole target for a session that exists.
+   */
+  find(userId: string, connectorId: string, url: string, transport: SessionTarget['transport']): McpSession | undefined {
+    const existing = this.#sessions.get(keyOf(userId, connectorId));
+    return existing && existing.fingerprint === fingerprintOf({ url, transport }) ? existing.session : undefined;
   }
 
   peek(userId: string, connectorId: string): McpSession | undefined {
@@ -75,4 +85,9 @@ export class SessionPool {
 
 function keyOf(userId: string, connectorId: string): string {
   return `${userId}\u0000${connectorId}`;
+}
+
+/** What makes a pooled session stale when it changes. */
+function fingerprintOf(target: Pick<SessionTarget, 'url' | 'transport' | 'headers'>): string {
+  return JSON.stringify([target.url, target.transport, target.headers ?? null]);
 }

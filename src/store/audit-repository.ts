@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { CompiledQuery, type Selectable } from 'kysely';
 import { runStoreOperation } from './database-errors.ts';
 import type { AuditEventsTable } from './schema.ts';
 import type { StoreContext } from './store-context.ts';
@@ -23,40 +23,71 @@ function toEvent(row: Selectable<AuditEventsTable>): AuditEvent {
   };
 }
 
-function toRow(event: AuditEvent) {
-  return {
-    id: event.id,
-    at: event.at,
-    user_id: event.userId,
-    door: event.door,
-    connector_id: event.connectorId,
-    connector_name: event.connectorName,
-    tool_name: event.toolName,
-    arguments: event.arguments,
-    decision: event.decision,
-    approved_by: event.approvedBy,
-    latency_ms: event.latencyMs,
-    result_bytes: event.resultBytes,
-    error_code: event.errorCode,
-    conversation_id: event.conversationId,
-  };
+const COLUMNS = [
+  'id',
+  'at',
+  'user_id',
+  'door',
+  'connector_id',
+  'connector_name',
+  'tool_name',
+  'arguments',
+  'decision',
+  'approved_by',
+  'latency_ms',
+  'result_bytes',
+  'error_code',
+  'conversation_id',
+] as const satisfies ReadonlyArray<keyof AuditEventsTable>;
+
+function pushValues(params: unknown[], event: AuditEvent): void {
+  params.push(
+    event.id,
+    event.at,
+    event.userId,
+    event.door,
+    event.connectorId,
+    event.connectorName,
+    event.toolName,
+    event.arguments,
+    event.decision,
+    event.approvedBy,
+    event.latencyMs,
+    event.resultBytes,
+    event.errorCode,
+    event.conversationId,
+  );
 }
 
 /** Rows per INSERT: well under SQLite's limit of bound parameters (14 columns each). */
 const BATCH = 64;
 
-export function createAuditRepository({ db }: StoreContext): AuditRepository {
+/**
+ * The INSERT for `rows` events, built once per row count: every tool call writes one
+ * event, and building the statement through the query builder cost more than running it.
+ */
+function insertText(kind: StoreContext['kind'], rows: number): string {
+  let n = 0;
+  const placeholder = kind === 'postgres' ? () => `$${++n}` : () => '?';
+  const tuples = Array.from({ length: rows }, () => `(${COLUMNS.map(placeholder).join(', ')})`);
+  return `insert into audit_events (${COLUMNS.join(', ')}) values ${tuples.join(', ')}`;
+}
+
+export function createAuditRepository({ kind, db }: StoreContext): AuditRepository {
+  const texts = new Map<number, string>();
+  const insert = async (events: AuditEvent[]) => {
+    let text = texts.get(events.length);
+    if (text === undefined) texts.set(events.length, (text = insertText(kind, events.length)));
+    const params: unknown[] = [];
+    for (const event of events) pushValues(params, event);
+    await db.executeQuery(CompiledQuery.raw(text, params));
+  };
   return {
-    record: (event) =>
-      runStoreOperation('audit.record', async () => {
-        await db.insertInto('audit_events').values(toRow(event)).execute();
-      }),
+    record: (event) => runStoreOperation('audit.record', () => insert([event])),
 
     recordMany: (events) =>
       runStoreOperation('audit.recordMany', async () => {
-        for (let i = 0; i < events.length; i += BATCH) {
-          await db.insertInto('audit_events').values(events.slice(i, i + BATCH).map(toRow)).execute();
-        }
+        for (let i = 0; i < events.length; i += BATCH) await insert(events.slice(i, i + BATCH));
       }),
 
     list: (filter) =>

@@ -60,7 +60,7 @@ export async function openStore(config: DatabaseConfig, options: OpenStoreOption
 }
 
 function createStore(kind: Store['kind'], db: Kysely<Database>, options: { schema: string | undefined; clock: Clock; changes: ChangeFeed }): Store {
-  const context: StoreContext = { db, clock: options.clock, changes: options.changes };
+  const context: StoreContext = { kind, db, clock: options.clock, changes: options.changes };
   let closing: Promise<void> | undefined;
   return {
     kind,

@@ -6,6 +6,7 @@ import type { Database } from './schema.ts';
 
 /** What every repository works with. */
 export interface StoreContext {
+  kind: 'sqlite' | 'postgres';
   db: Kysely<Database>;
   clock: Clock;
   /** Told after every write to connectors, tool settings or catalogs. */
