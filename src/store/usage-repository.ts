@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { PatchbayError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { runStoreOperation } from './database-errors.ts';
@@ -205,7 +205,23 @@ function compareCounts(a: UsageCount, b: UsageCount): number {
   );
 }
 
-export function createUsageRepository({ db, clock }: StoreContext): UsageRepository {
+/**
+ * PostgreSQL: the reservation in one statement (`patchbay_reserve_usage`, migration 005),
+ * so the counter rows stay locked for the server's few microseconds, not for round trips.
+ */
+async function reserveInOneStatement(db: Kysely<Database>, request: UsageReservation, limits: UsageLimit[], reservationId: string, ttlMs: number): Promise<UsageRefusal | undefined> {
+  const keys = limits.map((limit) => keyOf(request, limit));
+  const payload = limits.map((limit, i) => ({ ...keys[i].key, max: limit.max, resets_at: keys[i].resetsAt }));
+  const { rows } = await sql<{ refusal: { index: number; used: number | string } | null }>`
+    select patchbay_reserve_usage(${JSON.stringify(payload)}::jsonb, ${reservationId}, ${new Date(request.now).toISOString()}, ${new Date(request.now + ttlMs).toISOString()}) as refusal
+  `.execute(db);
+  const refusal = rows[0]?.refusal;
+  if (!refusal) return undefined;
+  const limit = limits[refusal.index];
+  return { ok: false, limit, resetsAt: keys[refusal.index].resetsAt, used: Number(refusal.used), max: limit.max };
+}
+
+export function createUsageRepository({ kind, db, clock }: StoreContext): UsageRepository {
   return {
     reserve: (request) =>
       runStoreOperation('usage.reserve', async () => {
@@ -217,6 +233,10 @@ export function createUsageRepository({ db, clock }: StoreContext): UsageReposit
         const updatedAt = new Date(request.now).toISOString();
         for (let attempt = 1; ; attempt++) {
           try {
+            if (kind === 'postgres') {
+              const refusal = await reserveInOneStatement(db, request, limits, reservationId, ttlMs);
+              return refusal ?? { ok: true, reservationId };
+            }
             // All limits in one transaction: a refusal rolls back the counts already taken.
             await db.transaction().execute(async (trx) => {
               for (const limit of limits) {
