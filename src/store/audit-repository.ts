@@ -77,7 +77,10 @@ export function createAuditRepository({ kind, db }: StoreContext): AuditReposito
   const texts = new Map<number, string>();
   const insert = async (events: AuditEvent[]) => {
     let text = texts.get(events.length);
-    if (text === undefined) texts.set(events.length, (text = insertText(kind, events.length)));
+    if (text === undefined) {
+      text = insertText(kind, events.length);
+      texts.set(events.length, text);
+    }
     const params: unknown[] = [];
     for (const event of events) pushValues(params, event);
     await db.executeQuery(CompiledQuery.raw(text, params));
