@@ -206,7 +206,7 @@ function compareCounts(a: UsageCount, b: UsageCount): number {
 }
 
 /**
- * PostgreSQL: the reservation in one statement (`patchbay_reserve_usage`, migration 005),
+ * PostgreSQL: the reservation in one statement (`patchbay_reserve_usage`, migration 008),
  * so the counter rows stay locked for the server's few microseconds, not for round trips.
  */
 async function reserveInOneStatement(db: Kysely<Database>, request: UsageReservation, limits: UsageLimit[], reservationId: string, ttlMs: number): Promise<UsageRefusal | undefined> {
