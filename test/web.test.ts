@@ -350,7 +350,7 @@ describe('the web app in a browser', () => {
       fetch(`${base}/api/connectors/markup/policy`, { method: 'PATCH', headers: { 'content-type': 'application/json', ...headers }, body: '{"defaultApproval":"block"}' }).then((r) => r.status);
     assert.equal(await patch({ cookie: cookieHeader, 'x-csrf-token': csrf, origin: 'http://evil.example' }), 403);
     assert.equal(await patch({ cookie: cookieHeader, 'x-csrf-token': csrf }), 403, 'no Origin');
-    assert.equal(await patch({ 'x-csrf-token': csrf, origin: base }), 401, 'no cookie: not signed in');
+    assert.equal(await patch({ 'x-csrf-token': csrf, origin: base }), 403, 'no cookie: a change is refused');
     assert.equal(await patch({ 'x-csrf-token': csrf, origin: 'http://evil.example' }), 403, 'no cookie, foreign Origin');
     assert.equal((await api('GET', '/api/connectors/markup')).json.connector.policy.defaultApproval, 'allow');
 
