@@ -13,6 +13,7 @@ export {
   Doctor,
   type DoctorOptions,
   type DoctorReport,
+  type DoctorServerFacts,
   type DoctorServiceDeps,
   type DoctorStep,
   type DoctorTarget,

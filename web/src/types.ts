@@ -129,8 +129,20 @@ export interface DoctorStep {
   excerpt?: string;
 }
 
+/** What the doctor learnt about the server, as fields; every string is server text. */
+export interface DoctorServerFacts {
+  name: string | null;
+  version: string | null;
+  title: string | null;
+  protocolVersion: string | null;
+  transport: 'streamable-http' | 'sse' | null;
+  needsSignIn: boolean;
+  scopes: string[];
+}
+
 export interface DoctorReport {
   target: { url: string; connector: string | null; transport: string };
+  server: DoctorServerFacts;
   steps: DoctorStep[];
   verdict: 'ok' | 'needs-sign-in' | 'failed';
   advice: string;

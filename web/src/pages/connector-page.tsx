@@ -3,6 +3,7 @@ import { ApiError, apiRequest, connectorPath, messageOf } from '../api.ts';
 import { ActivityList } from '../components/activity-list.tsx';
 import { ApprovalsList } from '../components/approvals-list.tsx';
 import { ConnectorDefaults } from '../components/connector-defaults.tsx';
+import { DoctorPanel } from '../components/doctor-panel.tsx';
 import { ConfirmDialog } from '../components/modal.tsx';
 import { SignInPanel } from '../components/sign-in-panel.tsx';
 import { Badge, Notice } from '../components/status-badge.tsx';
@@ -242,6 +243,7 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
           <SignInPanel connector={name} onSignedIn={() => void load()} />
         </section>
       ) : null}
+      {connector ? <DoctorPanel connector={name} failing={connector.status === 'error'} /> : null}
       <ApprovalsList approvals={approvals} onAnswered={() => connector && void loadApprovals(connector.id)} />
       {connector ? <ServerInfo connector={connector} /> : <p className="muted">Loading…</p>}
       {connector ? (
