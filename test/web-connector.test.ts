@@ -69,4 +69,56 @@ describe('the connector page in a browser', () => {
     assert.equal(await doctor.getByText('Failed', { exact: true }).count(), 0);
     assert.deepEqual(web.problems, []);
   });
+
+  test('settings: project and tags saved; a taken name and an unusable address are refused in words; a rename moves the page', async (t) => {
+    const other = await web.api('POST', '/api/connectors', { url: example.url, name: 'other', allowHttp: true, connect: false });
+    assert.equal(other.status, 201);
+    await page.goto(`${web.base}/connectors/example`);
+    const settings = page.getByRole('region', { name: 'Settings' });
+    await settings.getByLabel('Project').fill('lab');
+    await settings.getByLabel('Tags').fill('demo,  tools ,');
+    await settings.getByRole('button', { name: 'Save settings' }).click();
+    await settings.getByRole('status').getByText('Saved.').waitFor();
+    let { connector } = (await web.api('GET', '/api/connectors/example')).json;
+    assert.equal(connector.project, 'lab');
+    assert.deepEqual(connector.tags, ['demo', 'tools']);
+
+    await settings.getByLabel('Name').fill('other');
+    await settings.getByRole('button', { name: 'Save settings' }).click();
+    await settings.getByText('A connector named "other" already exists.', { exact: false }).waitFor();
+    assert.equal(await settings.getByLabel('Name').getAttribute('aria-invalid'), 'true');
+    await settings.getByLabel('Name').fill('Not A Name');
+    await settings.getByText('Use lowercase letters, digits and hyphens', { exact: false }).waitFor();
+    await settings.getByLabel('Name').fill('example');
+
+    const address = settings.getByLabel('Server address');
+    await address.fill('ftp://127.0.0.1/mcp');
+    await settings.getByText('The address must start with https://', { exact: false }).waitFor();
+    // Accepted by the page, refused by Patchbay: the address is checked again where it is saved.
+    await address.fill(`https://example.com/${'a'.repeat(2100)}`);
+    await settings.getByLabel('Allow plain http for this server (not encrypted)').check();
+    await settings.getByRole('button', { name: 'Save settings' }).click();
+    await settings.locator('.field-error').filter({ hasText: /^Invalid request: url: / }).waitFor();
+    assert.equal(await address.getAttribute('aria-invalid'), 'true');
+    ({ connector } = (await web.api('GET', '/api/connectors/example')).json);
+    assert.equal(connector.url, example.url, 'a refused address is not saved');
+    assert.equal(connector.allowHttp, true, 'the same request saved nothing else either');
+
+    const moved = await startExampleServer();
+    t.after(() => moved.close());
+    await address.fill(moved.url);
+    await settings.getByLabel('Name').fill('renamed');
+    await settings.getByRole('button', { name: 'Save settings' }).click();
+    await page.waitForURL(`${web.base}/connectors/renamed`);
+    await page.getByText('Saved. “example” is now called “renamed”.').waitFor();
+    await page.getByRole('heading', { name: 'renamed', exact: true }).waitFor();
+    await page.locator('tr[data-tool="echo"]').waitFor();
+    await web.screenshot('connector-settings', { fullPage: true });
+    assert.equal((await web.api('GET', '/api/connectors/example')).status, 404);
+    ({ connector } = (await web.api('GET', '/api/connectors/renamed')).json);
+    assert.equal(connector.url, moved.url);
+    assert.equal(connector.status, 'connected', 'connected afresh at the new address');
+    assert.equal((await web.api('PATCH', '/api/connectors/renamed', { name: 'example', url: example.url })).status, 200);
+    assert.equal((await web.api('DELETE', '/api/connectors/other')).status, 200);
+  });
 });

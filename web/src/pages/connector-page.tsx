@@ -3,6 +3,7 @@ import { ApiError, apiRequest, connectorPath, messageOf } from '../api.ts';
 import { ActivityList } from '../components/activity-list.tsx';
 import { ApprovalsList } from '../components/approvals-list.tsx';
 import { ConnectorDefaults } from '../components/connector-defaults.tsx';
+import { ConnectorSettings } from '../components/connector-settings.tsx';
 import { DoctorPanel } from '../components/doctor-panel.tsx';
 import { ConfirmDialog } from '../components/modal.tsx';
 import { SignInPanel } from '../components/sign-in-panel.tsx';
@@ -12,7 +13,7 @@ import { followLink, navigate } from '../router.ts';
 import type { ApprovalRequest, Connector, ToolPolicies } from '../types.ts';
 import { isLoopbackHostname } from '../url-check.ts';
 import { describeStatus, formatTime, SIGN_IN_OUTCOMES } from '../words.ts';
-import { setFlash } from '../flash.ts';
+import { setFlash, takeFlash } from '../flash.ts';
 
 const APPROVAL_POLL_MS = 4000;
 
@@ -94,7 +95,10 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
   const [removeError, setRemoveError] = useState<string>();
   const [testing, setTesting] = useState(false);
   const outcome = props.query.get('signin');
-  const [banner, setBanner] = useState(outcome ? SIGN_IN_OUTCOMES[outcome] : undefined);
+  const [banner, setBanner] = useState(() => {
+    const flash = takeFlash();
+    return flash ? { tone: 'ok' as const, text: flash } : outcome ? SIGN_IN_OUTCOMES[outcome] : undefined;
+  });
 
   useEffect(() => {
     if (props.query.has('signin')) navigate(`/connectors/${encodeURIComponent(name)}`, { replace: true });
@@ -246,6 +250,21 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
       {connector ? <DoctorPanel connector={name} failing={connector.status === 'error'} /> : null}
       <ApprovalsList approvals={approvals} onAnswered={() => connector && void loadApprovals(connector.id)} />
       {connector ? <ServerInfo connector={connector} /> : <p className="muted">Loading…</p>}
+      {connector ? (
+        <ConnectorSettings
+          key={connector.id}
+          connector={connector}
+          onSaved={(changed) => {
+            if (changed.name !== name) {
+              setFlash(`Saved. “${name}” is now called “${changed.name}”.`);
+              navigate(`/connectors/${encodeURIComponent(changed.name)}`, { replace: true });
+              return;
+            }
+            setConnector(changed);
+            void load();
+          }}
+        />
+      ) : null}
       {connector ? (
         <ConnectorDefaults
           connector={name}
