@@ -121,4 +121,49 @@ describe('the connector page in a browser', () => {
     assert.equal((await web.api('PATCH', '/api/connectors/renamed', { name: 'example', url: example.url })).status, 200);
     assert.equal((await web.api('DELETE', '/api/connectors/other')).status, 200);
   });
+
+  test('limits per tool and per connector are shown and saved; a bad number is refused in words; a call over the limit is refused', async () => {
+    await page.goto(`${web.base}/connectors/example`);
+    const row = page.locator('tr[data-tool="echo"]');
+    await row.getByText('No limits').waitFor();
+    await row.getByRole('button', { name: 'Limits for echo' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Limits for echo' });
+    await dialog.getByLabel('Calls per hour').fill('1.5');
+    await dialog.getByLabel('Calls at the same time').fill('0');
+    await dialog.getByRole('button', { name: 'Save limits' }).click();
+    assert.equal(await dialog.getByText('Enter a whole number from 1 to 1,000,000, or leave it empty for no limit.').count(), 2);
+    assert.equal((await web.api('GET', '/api/connectors/example/tool-policies')).json.tools.find((t: any) => t.name === 'echo').setting.limits, null, 'nothing saved');
+    await dialog.getByLabel('Calls per hour').fill('1');
+    await dialog.getByLabel('Calls at the same time').fill('');
+    await dialog.getByLabel('Calls per day').fill('50');
+    const saved = page.waitForResponse((r) => r.url().endsWith('/tools/echo/setting') && r.request().method() === 'PATCH');
+    await dialog.getByRole('button', { name: 'Save limits' }).click();
+    assert.equal((await saved).status(), 200);
+    await dialog.getByRole('status').getByText('Saved.').waitFor();
+    await web.screenshot('tool-limits');
+    await page.keyboard.press('Escape');
+    await row.getByText('1 per hour · 50 per day').waitFor();
+    const echo = (await web.api('GET', '/api/connectors/example/tool-policies')).json.tools.find((t: any) => t.name === 'echo');
+    assert.deepEqual(echo.setting.limits, { perHour: 1, perDay: 50 });
+
+    const first = await web.cli(['call', 'example', 'echo', '--arg', 'message=one']);
+    assert.equal(first.code, 0, first.stderr);
+    const second = await web.cli(['call', 'example', 'echo', '--arg', 'message=two']);
+    assert.notEqual(second.code, 0);
+    assert.match(second.stderr, /limit/i);
+
+    const defaults = page.getByRole('region', { name: 'Defaults' });
+    const whole = defaults.getByRole('region', { name: 'Limits for the whole connector' });
+    await whole.getByText('No limits').waitFor();
+    await whole.getByLabel('Calls per conversation').fill('20');
+    await whole.getByLabel('Calls at the same time').fill('3');
+    await whole.getByRole('button', { name: 'Save limits' }).click();
+    await whole.getByText('20 per conversation · 3 at once').waitFor();
+    assert.deepEqual((await web.api('GET', '/api/connectors/example')).json.connector.policy.limits, { perConversation: 20, concurrent: 3 });
+    await whole.getByLabel('Calls per conversation').fill('');
+    await whole.getByLabel('Calls at the same time').fill('');
+    await whole.getByRole('button', { name: 'Save limits' }).click();
+    await whole.getByText('Now: No limits').waitFor();
+    assert.equal((await web.api('GET', '/api/connectors/example')).json.connector.policy.limits, null, 'all empty clears the limits');
+  });
 });

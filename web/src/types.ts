@@ -18,10 +18,18 @@ export interface ServerFacts {
   connectedAt: string;
 }
 
+/** Calls allowed per window; a window left out has no limit. */
+export interface UsageLimits {
+  perConversation?: number;
+  perHour?: number;
+  perDay?: number;
+  concurrent?: number;
+}
+
 export interface ConnectorPolicy {
   defaultApproval: Approval;
   allowReadOnly: boolean;
-  limits: Record<string, number> | null;
+  limits: UsageLimits | null;
 }
 
 export interface Connector {
@@ -45,6 +53,7 @@ export interface ToolSetting {
   toolName: string;
   enabled: boolean;
   approval: ToolApproval;
+  limits: UsageLimits | null;
   reviewState: ReviewState;
 }
 
