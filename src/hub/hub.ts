@@ -36,7 +36,7 @@ import { buildToolNames, decide, inspectText, inspectTool, type RefusalCode } fr
 import { AuditLog } from './audit-log.ts';
 import { ConnectorCredentials } from './connector-credentials.ts';
 import { auditArguments, definitionOf, ToolPolicy } from './tool-policy.ts';
-import type { SignIn, SignInStart } from './sign-in.ts';
+import type { ConfiguredOAuthClients, SignIn, SignInStart } from './sign-in.ts';
 import type { Doctor, DoctorOptions, DoctorReport } from './doctor.ts';
 import { deriveName, normalizeConnectorUrl, uniqueName, validateName } from './connector-rules.ts';
 
@@ -430,6 +430,16 @@ export class Hub {
     const client = await this.#signIn.setPreregisteredClient(actor.userId, connector, input);
     return { client_id: client.client_id, token_endpoint_auth_method: client.token_endpoint_auth_method, has_secret: client.client_secret !== undefined };
   }
+
+  // --- Read-only views for the web app's credentials card -------------------------------
+
+  /** The OAuth clients this user set up for the connector (hand-registered, machine), never with a secret. */
+  async showOAuthClients(actor: Actor, name: string): Promise<ConfiguredOAuthClients> {
+    const connector = await this.getConnector(actor, name);
+    return this.#signIn.configuredClients(actor.userId, connector.id);
+  }
+
+  // ----------------------------------------------------------------------------------------
 
   /** Signs in without a person: the OAuth `client_credentials` grant, with a client secret or a private key. */
   async signInWithClientCredentials(actor: Actor, name: string, input: ClientCredentials): Promise<Connector> {

@@ -116,6 +116,12 @@ export interface AuditEvent {
   errorCode: string | null;
 }
 
+/** The OAuth clients set up for a connector, as the API shows them: never a secret. */
+export interface ConfiguredOAuthClients {
+  preregistered: { client_id: string; token_endpoint_auth_method: string | null; has_secret: boolean } | null;
+  machine: { client_id: string; token_endpoint_auth_method: string | null; scope: string | null; has_secret: boolean; has_private_key: boolean } | null;
+}
+
 export type Credentials = { kind: 'headers'; headers: Record<string, string> } | { kind: 'basic'; username: string; password: string };
 
 export interface AddConnectorInput {

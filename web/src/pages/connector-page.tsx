@@ -4,6 +4,7 @@ import { ActivityList } from '../components/activity-list.tsx';
 import { ApprovalsList } from '../components/approvals-list.tsx';
 import { ConnectorDefaults } from '../components/connector-defaults.tsx';
 import { ConnectorSettings } from '../components/connector-settings.tsx';
+import { CredentialsCard } from '../components/credentials-card.tsx';
 import { DoctorPanel } from '../components/doctor-panel.tsx';
 import { ConfirmDialog } from '../components/modal.tsx';
 import { SignInPanel } from '../components/sign-in-panel.tsx';
@@ -202,6 +203,7 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
     );
   }
 
+  const usesStaticCredentials = connector?.authKind === 'headers' || connector?.authKind === 'basic';
   const status = connector ? describeStatus(connector, policies?.tools.filter((t) => t.setting.reviewState === 'changed').length ?? 0) : undefined;
   return (
     <main className="page" aria-labelledby="page-title">
@@ -219,7 +221,7 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
           ) : null}
         </div>
         <div className="row">
-          {connector && connector.status !== 'needs-sign-in' ? (
+          {connector && (connector.status !== 'needs-sign-in' || usesStaticCredentials) ? (
             <button type="button" className="button" onClick={reconnect} disabled={testing}>
               {testing ? 'Connecting…' : 'Reconnect'}
             </button>
@@ -240,7 +242,10 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
         </Notice>
       ) : null}
       {error ? <Notice tone="error">{error}</Notice> : null}
-      {connector?.status === 'needs-sign-in' ? (
+      {connector?.status === 'needs-sign-in' && usesStaticCredentials ? (
+        <Notice tone="warn">The server refused the stored key or password. Replace them under Credentials, then Reconnect.</Notice>
+      ) : null}
+      {connector?.status === 'needs-sign-in' && !usesStaticCredentials ? (
         <section className="card" aria-label="Sign in">
           <h2>Sign in to use this connector</h2>
           <p>The server asks you to sign in. You will see what it asks for before your browser goes to its sign-in page.</p>
@@ -265,6 +270,7 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
           }}
         />
       ) : null}
+      {connector ? <CredentialsCard key={connector.id} connector={name} onChanged={() => void load()} /> : null}
       {connector ? (
         <ConnectorDefaults
           connector={name}
