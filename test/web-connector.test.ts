@@ -7,16 +7,20 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { type ExampleServer, startExampleServer } from '../src/example-server/index.ts';
+import { README_TEXT } from '../src/example-server/content.ts';
 import { getFreePort } from './fixtures/free-port.ts';
+import { FOREIGN_IMAGE, MARKUP, type MarkupServer, startMarkupServer } from './fixtures/markup-server.ts';
 import { startWebSession, type WebSession } from './fixtures/web-browser.ts';
 
 describe('the connector page in a browser', () => {
   let example: ExampleServer;
+  let markup: MarkupServer;
   let web: WebSession;
   let page: Page;
 
   before(async () => {
     example = await startExampleServer();
+    markup = await startMarkupServer();
     web = await startWebSession();
     page = web.page;
     await web.signIn();
@@ -27,6 +31,7 @@ describe('the connector page in a browser', () => {
   after(async () => {
     await web?.close();
     await example?.close();
+    await markup?.close();
   });
 
   test('a failing connector shows the doctor’s steps at once: where it fails, why, and what to do', async () => {
@@ -165,5 +170,92 @@ describe('the connector page in a browser', () => {
     await whole.getByRole('button', { name: 'Save limits' }).click();
     await whole.getByText('Now: No limits').waitFor();
     assert.equal((await web.api('GET', '/api/connectors/example')).json.connector.policy.limits, null, 'all empty clears the limits');
+  });
+
+  test('resources: text shown as text, an image from its data, a template filled in with completions', async () => {
+    await page.goto(`${web.base}/connectors/example`);
+    await page.getByRole('tab', { name: 'Resources' }).click();
+    const panel = page.getByRole('tabpanel');
+    await panel.getByRole('button', { name: 'Preview Read me' }).click();
+    const readme = page.getByRole('region', { name: 'Preview of example://readme' });
+    assert.equal(await readme.locator('pre.content-text').textContent(), README_TEXT);
+
+    await panel.getByRole('button', { name: 'Preview Logo' }).click();
+    const logo = page.getByRole('region', { name: 'Preview of example://logo.png' }).getByRole('img', { name: 'Image from example://logo.png' });
+    await logo.waitFor();
+    assert.match((await logo.getAttribute('src')) ?? '', /^data:image\/png;base64,iVBOR/);
+    assert.equal(await logo.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth), 16);
+
+    await panel.getByRole('button', { name: 'Fill in Note' }).click();
+    const form = panel.getByRole('form', { name: 'Fill in note' });
+    await form.getByLabel('id', { exact: true }).fill('meeting');
+    const suggestions = form.getByRole('list', { name: 'Suggestions for id' });
+    await suggestions.getByRole('button', { name: 'meeting-friday' }).waitFor();
+    assert.deepEqual((await suggestions.getByRole('button').allTextContents()).sort(), ['meeting-friday', 'meeting-monday']);
+    await suggestions.getByRole('button', { name: 'meeting-monday' }).click();
+    assert.equal(await form.locator('.expanded-uri').textContent(), 'example://notes/meeting-monday');
+    await form.getByRole('button', { name: 'Read' }).click();
+    const note = page.getByRole('region', { name: 'Preview of example://notes/meeting-monday' });
+    assert.equal(await note.locator('pre.content-text').textContent(), 'Agree on the connector permission model.');
+    await web.screenshot('resource-preview', { fullPage: true });
+
+    await form.getByLabel('id', { exact: true }).fill('nope');
+    await form.getByRole('button', { name: 'Read' }).click();
+    await page.getByRole('region', { name: 'Preview of example://notes/nope' }).getByRole('alert').getByText('There is no note "nope"', { exact: false }).waitFor();
+  });
+
+  test('prompts: the argument form completes, a missing required argument is named, the messages are shown', async () => {
+    await page.getByRole('tab', { name: 'Prompts' }).click();
+    const panel = page.getByRole('tabpanel');
+    await panel.getByRole('button', { name: 'Try Greeting' }).click();
+    const form = panel.getByRole('form', { name: 'Arguments of greeting' });
+    await form.getByRole('button', { name: 'Get prompt' }).click();
+    await form.getByRole('alert').getByText('Fill in name: the prompt needs it.').waitFor();
+    await form.getByLabel('name (required)', { exact: true }).fill('Ada');
+    await form.getByLabel('style', { exact: true }).fill('p');
+    await form.getByRole('list', { name: 'Suggestions for style' }).getByRole('button', { name: 'pirate' }).click();
+    assert.equal(await form.getByLabel('style', { exact: true }).inputValue(), 'pirate');
+    await form.getByRole('button', { name: 'Get prompt' }).click();
+    const messages = form.getByRole('region', { name: 'Messages of greeting' });
+    await messages.getByText('A pirate greeting for Ada').waitFor();
+    assert.equal(await messages.locator('.prompt-message pre').textContent(), 'Greet Ada the way a pirate would, arr.');
+    await messages.locator('.prompt-message .badge', { hasText: 'user' }).waitFor();
+    await web.screenshot('prompt-preview', { fullPage: true });
+
+    await panel.getByRole('button', { name: 'Try Summarize' }).click();
+    const summarize = panel.getByRole('form', { name: 'Arguments of summarize' });
+    await summarize.getByText('This prompt takes no arguments.').waitFor();
+    await summarize.getByRole('button', { name: 'Get prompt' }).click();
+    const embedded = summarize.getByRole('region', { name: 'Messages of summarize' });
+    assert.equal(await embedded.locator('figure[data-uri="example://readme"] pre').textContent(), README_TEXT);
+  });
+
+  test('a hostile server’s resources and prompts are shown literally: no markup runs, no SVG drawn, nothing fetched elsewhere', async () => {
+    assert.equal((await web.api('POST', '/api/connectors', { url: markup.url, name: 'markup' })).status, 201);
+    await page.goto(`${web.base}/connectors/markup`);
+    await page.getByRole('tab', { name: 'Resources' }).click();
+    const panel = page.getByRole('tabpanel');
+    await panel.getByText('<i>page</i> <img src=x', { exact: false }).first().waitFor();
+    await panel.getByRole('button', { name: 'Preview page' }).click();
+    const html = page.getByRole('region', { name: 'Preview of markup://page' });
+    assert.equal(await html.locator('pre.content-text').textContent(), MARKUP.resources.page.text);
+    await panel.getByRole('button', { name: 'Preview vector' }).click();
+    await page.getByRole('region', { name: 'Preview of markup://vector.svg' }).getByText('Binary content: image/svg+xml', { exact: false }).waitFor();
+    await panel.getByRole('button', { name: 'Preview bytes' }).click();
+    await page.getByRole('region', { name: 'Preview of markup://bytes.bin' }).getByText('Binary content: application/octet-stream, 1.5 KB — not shown.').waitFor();
+
+    await page.getByRole('tab', { name: 'Prompts' }).click();
+    await panel.getByText('<script>window.__pwned="prompt-description"</script>').waitFor();
+    await panel.getByRole('button', { name: `Try ${MARKUP.prompt.name}` }).click();
+    const form = panel.getByRole('form', { name: `Arguments of ${MARKUP.prompt.name}` });
+    await form.getByRole('button', { name: 'Get prompt' }).click();
+    const messages = form.getByRole('region', { name: `Messages of ${MARKUP.prompt.name}` });
+    assert.equal(await messages.locator('pre').first().textContent(), MARKUP.prompt.text);
+    await messages.getByText('Image: image/svg+xml', { exact: false }).waitFor();
+
+    assert.equal(await page.evaluate(() => (globalThis as { __pwned?: unknown }).__pwned), undefined);
+    assert.equal(await page.locator('main img, main script, main iframe, main a[href^="javascript"]').count(), 0);
+    assert.deepEqual(web.requests.filter((url) => url.startsWith(FOREIGN_IMAGE) || new URL(url).hostname !== '127.0.0.1'), []);
+    assert.deepEqual(web.problems, []);
   });
 });

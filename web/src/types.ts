@@ -163,3 +163,67 @@ export interface DoctorReport {
   advice: string;
   startedAt: string;
 }
+
+export interface ResourceInfo {
+  uri: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+  size?: number;
+}
+
+export interface ResourceTemplateInfo {
+  uriTemplate: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+}
+
+export interface PromptArgument {
+  name: string;
+  title?: string;
+  description?: string;
+  required?: boolean;
+}
+
+export interface PromptInfo {
+  name: string;
+  title?: string;
+  description?: string;
+  arguments?: PromptArgument[];
+}
+
+export interface Catalog {
+  tools: unknown[];
+  resources: ResourceInfo[];
+  resourceTemplates: ResourceTemplateInfo[];
+  prompts: PromptInfo[];
+  fetchedAt: string;
+}
+
+/** One item of a resource read: text, or base64 data. */
+export interface ResourceContent {
+  uri: string;
+  mimeType?: string;
+  text?: string;
+  blob?: string;
+}
+
+/** A block of a prompt message, as servers send them; anything else is described, not shown. */
+export type MessageContent =
+  | { type: 'text'; text: string }
+  | { type: 'image' | 'audio'; data: string; mimeType: string }
+  | { type: 'resource'; resource: ResourceContent }
+  | { type: 'resource_link'; uri: string; name?: string; description?: string; mimeType?: string }
+  | { type: string; [key: string]: unknown };
+
+export interface PromptResult {
+  description?: string;
+  messages: Array<{ role: string; content: MessageContent }>;
+}
+
+export interface CompletionResult {
+  completion: { values: string[]; total?: number; hasMore?: boolean };
+}

@@ -6,6 +6,7 @@ import { ConnectorDefaults } from '../components/connector-defaults.tsx';
 import { ConnectorSettings } from '../components/connector-settings.tsx';
 import { CredentialsCard } from '../components/credentials-card.tsx';
 import { DoctorPanel } from '../components/doctor-panel.tsx';
+import { PromptsPanel, ResourcesPanel } from '../components/previews.tsx';
 import { ConfirmDialog } from '../components/modal.tsx';
 import { SignInPanel } from '../components/sign-in-panel.tsx';
 import { Badge, Notice } from '../components/status-badge.tsx';
@@ -91,7 +92,7 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
   const [approvals, setApprovals] = useState<ApprovalRequest[]>([]);
   const [error, setError] = useState<string>();
   const [notFound, setNotFound] = useState(false);
-  const [tab, setTab] = useState<'tools' | 'activity'>('tools');
+  const [tab, setTab] = useState<'tools' | 'resources' | 'prompts' | 'activity'>('tools');
   const [removing, setRemoving] = useState<'ask' | 'busy'>();
   const [removeError, setRemoveError] = useState<string>();
   const [testing, setTesting] = useState(false);
@@ -257,7 +258,7 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
       {connector ? <ServerInfo connector={connector} /> : <p className="muted">Loading…</p>}
       {connector ? (
         <ConnectorSettings
-          key={connector.id}
+          key={`settings-${connector.id}`}
           connector={connector}
           onSaved={(changed) => {
             if (changed.name !== name) {
@@ -270,7 +271,7 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
           }}
         />
       ) : null}
-      {connector ? <CredentialsCard key={connector.id} connector={name} onChanged={() => void load()} /> : null}
+      {connector ? <CredentialsCard key={`credentials-${connector.id}`} connector={name} onChanged={() => void load()} /> : null}
       {connector ? (
         <ConnectorDefaults
           connector={name}
@@ -287,6 +288,12 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
             <button type="button" role="tab" id="tab-tools" aria-selected={tab === 'tools'} aria-controls="panel-tools" onClick={() => setTab('tools')}>
               Tools{policies ? ` (${policies.tools.length})` : ''}
             </button>
+            <button type="button" role="tab" id="tab-resources" aria-selected={tab === 'resources'} aria-controls="panel-resources" onClick={() => setTab('resources')}>
+              Resources
+            </button>
+            <button type="button" role="tab" id="tab-prompts" aria-selected={tab === 'prompts'} aria-controls="panel-prompts" onClick={() => setTab('prompts')}>
+              Prompts
+            </button>
             <button type="button" role="tab" id="tab-activity" aria-selected={tab === 'activity'} aria-controls="panel-activity" onClick={() => setTab('activity')}>
               Activity
             </button>
@@ -298,6 +305,14 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
                 approved by making them.
               </p>
               {policies ? <ToolsTable connector={name} policies={policies} onChanged={() => void load()} /> : null}
+            </div>
+          ) : tab === 'resources' ? (
+            <div role="tabpanel" id="panel-resources" aria-labelledby="tab-resources">
+              <ResourcesPanel connector={name} />
+            </div>
+          ) : tab === 'prompts' ? (
+            <div role="tabpanel" id="panel-prompts" aria-labelledby="tab-prompts">
+              <PromptsPanel connector={name} />
             </div>
           ) : (
             <div role="tabpanel" id="panel-activity" aria-labelledby="tab-activity">
