@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../core/log.ts';
-import type { AuditEvent, Store } from '../store/index.ts';
+import type { AuditEvent, AuditFilter, Store } from '../store/index.ts';
 
 /**
  * The record of every tool call at every door. Writes leave the call's critical path:
@@ -38,7 +38,7 @@ export class AuditLog {
     while (this.#flushing) await this.#flushing;
   }
 
-  list(filter: { userId: string; connectorName?: string; since?: string; limit?: number }): Promise<AuditEvent[]> {
+  list(filter: AuditFilter): Promise<AuditEvent[]> {
     return this.#store.audit.list(filter);
   }
 

@@ -19,6 +19,7 @@ import type {
   Approval,
   ApprovalRequest,
   AuditEvent,
+  AuditPosition,
   CatalogEntry,
   CatalogKind,
   Connector,
@@ -567,8 +568,8 @@ export class Hub {
     return this.#policy.answer(actor.userId, approvalId, answer);
   }
 
-  auditEvents(actor: Actor, filter: { connector?: string; since?: string; limit?: number } = {}): Promise<AuditEvent[]> {
-    return this.#audit.list({ userId: actor.userId, connectorName: filter.connector, since: filter.since, limit: filter.limit });
+  auditEvents(actor: Actor, filter: { connector?: string; since?: string; limit?: number; before?: AuditPosition; after?: AuditPosition } = {}): Promise<AuditEvent[]> {
+    return this.#audit.list({ userId: actor.userId, connectorName: filter.connector, since: filter.since, limit: filter.limit, before: filter.before, after: filter.after });
   }
 
   /** Deletes audit events, usage windows and sign-in flows older than their retention; returns audit events deleted. */

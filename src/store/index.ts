@@ -15,6 +15,8 @@ export type {
   ApprovalRequest,
   ApprovalStatus,
   AuditEvent,
+  AuditFilter,
+  AuditPosition,
   AuditRepository,
   AuthKind,
   CatalogEntry,
