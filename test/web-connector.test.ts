@@ -258,4 +258,39 @@ describe('the connector page in a browser', () => {
     assert.deepEqual(web.requests.filter((url) => url.startsWith(FOREIGN_IMAGE) || new URL(url).hostname !== '127.0.0.1'), []);
     assert.deepEqual(web.problems, []);
   });
+
+  test('server instructions as safe markdown: formatting and web links only; raw HTML, scripts and other links shown as written; no image loaded', async () => {
+    await page.goto(`${web.base}/connectors/markup`);
+    const formatted = page.locator('.instructions-formatted');
+    await formatted.waitFor();
+    const links = formatted.getByRole('link');
+    assert.equal(await links.count(), 1, 'only the https link is a link');
+    const manual = formatted.getByRole('link', { name: /the manual/ });
+    assert.equal(await manual.getAttribute('href'), 'https://docs.example.com/manual');
+    assert.equal(await manual.getAttribute('rel'), 'noopener noreferrer');
+    assert.equal(await manual.getAttribute('target'), '_blank');
+    assert.match((await manual.textContent()) ?? '', /opens another site/);
+    assert.equal(await formatted.locator('code').first().textContent(), 'run --fast');
+    assert.equal(await formatted.locator('.md-heading strong strong').textContent(), 'Usage');
+    assert.equal(await formatted.locator('em').textContent(), 'emphasised');
+    const text = (await formatted.textContent()) ?? '';
+    for (const literal of [
+      "[this](javascript:window.__pwned='link')",
+      `<iframe src="javascript:window.__pwned='frame'"></iframe>`,
+      `[data link](data:text/html,<script>window.__pwned='data'</script>)`,
+      '[relative](/admin)',
+      `<a href="https://evil.example" onclick="window.__pwned='anchor'">plain anchor</a>`,
+    ]) {
+      assert.ok(text.includes(literal), `shown as written: ${literal}`);
+    }
+    await formatted.getByText('[image: tracker — not loaded]').waitFor();
+    assert.equal(await formatted.locator('img, iframe, script, a:not([href^="https://"])').count(), 0);
+    await web.screenshot('instructions-markdown', { fullPage: true });
+
+    await page.getByRole('button', { name: 'Show as written' }).click();
+    assert.equal(await page.locator('pre.instructions').textContent(), MARKUP.instructions);
+    assert.equal(await page.evaluate(() => (globalThis as { __pwned?: unknown }).__pwned), undefined);
+    assert.deepEqual(web.requests.filter((url) => new URL(url).hostname !== '127.0.0.1'), []);
+    assert.deepEqual(web.problems, []);
+  });
 });

@@ -238,6 +238,7 @@ describe('the web app in a browser', () => {
     await page.waitForURL(`${base}/connectors/markup`);
     await page.locator('tr[data-tool="img_tool"]').waitFor();
     assert.equal(await page.locator('dd', { hasText: 'Evil' }).first().textContent(), MARKUP.serverName);
+    await page.getByRole('button', { name: 'Show as written' }).click();
     assert.equal(await page.locator('pre.instructions').textContent(), MARKUP.instructions);
     for (const [name, description] of Object.entries(MARKUP.tools)) {
       if (name === 'hidden_tool') continue;

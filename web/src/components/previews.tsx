@@ -1,6 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { apiRequest, connectorPath, messageOf } from '../api.ts';
 import { MessageContentView, ResourceContentView } from '../content-view.tsx';
+import { Markdown } from '../markdown.tsx';
 import type { Catalog, CompletionResult, PromptInfo, PromptResult, ResourceContent, ResourceTemplateInfo } from '../types.ts';
 import { expandTemplate, templateVariables } from '../uri-template.ts';
 import { CompletingInput } from './completing-input.tsx';
@@ -112,7 +113,7 @@ export function ResourcesPanel(props: { connector: string }) {
               <div>
                 <strong>{r.title ?? r.name}</strong> <code className="muted">{r.uri}</code>
                 {r.mimeType ? <span className="muted"> · {r.mimeType}</span> : null}
-                {r.description ? <p className="catalog-description">{r.description}</p> : null}
+                {r.description ? <Markdown text={r.description} className="catalog-description" /> : null}
               </div>
               <button type="button" className="button button-small" onClick={() => void read(r.uri)} aria-label={`Preview ${r.title ?? r.name}`}>
                 Preview
@@ -129,7 +130,7 @@ export function ResourcesPanel(props: { connector: string }) {
             <div className="catalog-item">
               <div>
                 <strong>{t.title ?? t.name}</strong> <code className="muted">{t.uriTemplate}</code>
-                {t.description ? <p className="catalog-description">{t.description}</p> : null}
+                {t.description ? <Markdown text={t.description} className="catalog-description" /> : null}
               </div>
               <button type="button" className="button button-small" onClick={() => setFilling(t.uriTemplate)} aria-label={`Fill in ${t.title ?? t.name}`}>
                 Fill in
@@ -220,7 +221,7 @@ export function PromptsPanel(props: { connector: string }) {
           <div className="catalog-item">
             <div>
               <strong>{p.title ?? p.name}</strong> <code className="muted">{p.name}</code>
-              {p.description ? <p className="catalog-description">{p.description}</p> : null}
+              {p.description ? <Markdown text={p.description} className="catalog-description" /> : null}
             </div>
             <button type="button" className="button button-small" onClick={() => setOpen(open === p.name ? undefined : p.name)} aria-expanded={open === p.name} aria-label={`Try ${p.title ?? p.name}`}>
               Try

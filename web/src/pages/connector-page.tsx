@@ -11,6 +11,7 @@ import { ConfirmDialog } from '../components/modal.tsx';
 import { SignInPanel } from '../components/sign-in-panel.tsx';
 import { Badge, Notice } from '../components/status-badge.tsx';
 import { ToolsTable } from '../components/tools-table.tsx';
+import { Markdown } from '../markdown.tsx';
 import { followLink, navigate } from '../router.ts';
 import type { ApprovalRequest, Connector, ToolPolicies } from '../types.ts';
 import { isLoopbackHostname } from '../url-check.ts';
@@ -18,6 +19,32 @@ import { describeStatus, formatTime, SIGN_IN_OUTCOMES } from '../words.ts';
 import { setFlash, takeFlash } from '../flash.ts';
 
 const APPROVAL_POLL_MS = 4000;
+
+/** The server's instructions: markdown rendered safely, or the text exactly as written. */
+function Instructions(props: { text: string }) {
+  const [plain, setPlain] = useState(false);
+  return (
+    <section aria-labelledby="instructions-title">
+      <div className="section-head">
+        <h3 id="instructions-title">Instructions from the server</h3>
+        <button type="button" className="button button-small" aria-pressed={plain} onClick={() => setPlain(!plain)}>
+          {plain ? 'Show formatted' : 'Show as written'}
+        </button>
+      </div>
+      {plain ? (
+        <>
+          <p className="muted">Exactly as the server wrote it.</p>
+          <pre className="code-block instructions">{props.text}</pre>
+        </>
+      ) : (
+        <>
+          <p className="muted">Formatted from the server’s markdown: no HTML, no pictures loaded, only web links (they open another site).</p>
+          <Markdown text={props.text} className="instructions-formatted" />
+        </>
+      )}
+    </section>
+  );
+}
 
 function ServerInfo(props: { connector: Connector }) {
   const { connector } = props;
@@ -73,13 +100,7 @@ function ServerInfo(props: { connector: Connector }) {
         <dt>Tags</dt>
         <dd>{connector.tags.length ? connector.tags.join(', ') : '—'}</dd>
       </dl>
-      {server?.instructions ? (
-        <>
-          <h3>Instructions from the server</h3>
-          <p className="muted">Shown as plain text, as the server wrote it.</p>
-          <pre className="code-block instructions">{server.instructions}</pre>
-        </>
-      ) : null}
+      {server?.instructions ? <Instructions text={server.instructions} /> : null}
     </section>
   );
 }
