@@ -274,25 +274,9 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
           <SignInPanel connector={name} onSignedIn={() => void load()} />
         </section>
       ) : null}
-      {connector ? <DoctorPanel connector={name} failing={connector.status === 'error'} /> : null}
+      {connector?.status === 'error' ? <DoctorPanel key={`doctor-${connector.id}`} connector={name} failing /> : null}
       <ApprovalsList approvals={approvals} onAnswered={() => connector && void loadApprovals(connector.id)} />
       {connector ? <ServerInfo connector={connector} /> : <p className="muted">Loading…</p>}
-      {connector ? (
-        <ConnectorSettings
-          key={`settings-${connector.id}`}
-          connector={connector}
-          onSaved={(changed) => {
-            if (changed.name !== name) {
-              setFlash(`Saved. “${name}” is now called “${changed.name}”.`);
-              navigate(`/connectors/${encodeURIComponent(changed.name)}`, { replace: true });
-              return;
-            }
-            setConnector(changed);
-            void load();
-          }}
-        />
-      ) : null}
-      {connector ? <CredentialsCard key={`credentials-${connector.id}`} connector={name} onChanged={() => void load()} /> : null}
       {connector ? (
         <ConnectorDefaults
           connector={name}
@@ -342,6 +326,23 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
           )}
         </section>
       ) : null}
+      {connector ? (
+        <ConnectorSettings
+          key={`settings-${connector.id}`}
+          connector={connector}
+          onSaved={(changed) => {
+            if (changed.name !== name) {
+              setFlash(`Saved. “${name}” is now called “${changed.name}”.`);
+              navigate(`/connectors/${encodeURIComponent(changed.name)}`, { replace: true });
+              return;
+            }
+            setConnector(changed);
+            void load();
+          }}
+        />
+      ) : null}
+      {connector ? <CredentialsCard key={`credentials-${connector.id}`} connector={name} onChanged={() => void load()} /> : null}
+      {connector && connector.status !== 'error' ? <DoctorPanel key={`doctor-${connector.id}`} connector={name} failing={false} /> : null}
       {removing ? (
         <ConfirmDialog
           title={`Remove ${name}?`}
