@@ -293,4 +293,16 @@ describe('the connector page in a browser', () => {
     assert.deepEqual(web.requests.filter((url) => new URL(url).hostname !== '127.0.0.1'), []);
     assert.deepEqual(web.problems, []);
   });
+
+  test('a change after the session cookie is gone is refused (403) and the page says how to sign in again', async () => {
+    await page.goto(`${web.base}/connectors/example`);
+    const settings = page.getByRole('region', { name: 'Settings' });
+    await settings.getByLabel('Project').fill('after sign-out');
+    await web.context.clearCookies();
+    const refused = page.waitForResponse((r) => r.url().endsWith('/api/connectors/example') && r.request().method() === 'PATCH');
+    await settings.getByRole('button', { name: 'Save settings' }).click();
+    assert.equal((await refused).status(), 403);
+    await page.getByRole('heading', { name: 'Open Patchbay from its link' }).waitFor();
+    assert.notEqual((await web.api('GET', '/api/connectors/example')).json.connector.project, 'after sign-out');
+  });
 });

@@ -110,7 +110,9 @@ describe('browser session: login link, cookie, CSRF and security headers', () =>
     for (const [method, path, headers] of attempts) {
       const refused = await request(path, { method, headers, body: method === 'DELETE' ? undefined : body });
       assert.equal(refused.status, 403, `${method} ${path} ${JSON.stringify(headers)}`);
-      assert.equal(((await refused.json()) as any).error.code, 'FORBIDDEN');
+      const { error } = (await refused.json()) as any;
+      assert.equal(error.code, 'FORBIDDEN');
+      assert.deepEqual(error.details, { session: 'missing' }, 'the web app can tell it is signed out');
     }
     assert.equal((await request('/api/connectors')).status, 401, 'a read without a session stays 401');
     assert.equal((await patchbay.hub.listConnectors(patchbay.actor('api'))).length, 0);

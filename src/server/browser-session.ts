@@ -141,6 +141,7 @@ export function apiCallerGuard(sessions: BrowserSessions): MiddlewareHandler {
       throw new PatchbayError(
         'FORBIDDEN',
         'A change needs the browser session or the access token: open the link `patchbay serve` prints, or send `Authorization: Bearer <token>`.',
+        { details: { session: 'missing' } },
       );
     }
     if (!session) {
