@@ -131,7 +131,7 @@ describe('the connector page in a browser', () => {
     await page.goto(`${web.base}/connectors/example`);
     const row = page.locator('tr[data-tool="echo"]');
     await row.getByText('No limits').waitFor();
-    await row.getByRole('button', { name: 'Limits for echo' }).click();
+    await row.getByRole('button', { name: 'Change limits for echo' }).click();
     const dialog = page.getByRole('dialog', { name: 'Limits for echo' });
     await dialog.getByLabel('Calls per hour').fill('1.5');
     await dialog.getByLabel('Calls at the same time').fill('0');

@@ -126,7 +126,7 @@ export function ToolsTable(props: { connector: string; policies: ToolPolicies; o
                 </td>
                 <td className="limits-cell">
                   <span className="muted">{describeLimits(row.setting.limits)}</span>
-                  <button type="button" className="button button-small" onClick={() => setLimiting(row)} aria-label={`Limits for ${row.name}`}>
+                  <button type="button" className="button button-small" onClick={() => setLimiting(row)} aria-label={`Change limits for ${row.name}`}>
                     Change
                   </button>
                 </td>
