@@ -87,6 +87,7 @@ describe('the connection doctor against real servers', () => {
     assert.match(initialize.detail, /2026-07-28: server\/discover answered \(versions 2026-07-28/);
     assert.match(initialize.excerpt ?? '', /^event: message\\ndata: \{"result":\{"protocolVersion":"2025-11-25"/);
     assert.match(step(report, 'tools').detail, /10 tools \(echo, add, /);
+    assert.deepEqual(report.server, { name: 'patchbay-example', version: '1.0.0', title: 'Patchbay example server', protocolVersion: '2025-11-25', transport: 'streamable-http', needsSignIn: false, scopes: [] });
     assert.equal(report.target.connector, null);
     assert.match(report.advice, /patchbay add/);
 
@@ -128,6 +129,9 @@ describe('the connection doctor against real servers', () => {
     assert.ok(as.detail.includes(`${server.auth.issuer}/.well-known/oauth-authorization-server → HTTP 200`), as.detail);
     assert.match(as.detail, /Issuer matches; PKCE S256 advertised; registration endpoint/);
     assert.match(step(report, 'registration').detail, /^Dynamic client registration at .*\/register would be used/);
+    assert.equal(report.server.needsSignIn, true);
+    assert.equal(report.server.name, null, 'the server says who it is only after sign-in');
+    assert.ok(report.server.scopes.includes('mcp:read'), JSON.stringify(report.server.scopes));
     assert.match(report.advice, /patchbay login/);
     assert.equal(server.auth.requests('register').length, 0, 'nothing was registered');
     assert.equal(server.auth.requests('token').length, 0, 'no token was asked for');

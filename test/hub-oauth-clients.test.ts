@@ -173,4 +173,31 @@ describe('OAuth clients beyond dynamic registration, against the example authori
     assert.equal(refused.status, 401);
     assert.equal(((await refused.json()) as Record<string, any>).error.code, 'AUTH_REQUIRED');
   });
+
+  test('GET /api/connectors/:name/oauth-clients shows the configured clients without a secret', async (t) => {
+    const server = await startAuthServer();
+    t.after(() => server.close());
+    server.auth.preRegister({ client_id: 'robot', client_secret: 'robot-secret-0123456789' });
+    await using patchbay = await openTestPatchbay();
+    const token = 'pb_test-token-0123456789abcdef';
+    const app = createTestApiApp(patchbay, { accessToken: token });
+    const call = (method: string, path: string, body?: unknown) =>
+      app.request(path, { method, headers: { host: '127.0.0.1:7410', authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const { connector } = await patchbay.hub.addConnector(patchbay.actor('api'), { url: server.url });
+    const path = `/api/connectors/${connector.name}/oauth-clients`;
+    assert.deepEqual(await (await call('GET', path)).json(), { preregistered: null, machine: null });
+
+    assert.equal((await call('PUT', `/api/connectors/${connector.name}/oauth-client`, { client_id: 'app', client_secret: 'hand-secret-0123456789' })).status, 200);
+    assert.deepEqual(await (await call('GET', path)).json(), {
+      preregistered: { client_id: 'app', token_endpoint_auth_method: 'client_secret_basic', has_secret: true },
+      machine: null,
+    });
+    const machine = await call('POST', `/api/connectors/${connector.name}/sign-in/client-credentials`, { client_id: 'robot', client_secret: 'robot-secret-0123456789' });
+    assert.equal(machine.status, 200);
+    const shown = await call('GET', path);
+    const text = await shown.text();
+    assert.equal(text.includes('secret-0123456789'), false, 'no secret in the answer');
+    assert.deepEqual(JSON.parse(text).machine, { client_id: 'robot', token_endpoint_auth_method: 'client_secret_basic', scope: 'mcp:read', has_secret: true, has_private_key: false });
+    assert.equal((await call('GET', '/api/connectors/nothing-here/oauth-clients')).status, 404);
+  });
 });

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isPatchbayError } from '../src/core/errors.ts';
@@ -8,22 +7,7 @@ import { createLogger } from '../src/core/log.ts';
 import type { CredentialsInput } from '../src/hub/index.ts';
 import { type ExampleServer, startExampleServer } from '../src/example-server/index.ts';
 import { openTestPatchbay, type TestPatchbay } from './fixtures/patchbay.ts';
-
-const API_KEY = 'sk-live-7f3a9c1e5b2d4f60a8c9e1d3';
-const USER = 'ada';
-const PASSWORD = 'correct horse battery staple 91';
-
-/** A server that lets in requests carrying the key, or the user name and password. */
-function requireCredentials(seen: string[]) {
-  return async (req: IncomingMessage, res: ServerResponse) => {
-    const key = req.headers['x-api-key'];
-    const basic = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
-    seen.push(String(key ?? req.headers.authorization ?? ''));
-    if (key === API_KEY || req.headers.authorization === basic) return undefined;
-    res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Basic realm="example"' }).end('{"error":"unauthorized"}');
-    return false as const;
-  };
-}
+import { API_KEY, PASSWORD, requireCredentials, USER } from './fixtures/static-credentials.ts';
 
 describe('sign-in with an API key, custom headers, or a user name and password', () => {
   let server: ExampleServer;

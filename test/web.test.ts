@@ -4,33 +4,15 @@
  * consent page, and against a server that writes markup where text belongs.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { buildWeb, isWebBuildStale } from '../scripts/build-web.ts';
+import type { BrowserContext, Page } from 'playwright-core';
 import type { PatchbayError } from '../src/core/errors.ts';
 import { type ExampleServer, startExampleServer } from '../src/example-server/index.ts';
-import { runCli, spawnCli, waitForOutput } from './fixtures/cli-process.ts';
 import { MARKUP, type MarkupServer, startMarkupServer } from './fixtures/markup-server.ts';
 import { openTestPatchbay } from './fixtures/patchbay.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const SCREENSHOTS = fileURLToPath(new URL('../test-results/screenshots/', import.meta.url));
+import { SCREENSHOTS, startWebSession, type WebSession } from './fixtures/web-browser.ts';
 
 // Functions passed to page.evaluate run in the page; the test's own types have no DOM.
 declare const document: any;
@@ -69,9 +51,8 @@ async function waitForFocus(page: Page, name: string): Promise<void> {
 describe('the web app in a browser', () => {
   let example: ExampleServer;
   let markup: MarkupServer;
+  let web: WebSession;
   let dataDir: string;
-  let profileDir: string;
-  let serve: ReturnType<typeof spawnCli>;
   let base: string;
   let token: string;
   let browserUrl: string;
@@ -79,56 +60,21 @@ describe('the web app in a browser', () => {
   let page: Page;
   /** Named by Patchbay when added (the server tells its name only after sign-in). */
   let exampleName: string;
-  const requests: string[] = [];
-  const problems: string[] = [];
-
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, json: (await response.json()) as any };
-  };
+  let requests: string[];
+  let problems: string[];
+  const api = (method: string, path: string, body?: unknown) => web.api(method, path, body);
 
   before(async () => {
-    if (await isWebBuildStale()) await buildWeb();
-    await mkdir(SCREENSHOTS, { recursive: true });
     example = await startExampleServer({ auth: { interactive: true } });
     markup = await startMarkupServer();
-    dataDir = await mkdtemp(join(tmpdir(), 'patchbay-web-'));
-    profileDir = await mkdtemp(join(tmpdir(), 'patchbay-chromium-'));
-    serve = spawnCli(['serve', '--port', '0'], { env: { PATCHBAY_DATA_DIR: dataDir, PATCHBAY_LOG_LEVEL: 'warn' } });
-    const printed = await waitForOutput(serve, /^Use it: .*\n/m);
-    base = /^Patchbay is running at (http:\/\/127\.0\.0\.1:\d+)$/m.exec(printed)?.[1] ?? '';
-    browserUrl = /^Open it in your browser: (\S+)$/m.exec(printed)?.[1] ?? '';
-    token = /^Access token: (\S+)$/m.exec(printed)?.[1] ?? '';
-    assert.ok(base && browserUrl && token, printed);
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      headless: true,
-      viewport: { width: 1200, height: 860 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(15_000);
-    page.on('request', (r) => requests.push(r.url()));
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) problems.push(`console: ${message.text()}`);
-    });
+    web = await startWebSession();
+    ({ dataDir, base, token, browserUrl, context, page, requests, problems } = web);
   });
 
   after(async () => {
-    await context?.close().catch(() => {});
-    if (serve && serve.exitCode === null && serve.signalCode === null) {
-      serve.kill('SIGTERM');
-      await once(serve, 'exit');
-    }
+    await web?.close();
     await example?.close();
     await markup?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-    if (profileDir) await rm(profileDir, { recursive: true, force: true });
   });
 
   test('the printed link signs the browser in with an HttpOnly cookie and leaves no token in the address bar', async () => {
@@ -218,7 +164,7 @@ describe('the web app in a browser', () => {
   });
 
   test('calls made with the CLI appear in Activity, including the one the block refused', async () => {
-    const cli = (args: string[]) => runCli(args, { env: { PATCHBAY_DATA_DIR: dataDir } });
+    const cli = web.cli;
     const echoed = await cli(['call', exampleName, 'echo', '--arg', 'message=hello from the CLI']);
     assert.equal(echoed.code, 0, echoed.stderr);
     const blocked = await cli(['call', exampleName, 'fail']);
@@ -292,6 +238,7 @@ describe('the web app in a browser', () => {
     await page.waitForURL(`${base}/connectors/markup`);
     await page.locator('tr[data-tool="img_tool"]').waitFor();
     assert.equal(await page.locator('dd', { hasText: 'Evil' }).first().textContent(), MARKUP.serverName);
+    await page.getByRole('button', { name: 'Show as written' }).click();
     assert.equal(await page.locator('pre.instructions').textContent(), MARKUP.instructions);
     for (const [name, description] of Object.entries(MARKUP.tools)) {
       if (name === 'hidden_tool') continue;
@@ -350,7 +297,7 @@ describe('the web app in a browser', () => {
       fetch(`${base}/api/connectors/markup/policy`, { method: 'PATCH', headers: { 'content-type': 'application/json', ...headers }, body: '{"defaultApproval":"block"}' }).then((r) => r.status);
     assert.equal(await patch({ cookie: cookieHeader, 'x-csrf-token': csrf, origin: 'http://evil.example' }), 403);
     assert.equal(await patch({ cookie: cookieHeader, 'x-csrf-token': csrf }), 403, 'no Origin');
-    assert.equal(await patch({ 'x-csrf-token': csrf, origin: base }), 401, 'no cookie: not signed in');
+    assert.equal(await patch({ 'x-csrf-token': csrf, origin: base }), 403, 'no cookie: a change is refused');
     assert.equal(await patch({ 'x-csrf-token': csrf, origin: 'http://evil.example' }), 403, 'no cookie, foreign Origin');
     assert.equal((await api('GET', '/api/connectors/markup')).json.connector.policy.defaultApproval, 'allow');
 

@@ -1,6 +1,6 @@
 import { newTimeOrderedId } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
-import type { AuditEvent, Store } from '../store/index.ts';
+import type { AuditEvent, AuditFilter, Store } from '../store/index.ts';
 
 /**
  * How long an event may wait for others to share its INSERT. Under load a batch then holds
@@ -49,7 +49,7 @@ export class AuditLog {
     while (this.#flushing) await this.#flushing;
   }
 
-  list(filter: { userId: string; connectorName?: string; since?: string; limit?: number }): Promise<AuditEvent[]> {
+  list(filter: AuditFilter): Promise<AuditEvent[]> {
     return this.#store.audit.list(filter);
   }
 

@@ -46,6 +46,8 @@ export interface ResourceFacts {
   /** The authorization server to ask: the first one the metadata names, or the server's origin. */
   authorizationServer: string;
   scopes?: string;
+  /** The metadata's `scopes_supported` (server text, at most 10). */
+  scopesSupported?: string[];
 }
 
 /** Where the protected resource metadata is, which URLs were tried, and what came back. */
@@ -130,7 +132,7 @@ export async function probeResourceMetadata(serverUrl: URL, challengeHeader: str
       .map((s) => quoteServerText(s, deps.secrets, 200))
       .join(', ')}${scopes.length > 0 ? `; scopes supported: ${quoteServerText(scopes.join(' '), deps.secrets, 200)}` : ''}.`,
     excerpt,
-    value: { authorizationServer: servers[0], scopes: challenge.scope },
+    value: { authorizationServer: servers[0], scopes: challenge.scope, scopesSupported: scopes.map((scope) => quoteServerText(scope, deps.secrets, 100)) },
   };
 }
 

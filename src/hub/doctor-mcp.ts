@@ -45,6 +45,17 @@ export interface InitializeFacts {
   wantsFallback: boolean;
   /** The server asked for sign-in (401) or more permission (403): its WWW-Authenticate. */
   challenge?: { status: number; header: string | null };
+  /** What the server said about itself (server text, controls shown as escapes). */
+  server?: StatedServer;
+  /** The protocol version the session would speak. */
+  protocolVersion?: string;
+}
+
+/** A server's name, version and title as it states them, quoted for a report. */
+export interface StatedServer {
+  name: string;
+  version: string | null;
+  title: string | null;
 }
 
 /** `initialize` over Streamable HTTP, then the 2026-07-28 `server/discover` probe. */
@@ -106,7 +117,7 @@ export async function probeInitialize(target: UrlFacts, deps: McpProbeDeps, ctx:
   const discover = deps.protocol === 'auto' ? await probeDiscover(target, deps, ctx) : { offered: false, detail: '2026-07-28 probe off (PATCHBAY_PROTOCOL=legacy).' };
   if (init?.ok) {
     await endSession(target, answer, deps);
-    return { status: 'ok', detail: `${head}; ${init.detail} ${discover.detail}`, excerpt, value: { works: true, wantsFallback: false } };
+    return { status: 'ok', detail: `${head}; ${init.detail} ${discover.detail}`, excerpt, value: { works: true, wantsFallback: false, server: init.server, protocolVersion: init.protocolVersion } };
   }
   if (discover.offered) {
     const initText = init ? `initialize failed (${init.detail})` : `${head} to initialize`;
@@ -114,7 +125,7 @@ export async function probeInitialize(target: UrlFacts, deps: McpProbeDeps, ctx:
       status: FALLBACK_STATUSES.has(status) ? 'ok' : 'warn',
       detail: `${initText}; a 2026-07-28 server may refuse it. ${discover.detail}`,
       excerpt,
-      value: { works: true, wantsFallback: false },
+      value: { works: true, wantsFallback: false, server: discover.server, protocolVersion: MODERN_VERSION },
     };
   }
   if (FALLBACK_STATUSES.has(status)) {
@@ -142,7 +153,7 @@ export async function probeInitialize(target: UrlFacts, deps: McpProbeDeps, ctx:
   };
 }
 
-function readInitializeResult(answer: HttpAnswer, deps: McpProbeDeps): { ok: boolean; detail: string } {
+function readInitializeResult(answer: HttpAnswer, deps: McpProbeDeps): { ok: boolean; detail: string; server?: StatedServer; protocolVersion?: string } {
   const reading = findRpcResponse(answer, INITIALIZE_ID);
   const end = describeBodyEnd(answer, deps.maxBytes);
   if (!reading.ok) return { ok: false, detail: `${reading.problem}${end ? `; ${end}` : ''}.` };
@@ -157,10 +168,15 @@ function readInitializeResult(answer: HttpAnswer, deps: McpProbeDeps): { ok: boo
     return { ok: false, detail: `the server chose protocol version ${quoteServerText(version, [], 40)}, which Patchbay does not speak (it offered ${LATEST_PROTOCOL_VERSION}).` };
   }
   const session = answer.headers.get('mcp-session-id') ? 'a session was opened (Mcp-Session-Id issued) and closed again' : 'no Mcp-Session-Id (a stateless server)';
-  return { ok: true, detail: `protocol ${version}; server ${describeServerInfo(info!, deps.secrets)}; capabilities ${describeCapabilities(r.capabilities as Record<string, unknown>)}; ${session}.` };
+  return {
+    ok: true,
+    detail: `protocol ${version}; server ${describeServerInfo(info!, deps.secrets)}; capabilities ${describeCapabilities(r.capabilities as Record<string, unknown>)}; ${session}.`,
+    server: statedServer(info!, deps.secrets),
+    protocolVersion: version as string,
+  };
 }
 
-async function probeDiscover(target: UrlFacts, deps: McpProbeDeps, ctx: StepContext): Promise<{ offered: boolean; detail: string }> {
+async function probeDiscover(target: UrlFacts, deps: McpProbeDeps, ctx: StepContext): Promise<{ offered: boolean; detail: string; server?: StatedServer }> {
   const request = {
     jsonrpc: '2.0',
     id: DISCOVER_ID,
@@ -187,7 +203,7 @@ async function probeDiscover(target: UrlFacts, deps: McpProbeDeps, ctx: StepCont
   const info = (result.serverInfo ?? (result._meta as Record<string, unknown> | undefined)?.[SERVER_INFO_META_KEY]) as { name?: unknown } | undefined;
   const server = info && typeof info.name === 'string' ? `; server ${describeServerInfo(info, deps.secrets)}` : '';
   if (!versions.includes(MODERN_VERSION)) return { offered: false, detail: `2026-07-28: server/discover lists ${listed}, not ${MODERN_VERSION}.` };
-  return { offered: true, detail: `2026-07-28: server/discover answered (versions ${listed}${server}).` };
+  return { offered: true, detail: `2026-07-28: server/discover answered (versions ${listed}${server}).`, server: info && typeof info.name === 'string' ? statedServer(info, deps.secrets) : undefined };
 }
 
 /** The legacy HTTP+SSE transport: a GET that opens an event stream whose first event names where to POST. */
@@ -342,6 +358,14 @@ async function endSession(target: UrlFacts, answer: HttpAnswer, deps: McpProbeDe
   } catch {
     // The server forgets idle sessions anyway.
   }
+}
+
+function statedServer(info: { name?: unknown; version?: unknown; title?: unknown }, secrets: readonly string[]): StatedServer {
+  return {
+    name: quoteServerText(info.name ?? 'unnamed', secrets, 200),
+    version: typeof info.version === 'string' ? quoteServerText(info.version, secrets, 80) : null,
+    title: typeof info.title === 'string' ? quoteServerText(info.title, secrets, 200) : null,
+  };
 }
 
 function describeServerInfo(info: { name?: unknown; version?: unknown; title?: unknown }, secrets: readonly string[]): string {

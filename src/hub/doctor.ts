@@ -36,9 +36,27 @@ export type { StoredSignIn } from './doctor-auth.ts';
 
 export type DoctorVerdict = 'ok' | 'needs-sign-in' | 'failed';
 
+/**
+ * What the diagnosis learnt about the server, as fields (the steps say the same in
+ * sentences). Names, versions and scopes are server text, with controls shown as escapes.
+ */
+export interface DoctorServerFacts {
+  name: string | null;
+  version: string | null;
+  title: string | null;
+  /** The protocol version a session would speak. */
+  protocolVersion: string | null;
+  /** The transport that answered, if any. */
+  transport: TransportKind | null;
+  needsSignIn: boolean;
+  /** The scopes sign-in would ask for: the challenge's `scope`, else the metadata's `scopes_supported`. */
+  scopes: string[];
+}
+
 /** A diagnosis: every step in order (skipped ones included), the verdict, and what to do. */
 export interface DoctorReport {
   target: { url: string; connector: string | null; transport: TransportPreference };
+  server: DoctorServerFacts;
   steps: DoctorStep[];
   verdict: DoctorVerdict;
   /** One or two sentences: what to do next. */
@@ -123,6 +141,8 @@ export async function diagnose(target: DoctorTarget, deps: DiagnoseDeps, options
   };
   let challenge: InitializeFacts['challenge'];
   let working: TransportKind | undefined;
+  let stated: InitializeFacts | undefined;
+  let scopes: string[] = [];
   try {
     const url = await runner.run('url', TITLE.url, async () => checkUrl(rawUrl, deps.connectorPolicy));
     if (!url.value) {
@@ -155,6 +175,7 @@ export async function diagnose(target: DoctorTarget, deps: DiagnoseDeps, options
       );
       initialize = result.value;
       if (initialize?.works) working = 'streamable-http';
+      stated = initialize;
       challenge = initialize?.challenge;
     }
     if (transport === 'sse' || initialize?.wantsFallback) {
@@ -177,6 +198,8 @@ export async function diagnose(target: DoctorTarget, deps: DiagnoseDeps, options
       const authDeps = { fetch: authFetch, maxBytes: PROBE_MAX_BYTES, secrets, allowLoopbackHttp: deps.authPolicy.allowLoopback };
       const header = challenge.header;
       const resource = await runner.run('resource-metadata', TITLE['resource-metadata'], (ctx) => probeResourceMetadata(facts.url, header, authDeps, ctx));
+      const asked = resource.value?.scopes?.split(' ').filter(Boolean).map((scope) => quoteServerText(scope, secrets, 100));
+      scopes = asked?.length ? asked : (resource.value?.scopesSupported ?? []);
       if (resource.status !== 'fail' && resource.value) {
         const issuer = resource.value.authorizationServer;
         const as = await runner.run('authorization-server', TITLE['authorization-server'], (ctx) => probeAuthorizationServer(issuer, authDeps, ctx, stored?.machineClientId !== undefined));
@@ -235,6 +258,15 @@ export async function diagnose(target: DoctorTarget, deps: DiagnoseDeps, options
     const verdict: DoctorVerdict = failed ? 'failed' : challenge?.status === 401 ? 'needs-sign-in' : 'ok';
     return {
       target: { url: quoteServerText(rawUrl, [], 2048), connector: connector?.name ?? null, transport },
+      server: {
+        name: stated?.server?.name ?? null,
+        version: stated?.server?.version ?? null,
+        title: stated?.server?.title ?? null,
+        protocolVersion: stated?.protocolVersion ?? null,
+        transport: working ?? null,
+        needsSignIn: challenge?.status === 401,
+        scopes,
+      },
       steps: steps.map(({ advice: _advice, ...step }) => step),
       verdict,
       advice: adviceFor(verdict, steps, failed, connector, rawUrl),

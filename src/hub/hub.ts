@@ -19,6 +19,7 @@ import type {
   Approval,
   ApprovalRequest,
   AuditEvent,
+  AuditPosition,
   CatalogEntry,
   CatalogKind,
   Connector,
@@ -37,7 +38,7 @@ import { AuditLog } from './audit-log.ts';
 import { LookupCache } from './lookup-cache.ts';
 import { ConnectorCredentials } from './connector-credentials.ts';
 import { auditArguments, definitionOf, ToolPolicy } from './tool-policy.ts';
-import type { SignIn, SignInStart } from './sign-in.ts';
+import type { ConfiguredOAuthClients, SignIn, SignInStart } from './sign-in.ts';
 import type { Doctor, DoctorOptions, DoctorReport } from './doctor.ts';
 import { deriveName, normalizeConnectorUrl, uniqueName, validateName } from './connector-rules.ts';
 
@@ -431,6 +432,16 @@ export class Hub {
     return { client_id: client.client_id, token_endpoint_auth_method: client.token_endpoint_auth_method, has_secret: client.client_secret !== undefined };
   }
 
+  // --- Read-only views for the web app's credentials card -------------------------------
+
+  /** The OAuth clients this user set up for the connector (hand-registered, machine), never with a secret. */
+  async showOAuthClients(actor: Actor, name: string): Promise<ConfiguredOAuthClients> {
+    const connector = await this.getConnector(actor, name);
+    return this.#signIn.configuredClients(actor.userId, connector.id);
+  }
+
+  // ----------------------------------------------------------------------------------------
+
   /** Signs in without a person: the OAuth `client_credentials` grant, with a client secret or a private key. */
   async signInWithClientCredentials(actor: Actor, name: string, input: ClientCredentials): Promise<Connector> {
     const connector = await this.getConnector(actor, name);
@@ -557,8 +568,8 @@ export class Hub {
     return this.#policy.answer(actor.userId, approvalId, answer);
   }
 
-  auditEvents(actor: Actor, filter: { connector?: string; since?: string; limit?: number } = {}): Promise<AuditEvent[]> {
-    return this.#audit.list({ userId: actor.userId, connectorName: filter.connector, since: filter.since, limit: filter.limit });
+  auditEvents(actor: Actor, filter: { connector?: string; since?: string; limit?: number; before?: AuditPosition; after?: AuditPosition } = {}): Promise<AuditEvent[]> {
+    return this.#audit.list({ userId: actor.userId, connectorName: filter.connector, since: filter.since, limit: filter.limit, before: filter.before, after: filter.after });
   }
 
   /** Deletes audit events, usage windows and sign-in flows older than their retention; returns audit events deleted. */

@@ -6,13 +6,14 @@
  */
 export { deriveName, isLoopbackHost, NAME_PATTERN, normalizeConnectorUrl, uniqueName, validateName } from './connector-rules.ts';
 export { type Actor, type AddConnectorInput, type CallContext, type Catalog, type CatalogChange, type CredentialsInput, type Door, type HiddenTextReport, Hub, type ModelTool, type ToolCallContext, type HubDeps, type UpdateConnectorInput } from './hub.ts';
-export { SignIn, type SignInDeps, type SignInStart } from './sign-in.ts';
+export { type ConfiguredOAuthClients, SignIn, type SignInDeps, type SignInStart } from './sign-in.ts';
 export {
   type DiagnoseDeps,
   diagnose,
   Doctor,
   type DoctorOptions,
   type DoctorReport,
+  type DoctorServerFacts,
   type DoctorServiceDeps,
   type DoctorStep,
   type DoctorTarget,

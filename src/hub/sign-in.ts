@@ -63,6 +63,14 @@ export interface SignInDeps {
  * anything is opened, and refresh that happens once even when many calls (or several
  * processes) find the token expired at the same moment.
  */
+/** The OAuth clients a person set up for a connector, as they may be shown: no secret, no key. */
+export interface ConfiguredOAuthClients {
+  /** A client registered by hand, used by interactive sign-in. */
+  preregistered: { client_id: string; token_endpoint_auth_method: string | null; has_secret: boolean } | null;
+  /** A machine client (client credentials grant), kept once it signed in. */
+  machine: { client_id: string; token_endpoint_auth_method: string | null; scope: string | null; has_secret: boolean; has_private_key: boolean } | null;
+}
+
 export class SignIn {
   readonly #deps: SignInDeps;
   readonly #refreshing = new Map<string, Promise<void>>();
@@ -206,6 +214,27 @@ export class SignIn {
     await storage.save('oauth-preregistered', CONFIGURED, client);
     await storage.remove('oauth-client-credentials', CONFIGURED);
     return client;
+  }
+
+  /** The OAuth clients this user configured for the connector, without their secrets or keys. */
+  async configuredClients(userId: string, connectorId: string): Promise<ConfiguredOAuthClients> {
+    const storage = createOAuthStorage(this.#deps.store, this.#deps.vault, userId, connectorId);
+    const preregistered = await storage.load<PreregisteredClient>('oauth-preregistered', CONFIGURED);
+    const machine = await storage.load<ClientCredentials>('oauth-client-credentials', CONFIGURED);
+    return {
+      preregistered: preregistered
+        ? { client_id: preregistered.client_id, token_endpoint_auth_method: preregistered.token_endpoint_auth_method ?? null, has_secret: preregistered.client_secret !== undefined }
+        : null,
+      machine: machine
+        ? {
+            client_id: machine.client_id,
+            token_endpoint_auth_method: machine.token_endpoint_auth_method ?? null,
+            scope: machine.scope ?? null,
+            has_secret: machine.client_secret !== undefined,
+            has_private_key: machine.private_key_pem !== undefined,
+          }
+        : null,
+    };
   }
 
   /** Keeps what the server asked for when it refused (scope, metadata URL), for the next sign-in. */

@@ -99,6 +99,25 @@ describe('browser session: login link, cookie, CSRF and security headers', () =>
     assert.equal((await request('/api/connectors', { headers: { cookie: `pb_session=${other.value}` } })).status, 401);
   });
 
+  test('a change with no session cookie and no token is refused with 403, whatever else it carries', async () => {
+    const body = JSON.stringify({ url: 'https://example.com/mcp' });
+    const attempts: Array<[string, string, Record<string, string>]> = [
+      ['POST', '/api/connectors', { origin: ORIGIN, 'x-csrf-token': csrf, cookie: `pb_csrf=${csrf}`, 'content-type': 'application/json' }],
+      ['PATCH', '/api/connectors/nothing-here/policy', { origin: ORIGIN, 'content-type': 'application/json' }],
+      ['DELETE', '/api/connectors/nothing-here', {}],
+      ['POST', '/api/connectors', { cookie: `pb_session=${session.slice(0, -2)}xx`, 'content-type': 'application/json' }],
+    ];
+    for (const [method, path, headers] of attempts) {
+      const refused = await request(path, { method, headers, body: method === 'DELETE' ? undefined : body });
+      assert.equal(refused.status, 403, `${method} ${path} ${JSON.stringify(headers)}`);
+      const { error } = (await refused.json()) as any;
+      assert.equal(error.code, 'FORBIDDEN');
+      assert.deepEqual(error.details, { session: 'missing' }, 'the web app can tell it is signed out');
+    }
+    assert.equal((await request('/api/connectors')).status, 401, 'a read without a session stays 401');
+    assert.equal((await patchbay.hub.listConnectors(patchbay.actor('api'))).length, 0);
+  });
+
   test('a change with the cookie needs the same Origin, the CSRF token bound to the session, and JSON', async () => {
     const ok = await change('PATCH', '/api/connectors/nothing-here/policy', { defaultApproval: 'allow' });
     assert.equal(ok.status, 404, 'past the guard: the connector is what is missing');

@@ -126,7 +126,7 @@ export function browserLoginRoutes(sessions: BrowserSessions): Hono {
 
 /**
  * Lets in API callers with `Authorization: Bearer <access token>` (CLI, scripts) or the
- * browser session cookie. With the cookie, a state-changing request must also come from
+ * browser session cookie. A read with neither answers 401; a change with neither, 403. With the cookie, a state-changing request must also come from
  * an allowed Origin, echo the CSRF cookie in `x-csrf-token`, and send JSON: a page on
  * another site can make the browser attach the cookie, but cannot do any of these.
  */
@@ -136,6 +136,14 @@ export function apiCallerGuard(sessions: BrowserSessions): MiddlewareHandler {
   return async (c, next) => {
     if (c.req.header('authorization') !== undefined) return bearer(c, next);
     const session = sessions.verify(getCookie(c, SESSION_COOKIE));
+    if (!session && !SAFE_METHODS.has(c.req.method)) {
+      // A change with neither the access token nor a session is refused outright (403), as a foreign page's request is.
+      throw new PatchbayError(
+        'FORBIDDEN',
+        'A change needs the browser session or the access token: open the link `patchbay serve` prints, or send `Authorization: Bearer <token>`.',
+        { details: { session: 'missing' } },
+      );
+    }
     if (!session) {
       throw new PatchbayError(
         'UNAUTHENTICATED',

@@ -76,4 +76,36 @@ describe('tool settings, approvals and the audit over the API', () => {
     assert.equal(json(await api('GET', '/api/audit?connector=nothing')).events.length, 0);
     assert.equal((await api('GET', '/api/audit?since=yesterday')).status, 400);
   });
+
+  test('audit pages: older and newer cursors walk the whole log without gaps or repeats; a made-up cursor is refused', async () => {
+    for (let i = 0; i < 7; i++) await patchbay.hub.callTool(patchbay.actor('cli'), 'ex', 'add', { a: i, b: 1 });
+    const all = json(await api('GET', '/api/audit?connector=ex&limit=1000')).events.map((e: any) => e.id);
+    assert.ok(all.length >= 9, `${all.length}`);
+    const first = json(await api('GET', '/api/audit?connector=ex&limit=4'));
+    assert.equal(first.newer, null, 'the newest page has nothing newer');
+    assert.ok(first.older);
+    const seen: string[] = [...first.events.map((e: any) => e.id)];
+    const pages = [first];
+    let page = first;
+    while (page.older) {
+      page = json(await api('GET', `/api/audit?connector=ex&limit=4&before=${page.older}`));
+      assert.ok(page.newer, 'an older page always has a newer one');
+      pages.push(page);
+      seen.push(...page.events.map((e: any) => e.id));
+    }
+    assert.deepEqual(seen, all, 'older pages, one after another, are the whole log in order');
+    // And back up again from the oldest page.
+    const back: string[] = [...page.events.map((e: any) => e.id)];
+    while (page.newer) {
+      page = json(await api('GET', `/api/audit?connector=ex&limit=4&after=${page.newer}`));
+      assert.ok(page.events.length > 0 && page.events.length <= 4);
+      back.unshift(...page.events.map((e: any) => e.id));
+    }
+    assert.deepEqual(back, all, 'newer pages lead back to the newest without gaps');
+    assert.equal(page.older !== null, true);
+    const forged = await api('GET', '/api/audit?before=not-a-cursor');
+    assert.equal(forged.status, 400);
+    assert.match(json(forged).error.message, /cursor/);
+    assert.equal((await api('GET', `/api/audit?before=${first.older}&after=${first.older}`)).status, 400);
+  });
 });

@@ -98,11 +98,17 @@ export function createAuditRepository({ kind, db }: StoreContext): AuditReposito
         let query = db.selectFrom('audit_events').selectAll().where('user_id', '=', filter.userId);
         if (filter.connectorName !== undefined) query = query.where('connector_name', '=', filter.connectorName);
         if (filter.since !== undefined) query = query.where('at', '>=', filter.since);
+        const { before, after } = filter;
+        if (before) query = query.where((eb) => eb.or([eb('at', '<', before.at), eb.and([eb('at', '=', before.at), eb('id', '<', before.id)])]));
+        if (after) query = query.where((eb) => eb.or([eb('at', '>', after.at), eb.and([eb('at', '=', after.at), eb('id', '>', after.id)])]));
+        // The page just newer than `after` is the oldest of the newer events, read upwards and then turned round.
+        const direction = after && !before ? 'asc' : 'desc';
         const rows = await query
-          .orderBy('at', 'desc')
-          .orderBy('id', 'desc')
+          .orderBy('at', direction)
+          .orderBy('id', direction)
           .limit(Math.min(filter.limit ?? 100, 10_000))
           .execute();
+        if (direction === 'asc') rows.reverse();
         return rows.map(toEvent);
       }),
 

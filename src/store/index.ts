@@ -16,6 +16,8 @@ export type {
   ApprovalRequest,
   ApprovalStatus,
   AuditEvent,
+  AuditFilter,
+  AuditPosition,
   AuditRepository,
   AuthKind,
   CatalogEntry,

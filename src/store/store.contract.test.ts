@@ -496,6 +496,43 @@ for (const backend of [sqliteBackend, postgresBackend]) {
       assert.equal((await store.audit.list({ userId: 'u1', connectorName: 'bulk', limit: 1000 })).length, 150, 'a batch larger than one INSERT is written whole');
     });
 
+    it('pages the audit log by position: older and newer pages, ties on time ordered by id', async (t) => {
+      const db = useDatabase(t, backend);
+      const store = await db.open();
+      const at = (minute: number) => `2026-03-01T00:${String(minute).padStart(2, '0')}:00.000Z`;
+      // e0..e9 at one minute each; e4 and e5 share a time, so only the id tells them apart.
+      const events = Array.from({ length: 10 }, (_, i) => ({
+        id: `e${i}`,
+        at: at(i === 5 ? 4 : i),
+        userId: 'u1',
+        door: 'cli',
+        connectorId: 'c1',
+        connectorName: 'paged',
+        toolName: 'echo',
+        arguments: null,
+        decision: 'allowed',
+        approvedBy: null,
+        latencyMs: null,
+        resultBytes: null,
+        errorCode: null,
+        conversationId: null,
+      }));
+      await store.audit.recordMany(events);
+      const ids = async (filter: Partial<Parameters<typeof store.audit.list>[0]>) => (await store.audit.list({ userId: 'u1', limit: 3, ...filter })).map((e) => e.id);
+      const position = (i: number) => ({ at: events[i].at, id: events[i].id });
+      assert.deepEqual(await ids({}), ['e9', 'e8', 'e7']);
+      assert.deepEqual(await ids({ before: position(7) }), ['e6', 'e5', 'e4']);
+      assert.deepEqual(await ids({ before: position(4) }), ['e3', 'e2', 'e1']);
+      assert.deepEqual(await ids({ before: position(5) }), ['e4', 'e3', 'e2'], 'e4 has the same time as e5 and a smaller id');
+      assert.deepEqual(await ids({ before: position(1) }), ['e0']);
+      assert.deepEqual(await ids({ before: position(0) }), []);
+      assert.deepEqual(await ids({ after: position(1) }), ['e4', 'e3', 'e2'], 'the page just newer, still newest first');
+      assert.deepEqual(await ids({ after: position(4) }), ['e7', 'e6', 'e5']);
+      assert.deepEqual(await ids({ after: position(8) }), ['e9']);
+      assert.deepEqual(await ids({ after: position(9) }), []);
+      assert.deepEqual(await ids({ connectorName: 'other', before: position(9) }), []);
+    });
+
     it('takes a sign-in flow once, never after it expires, and prunes expired ones', async (t) => {
       const db = useDatabase(t, backend);
       const clock = createManualClock();

@@ -190,12 +190,30 @@ export interface AuditEvent {
   conversationId: string | null;
 }
 
+/** A place in the audit log: an event's time and id (ties on time are ordered by id). */
+export interface AuditPosition {
+  at: string;
+  id: string;
+}
+
+export interface AuditFilter {
+  userId: string;
+  connectorName?: string;
+  since?: string;
+  limit?: number;
+  before?: AuditPosition;
+  after?: AuditPosition;
+}
+
 export interface AuditRepository {
   record(event: AuditEvent): Promise<void>;
   /** Several events in one statement (and one commit). */
   recordMany(events: AuditEvent[]): Promise<void>;
-  /** Newest first. */
-  list(filter: { userId: string; connectorName?: string; since?: string; limit?: number }): Promise<AuditEvent[]>;
+  /**
+   * Newest first. `before` / `after` page by position (time, then id): events strictly
+   * older, or strictly newer, than the one named — the page nearest to it.
+   */
+  list(filter: AuditFilter): Promise<AuditEvent[]>;
   /** Deletes events older than `before`; returns how many. */
   prune(before: string): Promise<number>;
 }

@@ -52,7 +52,8 @@ export async function apiRequest<T>(method: Method, path: string, body?: unknown
     const error = (data as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
     const code = typeof error?.code === 'string' ? error.code : `HTTP_${response.status}`;
     const message = typeof error?.message === 'string' ? error.message : `The request failed (HTTP ${response.status}).`;
-    if (response.status === 401 && code === 'UNAUTHENTICATED') window.dispatchEvent(new Event(SIGNED_OUT_EVENT));
+    const noSession = response.status === 403 && (error as { details?: { session?: unknown } } | undefined)?.details?.session === 'missing';
+    if ((response.status === 401 && code === 'UNAUTHENTICATED') || noSession) window.dispatchEvent(new Event(SIGNED_OUT_EVENT));
     throw new ApiError(response.status, code, message);
   }
   return data as T;

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { SIGNED_OUT_EVENT } from './api.ts';
+import { ApprovalsPage } from './pages/approvals-page.tsx';
 import { ConnectorPage } from './pages/connector-page.tsx';
 import { ConnectorsPage } from './pages/connectors-page.tsx';
 import { followLink, navigate, useLocation } from './router.ts';
@@ -40,6 +41,7 @@ function Routes() {
     if (path === '/') navigate('/connectors', { replace: true });
   }, [path]);
   if (path === '/' || path === '/connectors' || path === '/connectors/') return <ConnectorsPage query={query} />;
+  if (path === '/approvals' || path === '/approvals/') return <ApprovalsPage />;
   const match = /^\/connectors\/([^/]+)\/?$/.exec(path);
   if (match) {
     let name: string;
@@ -75,6 +77,9 @@ export function App() {
         <nav aria-label="Main">
           <a href="/connectors" onClick={followLink} aria-current={path.startsWith('/connectors') ? 'page' : undefined}>
             Connectors
+          </a>
+          <a href="/approvals" onClick={followLink} aria-current={path.startsWith('/approvals') ? 'page' : undefined}>
+            Approvals
           </a>
         </nav>
       </header>

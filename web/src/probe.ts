@@ -1,8 +1,7 @@
 /**
  * Reads a connection doctor report (`POST /api/doctor`) into the few facts the Add
- * dialog shows before anything is saved. The report speaks in step details, so the
- * facts are read from the sentences the doctor writes (src/hub/doctor-mcp.ts and
- * doctor-auth.ts); anything not found is simply left out. Every value is server text.
+ * dialog shows before anything is saved: the report's `server` fields, the registration
+ * step and the first failing step. Every value is server text.
  */
 import type { DoctorReport } from './types.ts';
 
@@ -21,24 +20,17 @@ export interface ProbeSummary {
 }
 
 export function summarizeProbe(report: DoctorReport): ProbeSummary {
-  const step = (id: string) => report.steps.find((s) => s.id === id);
+  const facts = report.server;
   const summary: ProbeSummary = { verdict: report.verdict, advice: report.advice };
-  const initialize = step('initialize');
-  if (initialize?.status === 'ok') {
-    const facts = /protocol (\S+); server (.+?); capabilities /.exec(initialize.detail);
-    if (facts) {
-      summary.protocol = facts[1];
-      summary.server = facts[2];
-    }
-    summary.transport = 'Streamable HTTP';
-  } else if (step('fallback')?.status === 'ok') {
-    summary.transport = 'HTTP+SSE (legacy)';
+  if (facts.name !== null) {
+    const title = facts.title && facts.title !== facts.name ? ` (${facts.title})` : '';
+    summary.server = `${facts.name}${facts.version ? ` ${facts.version}` : ''}${title}`;
   }
-  const registration = step('registration');
+  if (facts.protocolVersion) summary.protocol = facts.protocolVersion;
+  if (facts.transport) summary.transport = facts.transport === 'sse' ? 'HTTP+SSE (legacy)' : 'Streamable HTTP';
+  const registration = report.steps.find((s) => s.id === 'registration');
   if (registration && registration.status !== 'skipped') summary.registration = registration.detail;
-  const resource = step('resource-metadata')?.detail ?? '';
-  const scopes = /scope "([^"]*)"/.exec(resource)?.[1] ?? /scopes supported: (.+?)\.$/.exec(resource)?.[1];
-  if (scopes) summary.scopes = scopes;
+  if (facts.scopes.length > 0) summary.scopes = facts.scopes.join(' ');
   const failed = report.steps.find((s) => s.status === 'fail');
   if (failed) summary.failure = { title: failed.title, detail: failed.detail };
   return summary;

@@ -18,10 +18,18 @@ export interface ServerFacts {
   connectedAt: string;
 }
 
+/** Calls allowed per window; a window left out has no limit. */
+export interface UsageLimits {
+  perConversation?: number;
+  perHour?: number;
+  perDay?: number;
+  concurrent?: number;
+}
+
 export interface ConnectorPolicy {
   defaultApproval: Approval;
   allowReadOnly: boolean;
-  limits: Record<string, number> | null;
+  limits: UsageLimits | null;
 }
 
 export interface Connector {
@@ -45,6 +53,7 @@ export interface ToolSetting {
   toolName: string;
   enabled: boolean;
   approval: ToolApproval;
+  limits: UsageLimits | null;
   reviewState: ReviewState;
 }
 
@@ -107,6 +116,12 @@ export interface AuditEvent {
   errorCode: string | null;
 }
 
+/** The OAuth clients set up for a connector, as the API shows them: never a secret. */
+export interface ConfiguredOAuthClients {
+  preregistered: { client_id: string; token_endpoint_auth_method: string | null; has_secret: boolean } | null;
+  machine: { client_id: string; token_endpoint_auth_method: string | null; scope: string | null; has_secret: boolean; has_private_key: boolean } | null;
+}
+
 export type Credentials = { kind: 'headers'; headers: Record<string, string> } | { kind: 'basic'; username: string; password: string };
 
 export interface AddConnectorInput {
@@ -129,10 +144,86 @@ export interface DoctorStep {
   excerpt?: string;
 }
 
+/** What the doctor learnt about the server, as fields; every string is server text. */
+export interface DoctorServerFacts {
+  name: string | null;
+  version: string | null;
+  title: string | null;
+  protocolVersion: string | null;
+  transport: 'streamable-http' | 'sse' | null;
+  needsSignIn: boolean;
+  scopes: string[];
+}
+
 export interface DoctorReport {
   target: { url: string; connector: string | null; transport: string };
+  server: DoctorServerFacts;
   steps: DoctorStep[];
   verdict: 'ok' | 'needs-sign-in' | 'failed';
   advice: string;
   startedAt: string;
+}
+
+export interface ResourceInfo {
+  uri: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+  size?: number;
+}
+
+export interface ResourceTemplateInfo {
+  uriTemplate: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+}
+
+export interface PromptArgument {
+  name: string;
+  title?: string;
+  description?: string;
+  required?: boolean;
+}
+
+export interface PromptInfo {
+  name: string;
+  title?: string;
+  description?: string;
+  arguments?: PromptArgument[];
+}
+
+export interface Catalog {
+  tools: unknown[];
+  resources: ResourceInfo[];
+  resourceTemplates: ResourceTemplateInfo[];
+  prompts: PromptInfo[];
+  fetchedAt: string;
+}
+
+/** One item of a resource read: text, or base64 data. */
+export interface ResourceContent {
+  uri: string;
+  mimeType?: string;
+  text?: string;
+  blob?: string;
+}
+
+/** A block of a prompt message, as servers send them; anything else is described, not shown. */
+export type MessageContent =
+  | { type: 'text'; text: string }
+  | { type: 'image' | 'audio'; data: string; mimeType: string }
+  | { type: 'resource'; resource: ResourceContent }
+  | { type: 'resource_link'; uri: string; name?: string; description?: string; mimeType?: string }
+  | { type: string; [key: string]: unknown };
+
+export interface PromptResult {
+  description?: string;
+  messages: Array<{ role: string; content: MessageContent }>;
+}
+
+export interface CompletionResult {
+  completion: { values: string[]; total?: number; hasMore?: boolean };
 }

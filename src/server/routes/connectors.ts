@@ -99,6 +99,7 @@ export function connectorRoutes(hub: Hub): Hono<ApiEnv> {
     return c.json(await hub.startSignIn(c.get('actor'), c.req.param('name'), body));
   });
   app.post('/:name/sign-out', async (c) => c.json({ connector: await hub.signOut(c.get('actor'), c.req.param('name')) }));
+  app.get('/:name/oauth-clients', async (c) => c.json(await hub.showOAuthClients(c.get('actor'), c.req.param('name'))));
   app.put('/:name/oauth-client', async (c) => {
     const body = parseInput(oauthClientBody, await readJson(c.req));
     return c.json({ oauthClient: await hub.setOAuthClient(c.get('actor'), c.req.param('name'), body) });

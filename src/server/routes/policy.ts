@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { PatchbayError } from '../../core/errors.ts';
 import type { Hub } from '../../hub/index.ts';
 import type { ApiEnv } from '../api-app.ts';
 import { readJson } from '../api-app.ts';
@@ -47,7 +48,27 @@ export function toolPolicyRoutes(hub: Hub): Hono<ApiEnv> {
   return app;
 }
 
-/** /api/approvals and /api/audit. */
+/** An opaque place in the audit log for `?before=` / `?after=`: the event's time and id. */
+export function auditCursor(event: { at: string; id: string }): string {
+  return Buffer.from(JSON.stringify([event.at, event.id])).toString('base64url');
+}
+
+function readAuditCursor(cursor: string): { at: string; id: string } {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string' && value[0].length <= 40 && value[1].length <= 100) {
+      return { at: value[0], id: value[1] };
+    }
+  } catch {
+    // Reported below.
+  }
+  throw new PatchbayError('VALIDATION_FAILED', 'The audit cursor is not one Patchbay gave out: use the "older" or "newer" value of an earlier answer.');
+}
+
+/**
+ * /api/approvals and /api/audit. The audit answers newest first, `limit` events (default
+ * 100), with `older` and `newer` cursors for the pages beyond (null when there is none).
+ */
 export function approvalAndAuditRoutes(hub: Hub): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.get('/approvals', async (c) => c.json({ approvals: await hub.pendingApprovals(c.get('actor')) }));
@@ -55,19 +76,35 @@ export function approvalAndAuditRoutes(hub: Hub): Hono<ApiEnv> {
     const body = parseInput(answerBody, await readJson(c.req));
     return c.json({ approval: await hub.answerApproval(c.get('actor'), c.req.param('id'), body.answer) });
   });
-  const auditQuery = z.object({
-    connector: z.string().max(64).optional(),
-    since: z.iso.datetime({ offset: true }).optional(),
-    limit: z.coerce.number().int().positive().max(10_000).optional(),
-  });
+  const auditQuery = z
+    .object({
+      connector: z.string().max(64).optional(),
+      since: z.iso.datetime({ offset: true }).optional(),
+      limit: z.coerce.number().int().positive().max(10_000).optional(),
+      before: z.string().max(300).optional(),
+      after: z.string().max(300).optional(),
+    })
+    .refine((q) => !(q.before && q.after), 'give "before" or "after", not both');
   app.get('/audit', async (c) => {
     const query = parseInput(auditQuery, c.req.query());
+    const before = query.before === undefined ? undefined : readAuditCursor(query.before);
+    const after = query.after === undefined ? undefined : readAuditCursor(query.after);
+    const limit = query.limit ?? 100;
     await hub.auditIdle();
-    const events = await hub.auditEvents(c.get('actor'), query);
+    // One more than asked tells whether another page lies beyond this one.
+    const found = await hub.auditEvents(c.get('actor'), { connector: query.connector, since: query.since, limit: limit + 1, before, after });
+    const more = found.length > limit;
+    const events = after ? found.slice(found.length - Math.min(found.length, limit)) : found.slice(0, limit);
     if ((c.req.header('accept') ?? '').includes('application/x-ndjson')) {
       return c.body(events.map((e) => JSON.stringify(e)).join('\n') + (events.length ? '\n' : ''), 200, { 'content-type': 'application/x-ndjson; charset=utf-8' });
     }
-    return c.json({ events });
+    const first = events[0];
+    const last = events[events.length - 1];
+    return c.json({
+      events,
+      older: last && (after || more) ? auditCursor(last) : null,
+      newer: first && (before || (after && more)) ? auditCursor(first) : null,
+    });
   });
   return app;
 }

@@ -4,21 +4,34 @@ import type { AuditEvent } from '../types.ts';
 import { describeDecision, describeDoor, formatTime } from '../words.ts';
 import { Badge } from './status-badge.tsx';
 
-/** The audit of one connector's tool calls, newest first, from every door. */
-export function ActivityList(props: { connector: string }) {
-  const [events, setEvents] = useState<AuditEvent[]>();
+const PAGE_SIZE = 25;
+
+interface AuditPage {
+  events: AuditEvent[];
+  older: string | null;
+  newer: string | null;
+}
+
+/** The audit of one connector's tool calls, newest first, from every door, a page at a time. */
+export function ActivityList(props: { connector: string; pageSize?: number }) {
+  const [page, setPage] = useState<AuditPage>();
+  const [at, setAt] = useState<{ before?: string; after?: string }>({});
   const [error, setError] = useState<string>();
+  const pageSize = props.pageSize ?? PAGE_SIZE;
   const load = useCallback(() => {
-    const query = new URLSearchParams({ connector: props.connector, limit: '100' });
-    apiRequest<{ events: AuditEvent[] }>('GET', `/api/audit?${query}`).then(
+    const query = new URLSearchParams({ connector: props.connector, limit: String(pageSize) });
+    if (at.before) query.set('before', at.before);
+    if (at.after) query.set('after', at.after);
+    apiRequest<AuditPage>('GET', `/api/audit?${query}`).then(
       (data) => {
-        setEvents(data.events);
+        setPage(data);
         setError(undefined);
       },
       (err) => setError(messageOf(err)),
     );
-  }, [props.connector]);
+  }, [props.connector, pageSize, at]);
   useEffect(load, [load]);
+  const events = page?.events;
 
   return (
     <div>
@@ -66,6 +79,19 @@ export function ActivityList(props: { connector: string }) {
             })}
           </tbody>
         </table>
+      ) : null}
+      {page && (page.older || page.newer || at.before || at.after) ? (
+        <nav className="row pager" aria-label="Activity pages">
+          <button type="button" className="button button-small" disabled={!page.newer && !at.before && !at.after} onClick={() => setAt({})}>
+            Newest
+          </button>
+          <button type="button" className="button button-small" disabled={!page.newer} onClick={() => page.newer && setAt({ after: page.newer })}>
+            ← Newer
+          </button>
+          <button type="button" className="button button-small" disabled={!page.older} onClick={() => page.older && setAt({ before: page.older })}>
+            Older →
+          </button>
+        </nav>
       ) : null}
     </div>
   );

@@ -1,37 +1,15 @@
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { apiRequest, messageOf } from '../api.ts';
 import { connectorPage, navigate } from '../router.ts';
 import { type ProbeSummary, summarizeProbe } from '../probe.ts';
 import type { AddConnectorInput, Connector, Credentials, DoctorReport } from '../types.ts';
 import { checkConnectorUrl } from '../url-check.ts';
+import { Field } from './field.tsx';
 import { Modal } from './modal.tsx';
 import { ProbeResult } from './probe-result.tsx';
 import { SignInPanel } from './sign-in-panel.tsx';
 
 type AuthChoice = 'none' | 'header' | 'basic';
-
-function Field(props: { label: string; hint?: string; error?: string; children: (ids: { id: string; describedBy?: string }) => React.ReactNode }) {
-  const id = useId();
-  const hintId = `${id}-hint`;
-  const errorId = `${id}-error`;
-  const describedBy = [props.hint ? hintId : '', props.error ? errorId : ''].filter(Boolean).join(' ') || undefined;
-  return (
-    <div className="field">
-      <label htmlFor={id}>{props.label}</label>
-      {props.children({ id, describedBy })}
-      {props.hint ? (
-        <p className="field-hint" id={hintId}>
-          {props.hint}
-        </p>
-      ) : null}
-      {props.error ? (
-        <p className="field-error" id={errorId}>
-          {props.error}
-        </p>
-      ) : null}
-    </div>
-  );
-}
 
 /** "Add custom connector": an address, optional sign-in details, then Add; sign-in follows when the server wants it. */
 export function AddConnectorDialog(props: { onClose: () => void; onAdded: () => void }) {

@@ -1,7 +1,20 @@
 import { useState } from 'react';
 import { apiRequest, messageOf } from '../api.ts';
 import type { ApprovalRequest } from '../types.ts';
+import { connectorPage, followLink } from '../router.ts';
 import { describeDoor, formatTime } from '../words.ts';
+
+function ConnectorLink(props: { name: string | undefined }) {
+  if (!props.name) return <p className="approval-connector muted">A connector that was removed</p>;
+  return (
+    <p className="approval-connector">
+      Connector{' '}
+      <a href={connectorPage(props.name)} onClick={followLink}>
+        {props.name}
+      </a>
+    </p>
+  );
+}
 
 function argumentsText(value: unknown): string {
   try {
@@ -12,7 +25,14 @@ function argumentsText(value: unknown): string {
 }
 
 /** Calls waiting for the person: the tool, its description and the exact arguments, then an answer. */
-export function ApprovalsList(props: { approvals: ApprovalRequest[]; onAnswered: () => void }) {
+export function ApprovalsList(props: {
+  approvals: ApprovalRequest[];
+  onAnswered: () => void;
+  /** Connector names by id: given, each approval says which connector it is for. */
+  connectorNames?: ReadonlyMap<string, string>;
+  /** Shown when nothing waits; without it the list is not shown at all. */
+  empty?: string;
+}) {
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState<string>();
   const answer = async (id: string, value: 'once' | 'always' | 'deny') => {
@@ -27,7 +47,7 @@ export function ApprovalsList(props: { approvals: ApprovalRequest[]; onAnswered:
       setBusy(undefined);
     }
   };
-  if (props.approvals.length === 0) return null;
+  if (props.approvals.length === 0) return props.empty ? <p className="empty-small">{props.empty}</p> : null;
   return (
     <section className="card approvals" aria-label="Waiting for your approval">
       <h2>Waiting for your approval</h2>
@@ -37,7 +57,8 @@ export function ApprovalsList(props: { approvals: ApprovalRequest[]; onAnswered:
         </p>
       ) : null}
       {props.approvals.map((approval) => (
-        <article key={approval.id} className="approval">
+        <article key={approval.id} className="approval" aria-label={`${approval.toolName} waiting`}>
+          {props.connectorNames ? <ConnectorLink name={props.connectorNames.get(approval.connectorId)} /> : null}
           <p>
             <code>{approval.toolName}</code> wants to run, asked through {describeDoor(approval.door)} at {formatTime(approval.createdAt)}.
           </p>

@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
 import { apiRequest, connectorPath, messageOf } from '../api.ts';
 import type { Approval, Connector, ConnectorPolicy } from '../types.ts';
+import { describeLimits, LimitsForm } from './limits-form.tsx';
 
 /** The connector's defaults: what a tool set to "Default" does, and whether read-only tools skip asking. */
 export function ConnectorDefaults(props: { connector: string; policy: ConnectorPolicy; onChanged: (connector: Connector) => void }) {
@@ -49,6 +50,19 @@ export function ConnectorDefaults(props: { connector: string; policy: ConnectorP
           {error}
         </p>
       ) : null}
+      <section aria-labelledby={`${approvalId}-limits`}>
+        <h3 id={`${approvalId}-limits`}>Limits for the whole connector</h3>
+        <p className="muted">
+          Counted over every tool of this connector, from every door; each tool can have its own limits too. Now: <span className="limits-now">{describeLimits(props.policy.limits)}</span>.
+        </p>
+        <LimitsForm
+          limits={props.policy.limits}
+          onSave={async (limits) => {
+            const { connector } = await apiRequest<{ connector: Connector }>('PATCH', connectorPath(props.connector, '/policy'), { limits });
+            props.onChanged(connector);
+          }}
+        />
+      </section>
     </section>
   );
 }

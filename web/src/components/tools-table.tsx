@@ -2,6 +2,8 @@ import { useState } from 'react';
 import { apiRequest, connectorPath, messageOf } from '../api.ts';
 import type { ToolApproval, ToolPolicies, ToolPolicyRow } from '../types.ts';
 import { describeApproval } from '../words.ts';
+import { describeLimits, LimitsForm } from './limits-form.tsx';
+import { Modal } from './modal.tsx';
 import { ReviewDialog } from './review-dialog.tsx';
 import { Badge } from './status-badge.tsx';
 
@@ -32,6 +34,7 @@ export function ToolsTable(props: { connector: string; policies: ToolPolicies; o
   const [saving, setSaving] = useState<string>();
   const [error, setError] = useState<string>();
   const [reviewing, setReviewing] = useState<string>();
+  const [limiting, setLimiting] = useState<ToolPolicyRow>();
   const [seen, setSeen] = useState(props.policies);
   if (seen !== props.policies) {
     setSeen(props.policies);
@@ -68,6 +71,7 @@ export function ToolsTable(props: { connector: string; policies: ToolPolicies; o
             <th scope="col">Tool</th>
             <th scope="col">On</th>
             <th scope="col">When it is called</th>
+            <th scope="col">Limits</th>
             <th scope="col" title="What the server says about the tool; Patchbay cannot check it">
               Server’s claims
             </th>
@@ -120,6 +124,12 @@ export function ToolsTable(props: { connector: string; policies: ToolPolicies; o
                     <p className="field-hint">Applies: {describeApproval(row.effective)}</p>
                   ) : null}
                 </td>
+                <td className="limits-cell">
+                  <span className="muted">{describeLimits(row.setting.limits)}</span>
+                  <button type="button" className="button button-small" onClick={() => setLimiting(row)} aria-label={`Change limits for ${row.name}`}>
+                    Change
+                  </button>
+                </td>
                 <td>
                   <ServerClaims row={row} />
                 </td>
@@ -128,6 +138,19 @@ export function ToolsTable(props: { connector: string; policies: ToolPolicies; o
           })}
         </tbody>
       </table>
+      {limiting ? (
+        <Modal title={`Limits for ${limiting.name}`} onClose={() => setLimiting(undefined)}>
+          <p className="muted">Calls of this tool over a limit are refused, whoever makes them. An empty field is no limit.</p>
+          <LimitsForm
+            limits={limiting.setting.limits}
+            onSave={async (limits) => {
+              await apiRequest('PATCH', connectorPath(props.connector, `/tools/${encodeURIComponent(limiting.name)}/setting`), { limits });
+              setRows((all) => all.map((r) => (r.name === limiting.name ? { ...r, setting: { ...r.setting, limits } } : r)));
+              props.onChanged();
+            }}
+          />
+        </Modal>
+      ) : null}
       {reviewing ? (
         <ReviewDialog
           connector={props.connector}

@@ -3,17 +3,48 @@ import { ApiError, apiRequest, connectorPath, messageOf } from '../api.ts';
 import { ActivityList } from '../components/activity-list.tsx';
 import { ApprovalsList } from '../components/approvals-list.tsx';
 import { ConnectorDefaults } from '../components/connector-defaults.tsx';
+import { ConnectorSettings } from '../components/connector-settings.tsx';
+import { CredentialsCard } from '../components/credentials-card.tsx';
+import { DoctorPanel } from '../components/doctor-panel.tsx';
+import { PromptsPanel, ResourcesPanel } from '../components/previews.tsx';
 import { ConfirmDialog } from '../components/modal.tsx';
 import { SignInPanel } from '../components/sign-in-panel.tsx';
 import { Badge, Notice } from '../components/status-badge.tsx';
 import { ToolsTable } from '../components/tools-table.tsx';
+import { Markdown } from '../markdown.tsx';
 import { followLink, navigate } from '../router.ts';
 import type { ApprovalRequest, Connector, ToolPolicies } from '../types.ts';
 import { isLoopbackHostname } from '../url-check.ts';
 import { describeStatus, formatTime, SIGN_IN_OUTCOMES } from '../words.ts';
-import { setFlash } from '../flash.ts';
+import { setFlash, takeFlash } from '../flash.ts';
 
 const APPROVAL_POLL_MS = 4000;
+
+/** The server's instructions: markdown rendered safely, or the text exactly as written. */
+function Instructions(props: { text: string }) {
+  const [plain, setPlain] = useState(false);
+  return (
+    <section aria-labelledby="instructions-title">
+      <div className="section-head">
+        <h3 id="instructions-title">Instructions from the server</h3>
+        <button type="button" className="button button-small" aria-pressed={plain} onClick={() => setPlain(!plain)}>
+          {plain ? 'Show formatted' : 'Show as written'}
+        </button>
+      </div>
+      {plain ? (
+        <>
+          <p className="muted">Exactly as the server wrote it.</p>
+          <pre className="code-block instructions">{props.text}</pre>
+        </>
+      ) : (
+        <>
+          <p className="muted">Formatted from the server’s markdown: no HTML, no pictures loaded, only web links (they open another site).</p>
+          <Markdown text={props.text} className="instructions-formatted" />
+        </>
+      )}
+    </section>
+  );
+}
 
 function ServerInfo(props: { connector: Connector }) {
   const { connector } = props;
@@ -69,13 +100,7 @@ function ServerInfo(props: { connector: Connector }) {
         <dt>Tags</dt>
         <dd>{connector.tags.length ? connector.tags.join(', ') : '—'}</dd>
       </dl>
-      {server?.instructions ? (
-        <>
-          <h3>Instructions from the server</h3>
-          <p className="muted">Shown as plain text, as the server wrote it.</p>
-          <pre className="code-block instructions">{server.instructions}</pre>
-        </>
-      ) : null}
+      {server?.instructions ? <Instructions text={server.instructions} /> : null}
     </section>
   );
 }
@@ -88,12 +113,15 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
   const [approvals, setApprovals] = useState<ApprovalRequest[]>([]);
   const [error, setError] = useState<string>();
   const [notFound, setNotFound] = useState(false);
-  const [tab, setTab] = useState<'tools' | 'activity'>('tools');
+  const [tab, setTab] = useState<'tools' | 'resources' | 'prompts' | 'activity'>('tools');
   const [removing, setRemoving] = useState<'ask' | 'busy'>();
   const [removeError, setRemoveError] = useState<string>();
   const [testing, setTesting] = useState(false);
   const outcome = props.query.get('signin');
-  const [banner, setBanner] = useState(outcome ? SIGN_IN_OUTCOMES[outcome] : undefined);
+  const [banner, setBanner] = useState(() => {
+    const flash = takeFlash();
+    return flash ? { tone: 'ok' as const, text: flash } : outcome ? SIGN_IN_OUTCOMES[outcome] : undefined;
+  });
 
   useEffect(() => {
     if (props.query.has('signin')) navigate(`/connectors/${encodeURIComponent(name)}`, { replace: true });
@@ -197,6 +225,7 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
     );
   }
 
+  const usesStaticCredentials = connector?.authKind === 'headers' || connector?.authKind === 'basic';
   const status = connector ? describeStatus(connector, policies?.tools.filter((t) => t.setting.reviewState === 'changed').length ?? 0) : undefined;
   return (
     <main className="page" aria-labelledby="page-title">
@@ -214,7 +243,7 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
           ) : null}
         </div>
         <div className="row">
-          {connector && connector.status !== 'needs-sign-in' ? (
+          {connector && (connector.status !== 'needs-sign-in' || usesStaticCredentials) ? (
             <button type="button" className="button" onClick={reconnect} disabled={testing}>
               {testing ? 'Connecting…' : 'Reconnect'}
             </button>
@@ -235,13 +264,17 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
         </Notice>
       ) : null}
       {error ? <Notice tone="error">{error}</Notice> : null}
-      {connector?.status === 'needs-sign-in' ? (
+      {connector?.status === 'needs-sign-in' && usesStaticCredentials ? (
+        <Notice tone="warn">The server refused the stored key or password. Replace them under Credentials, then Reconnect.</Notice>
+      ) : null}
+      {connector?.status === 'needs-sign-in' && !usesStaticCredentials ? (
         <section className="card" aria-label="Sign in">
           <h2>Sign in to use this connector</h2>
           <p>The server asks you to sign in. You will see what it asks for before your browser goes to its sign-in page.</p>
           <SignInPanel connector={name} onSignedIn={() => void load()} />
         </section>
       ) : null}
+      {connector?.status === 'error' ? <DoctorPanel key={`doctor-${connector.id}`} connector={name} failing /> : null}
       <ApprovalsList approvals={approvals} onAnswered={() => connector && void loadApprovals(connector.id)} />
       {connector ? <ServerInfo connector={connector} /> : <p className="muted">Loading…</p>}
       {connector ? (
@@ -260,6 +293,12 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
             <button type="button" role="tab" id="tab-tools" aria-selected={tab === 'tools'} aria-controls="panel-tools" onClick={() => setTab('tools')}>
               Tools{policies ? ` (${policies.tools.length})` : ''}
             </button>
+            <button type="button" role="tab" id="tab-resources" aria-selected={tab === 'resources'} aria-controls="panel-resources" onClick={() => setTab('resources')}>
+              Resources
+            </button>
+            <button type="button" role="tab" id="tab-prompts" aria-selected={tab === 'prompts'} aria-controls="panel-prompts" onClick={() => setTab('prompts')}>
+              Prompts
+            </button>
             <button type="button" role="tab" id="tab-activity" aria-selected={tab === 'activity'} aria-controls="panel-activity" onClick={() => setTab('activity')}>
               Activity
             </button>
@@ -272,6 +311,14 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
               </p>
               {policies ? <ToolsTable connector={name} policies={policies} onChanged={() => void load()} /> : null}
             </div>
+          ) : tab === 'resources' ? (
+            <div role="tabpanel" id="panel-resources" aria-labelledby="tab-resources">
+              <ResourcesPanel connector={name} />
+            </div>
+          ) : tab === 'prompts' ? (
+            <div role="tabpanel" id="panel-prompts" aria-labelledby="tab-prompts">
+              <PromptsPanel connector={name} />
+            </div>
           ) : (
             <div role="tabpanel" id="panel-activity" aria-labelledby="tab-activity">
               <ActivityList connector={name} />
@@ -279,6 +326,23 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
           )}
         </section>
       ) : null}
+      {connector ? (
+        <ConnectorSettings
+          key={`settings-${connector.id}`}
+          connector={connector}
+          onSaved={(changed) => {
+            if (changed.name !== name) {
+              setFlash(`Saved. “${name}” is now called “${changed.name}”.`);
+              navigate(`/connectors/${encodeURIComponent(changed.name)}`, { replace: true });
+              return;
+            }
+            setConnector(changed);
+            void load();
+          }}
+        />
+      ) : null}
+      {connector ? <CredentialsCard key={`credentials-${connector.id}`} connector={name} onChanged={() => void load()} /> : null}
+      {connector && connector.status !== 'error' ? <DoctorPanel key={`doctor-${connector.id}`} connector={name} failing={false} /> : null}
       {removing ? (
         <ConfirmDialog
           title={`Remove ${name}?`}

@@ -1,0 +1,119 @@
+/**
+ * The Approvals page and paging through Activity, in a real browser (Debian's Chromium
+ * through playwright-core) against a real `patchbay serve` and two real example servers.
+ * Calls from "another client" are made through the hub on the same data directory, as
+ * the gateway would make them.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import type { PatchbayError } from '../src/core/errors.ts';
+import { type ExampleServer, startExampleServer } from '../src/example-server/index.ts';
+import { openTestPatchbay } from './fixtures/patchbay.ts';
+import { startWebSession, type WebSession } from './fixtures/web-browser.ts';
+
+describe('approvals and activity pages in the browser', () => {
+  let first: ExampleServer;
+  let second: ExampleServer;
+  let web: WebSession;
+  let page: Page;
+
+  before(async () => {
+    first = await startExampleServer();
+    second = await startExampleServer();
+    web = await startWebSession();
+    page = web.page;
+    await web.signIn();
+    for (const [name, server] of [
+      ['alpha', first],
+      ['beta', second],
+    ] as const) {
+      const added = await web.api('POST', '/api/connectors', { url: server.url, name });
+      assert.equal(added.status, 201, JSON.stringify(added.json));
+    }
+  });
+
+  after(async () => {
+    await web?.close();
+    await first?.close();
+    await second?.close();
+  });
+
+  /** A call from another client to a tool set to Ask: it waits; its approval id is returned. */
+  const askFromGateway = async (connector: string, tool: string, args: Record<string, unknown>) => {
+    await using other = await openTestPatchbay({}, { dataDir: web.dataDir });
+    const refused = await other.hub.callTool(other.actor('gateway'), connector, tool, args).then(
+      () => assert.fail('an Ask tool ran without approval'),
+      (error: PatchbayError) => error,
+    );
+    assert.equal(refused.code, 'APPROVAL_REQUIRED');
+    return refused.details?.approvalId as string;
+  };
+
+  test('every connector’s waiting calls on one page, with the full arguments; once, always and deny each do what they say', async () => {
+    const nested = { message: 'to alpha', options: { depth: 2, tags: ['x', 'y'], note: '<img src=x onerror="window.__pwned=1">' } };
+    const onceId = await askFromGateway('alpha', 'echo', nested);
+    await askFromGateway('beta', 'add', { a: 2, b: 3 });
+    const denyId = await askFromGateway('beta', 'echo', { message: 'to beta' });
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Approvals' }).click();
+    await page.getByRole('heading', { name: 'Approvals', exact: true }).waitFor();
+    const list = page.getByRole('region', { name: 'Waiting for your approval' });
+    const alpha = list.getByRole('article').filter({ has: page.getByRole('link', { name: 'alpha' }) });
+    await alpha.waitFor();
+    assert.deepEqual(JSON.parse((await alpha.locator('pre').textContent()) ?? ''), nested, 'the full arguments, nested ones included');
+    await alpha.getByText('Gateway', { exact: false }).waitFor();
+    const betaAdd = list.getByRole('article', { name: 'add waiting' });
+    assert.equal(await betaAdd.getByRole('link', { name: 'beta' }).count(), 1);
+    assert.equal(await list.getByRole('article').count(), 3);
+    await web.screenshot('approvals', { fullPage: true });
+
+    await alpha.getByRole('button', { name: 'Allow once' }).click();
+    await alpha.waitFor({ state: 'detached' });
+    await betaAdd.getByRole('button', { name: 'Always allow' }).click();
+    await betaAdd.waitFor({ state: 'detached' });
+    const betaEcho = list.getByRole('article', { name: 'echo waiting' });
+    await betaEcho.getByRole('button', { name: 'Deny' }).click();
+    await page.getByText('Nothing is waiting for your approval.').waitFor();
+
+    await using other = await openTestPatchbay({}, { dataDir: web.dataDir });
+    const gateway = other.actor('gateway');
+    const result = await other.hub.callTool(gateway, 'alpha', 'echo', nested, { approvalId: onceId });
+    assert.deepEqual(result.content, [{ type: 'text', text: 'to alpha' }]);
+    await assert.rejects(other.hub.callTool(gateway, 'beta', 'echo', { message: 'to beta' }, { approvalId: denyId }), (e: PatchbayError) => e.code === 'APPROVAL_INVALID');
+    const add = (await web.api('GET', '/api/connectors/beta/tool-policies')).json.tools.find((t: any) => t.name === 'add');
+    assert.equal(add.setting.approval, 'allow', 'Always allow sets the tool to Allow');
+    const added = await other.hub.callTool(gateway, 'beta', 'add', { a: 5, b: 6 });
+    assert.equal(added.isError ?? false, false, 'a new call to an always-allowed tool needs no approval');
+    assert.equal(await page.evaluate(() => (globalThis as { __pwned?: unknown }).__pwned), undefined);
+  });
+
+  test('Activity pages through the audit: older, newer and newest', async () => {
+    {
+      await using other = await openTestPatchbay({}, { dataDir: web.dataDir });
+      for (let i = 0; i < 30; i++) await other.hub.callTool(other.actor('cli'), 'alpha', 'add', { a: i, b: 0 });
+      await other.hub.auditIdle();
+    }
+    const total = (await web.api('GET', '/api/audit?connector=alpha&limit=1000')).json.events.length;
+    assert.ok(total > 25 && total <= 50, `${total}`);
+    await page.goto(`${web.base}/connectors/alpha`);
+    await page.getByRole('tab', { name: 'Activity' }).click();
+    const rows = page.locator('table.activity tbody tr');
+    const pager = page.getByRole('navigation', { name: 'Activity pages' });
+    await pager.waitFor();
+    assert.equal(await rows.count(), 25);
+    const newestFirstRow = await rows.first().textContent();
+    assert.equal(await pager.getByRole('button', { name: '← Newer' }).isDisabled(), true);
+    await pager.getByRole('button', { name: 'Older →' }).click();
+    await page.waitForFunction((n) => document.querySelectorAll('table.activity tbody tr').length === n, total - 25);
+    assert.equal(await pager.getByRole('button', { name: 'Older →' }).isDisabled(), true, 'the oldest page');
+    assert.notEqual(await rows.first().textContent(), newestFirstRow);
+    await pager.getByRole('button', { name: '← Newer' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('table.activity tbody tr').length === 25);
+    assert.equal(await rows.first().textContent(), newestFirstRow, 'back to the newest page');
+    assert.equal(await pager.getByRole('button', { name: '← Newer' }).isDisabled(), true);
+    assert.deepEqual(web.problems, []);
+  });
+});
+
+declare const document: { querySelectorAll(selector: string): { length: number } };
