@@ -19,6 +19,7 @@ import { readCommand, resourcesCommand } from './commands/resources.ts';
 import { serveCommand } from './commands/serve.ts';
 import { showCommand } from './commands/show.ts';
 import { testCommand } from './commands/test.ts';
+import { tokenCommand } from './commands/token.ts';
 import { toolsCommand } from './commands/tools.ts';
 import { updateCommand } from './commands/update.ts';
 
@@ -48,6 +49,7 @@ export const COMMANDS: CommandSpec[] = [
   promptCommand,
   completeCommand,
   serveCommand,
+  tokenCommand,
   exampleServerCommand,
   helpCommand,
 ];
