@@ -11,6 +11,7 @@ import { oauthRoutes } from './routes/oauth.ts';
 import { approvalAndAuditRoutes, toolPolicyRoutes } from './routes/policy.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import type { Gateway } from './gateway/gateway-routes.ts';
 import { securityHeaders } from './security-headers.ts';
 import { webAppHandler } from './web-app.ts';
 
@@ -18,6 +19,8 @@ export interface ApiAppOptions {
   hub: Hub;
   /** Personal access tokens: served at /api/tokens, and what the gateway checks. */
   tokens?: AccessTokens;
+  /** The gateway, served at /mcp (its callers send personal access tokens). */
+  gateway?: Gateway;
   actor: (door: 'api') => Actor;
   accessToken: string;
   allowedHosts: string[];
@@ -46,6 +49,7 @@ export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
   app.use('*', hostAndOriginGuard({ allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins }));
   app.get('/api/health', (c) => c.json({ ok: true, version: options.version }));
   app.route('/oauth', oauthRoutes(options.hub));
+  if (options.gateway) app.route('/mcp', options.gateway.routes);
   const sessions = new BrowserSessions({
     accessToken: options.accessToken,
     userId: options.actor('api').userId,
