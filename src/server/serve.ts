@@ -39,6 +39,7 @@ export async function startServer(patchbay: Patchbay, accessToken: string, overr
     logger: patchbay.logger.child({ area: 'gateway' }),
     version: VERSION,
     sessionIdleMs: config.sessionIdleMs,
+    approvalWaitMs: config.gatewayApprovalWaitMs,
   });
   const app = createApiApp({
     hub: patchbay.hub,

@@ -12,6 +12,7 @@ import { Hono } from 'hono';
 import { PatchbayError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import type { AccessTokens, CatalogChange, Hub } from '../../hub/index.ts';
+import { GatewayPolicy } from './gateway-policy.ts';
 import { buildGatewayServer, type GatewayServerOptions } from './gateway-server.ts';
 import { type GatewayScope, GatewayView } from './gateway-view.ts';
 
@@ -22,8 +23,8 @@ export interface GatewayOptions {
   version: string;
   /** A downstream session unused this long is closed. */
   sessionIdleMs?: number;
-  /** How a tool call is made (the policy at this door); defaults to the hub's door as is. */
-  callTool?: GatewayServerOptions['callTool'];
+  /** How long a call to a tool at Ask waits for an answer in Patchbay when the client cannot elicit; 0 refuses at once. */
+  approvalWaitMs?: number;
 }
 
 export interface Gateway {
@@ -55,12 +56,13 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 export function createGateway(options: GatewayOptions): Gateway {
   const { hub, tokens, logger } = options;
   const view = new GatewayView(hub, logger);
+  const policy = new GatewayPolicy({ hub, view, approvalWaitMs: options.approvalWaitMs ?? 50_000 });
   const sessions = new Map<string, Session>();
   const serverOptions: GatewayServerOptions = {
     hub,
     view,
     version: options.version,
-    callTool: options.callTool ?? ((scope, connector, tool, args, control) => hub.callTool(view.actor(scope), connector, tool, args, control)),
+    callTool: (scope, tool, args, control, ctx, server) => policy.callTool(scope, tool, args, control, ctx, server),
   };
   const modern = createMcpHandler((ctx) => buildGatewayServer((ctx.authInfo?.extra as { scope: GatewayScope }).scope, serverOptions), {
     legacy: 'reject',

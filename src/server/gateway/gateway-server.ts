@@ -1,7 +1,7 @@
-import type { CallToolResult, ContentBlock, ReadResourceResult, ServerContext } from '@modelcontextprotocol/server';
-import { Server } from '@modelcontextprotocol/server';
+import type { CallToolResult, ContentBlock, InputRequiredResult, ReadResourceResult, ServerContext } from '@modelcontextprotocol/server';
+import { isInputRequiredResult, Server } from '@modelcontextprotocol/server';
 import { PatchbayError, toPatchbayError } from '../../core/errors.ts';
-import type { Hub, ToolCallContext } from '../../hub/index.ts';
+import type { Hub, ModelTool, ToolCallContext } from '../../hub/index.ts';
 import type { GatewayScope, GatewayView } from './gateway-view.ts';
 import { isToolResultError, toProtocolError } from './json-rpc-errors.ts';
 
@@ -13,7 +13,7 @@ export interface GatewayServerOptions {
    * Runs a tool call through the hub's door, applying what the gateway does at Ask
    * (elicitation or a pending approval). Given the request's own context.
    */
-  callTool(scope: GatewayScope, connector: string, tool: string, args: Record<string, unknown>, control: ToolCallContext, ctx: ServerContext): Promise<CallToolResult>;
+  callTool(scope: GatewayScope, tool: ModelTool, args: Record<string, unknown>, control: ToolCallContext, ctx: ServerContext, server: Server): Promise<CallToolResult | InputRequiredResult>;
 }
 
 const INSTRUCTIONS =
@@ -59,7 +59,8 @@ export function buildGatewayServer(scope: GatewayScope, options: GatewayServerOp
       const { name, arguments: args = {} } = request.params;
       const tool = await view.resolveTool(scope, name);
       try {
-        const result = await options.callTool(scope, tool.connector, tool.toolName, args as Record<string, unknown>, control(ctx), ctx);
+        const result = await options.callTool(scope, tool, args as Record<string, unknown>, control(ctx), ctx, server);
+        if (isInputRequiredResult(result)) return result;
         return { ...result, content: mapContent(result.content, (uri) => view.mapUri(scope, tool.connector, uri)) };
       } catch (error) {
         const err = toPatchbayError(error);
