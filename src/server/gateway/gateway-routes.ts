@@ -64,7 +64,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     version: options.version,
     callTool: (scope, tool, args, control, ctx, server) => policy.callTool(scope, tool, args, control, ctx, server),
   };
-  const modern = createMcpHandler((ctx) => buildGatewayServer((ctx.authInfo?.extra as { scope: GatewayScope }).scope, serverOptions), {
+  const modern = createMcpHandler((ctx) => buildGatewayServer(scopeOf(ctx.authInfo), serverOptions), {
     legacy: 'reject',
     onerror: (error) => logger.debug('gateway request failed', { error }),
   });
@@ -168,6 +168,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       await modern.close();
     },
   };
+}
+
+/** The scope the gateway handed the SDK with a stateless request (never taken from the client). */
+function scopeOf(authInfo: AuthInfo | undefined): GatewayScope {
+  const scope = (authInfo?.extra as { scope?: GatewayScope } | undefined)?.scope;
+  if (!scope) throw new PatchbayError('INTERNAL', 'A gateway request reached the MCP server without its token’s scope.');
+  return scope;
 }
 
 async function notifyChanged(server: Server, change: CatalogChange): Promise<void> {
