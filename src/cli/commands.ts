@@ -11,6 +11,7 @@ import { callCommand } from './commands/call.ts';
 import { completeCommand } from './commands/complete.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { exampleServerCommand } from './commands/example-server.ts';
+import { gatewayCommand } from './commands/gateway.ts';
 import { helpCommand } from './commands/help.ts';
 import { listCommand } from './commands/list.ts';
 import { promptCommand, promptsCommand } from './commands/prompts.ts';
@@ -49,6 +50,7 @@ export const COMMANDS: CommandSpec[] = [
   promptCommand,
   completeCommand,
   serveCommand,
+  gatewayCommand,
   tokenCommand,
   exampleServerCommand,
   helpCommand,

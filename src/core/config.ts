@@ -75,6 +75,7 @@ const envSchema = z.object({
     .transform(Number)
     .refine((n) => n <= 3_600_000, 'PATCHBAY_GATEWAY_APPROVAL_WAIT_MS must be at most 3600000 (an hour)')
     .default(50_000),
+  PATCHBAY_GATEWAY_TOKEN: z.string().regex(/^pbt_[A-Za-z0-9_-]{43}$/, 'must be a personal access token from `patchbay token create` (pbt_…)').optional(),
   PATCHBAY_LOGIN_PORT: z
     .string()
     .regex(/^\d+$/, 'PATCHBAY_LOGIN_PORT must be a whole number')
@@ -119,6 +120,8 @@ export interface Config {
    * when the client cannot ask them itself (no elicitation); 0 refuses at once.
    */
   gatewayApprovalWaitMs: number;
+  /** The token `patchbay gateway --stdio` sends to a running Patchbay's /mcp (without one it serves from the store itself). */
+  gatewayToken: string | undefined;
 }
 
 function parseDatabase(value: string | undefined, dataDir: string): DatabaseConfig {
@@ -174,5 +177,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowPrivateNetworks: e.PATCHBAY_ALLOW_PRIVATE_NETWORKS,
     auditRetentionDays: e.PATCHBAY_AUDIT_RETENTION_DAYS,
     gatewayApprovalWaitMs: e.PATCHBAY_GATEWAY_APPROVAL_WAIT_MS,
+    gatewayToken: e.PATCHBAY_GATEWAY_TOKEN,
   };
 }
