@@ -34,10 +34,21 @@ export function buildGatewayServer(scope: GatewayScope, options: GatewayServerOp
       instructions: INSTRUCTIONS,
     },
   );
-  const control = (ctx: ServerContext) => {
+  const control = (ctx: ServerContext): ToolCallContext => {
     const token = ctx.mcpReq._meta?.progressToken;
     return {
       signal: ctx.mcpReq.signal,
+      // A server's question during the call goes to the person in their client, when it can ask
+      // (2025 sessions: 2026-07-28 requests cannot carry a question the gateway did not start).
+      onElicitation: server.getClientCapabilities()?.elicitation
+        ? async (params) => {
+            try {
+              return await ctx.mcpReq.elicitInput(params);
+            } catch {
+              return { action: 'decline' as const };
+            }
+          }
+        : undefined,
       onProgress:
         token === undefined
           ? undefined
