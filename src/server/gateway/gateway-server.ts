@@ -1,5 +1,5 @@
 import type { CallToolResult, ContentBlock, InputRequiredResult, ReadResourceResult, ServerContext } from '@modelcontextprotocol/server';
-import { isInputRequiredResult, Server } from '@modelcontextprotocol/server';
+import { isInputRequiredResult, ProtocolError, Server } from '@modelcontextprotocol/server';
 import { PatchbayError, toPatchbayError } from '../../core/errors.ts';
 import type { Hub, ModelTool, ToolCallContext } from '../../hub/index.ts';
 import type { GatewayScope, GatewayView } from './gateway-view.ts';
@@ -30,7 +30,8 @@ export function buildGatewayServer(scope: GatewayScope, options: GatewayServerOp
   const server = new Server(
     { name: 'patchbay', title: 'Patchbay gateway', version: options.version },
     {
-      capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true }, completions: {} },
+      // logging: 2025 clients may set a level; the gateway itself sends no log messages.
+      capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true }, completions: {}, logging: {} },
       instructions: INSTRUCTIONS,
     },
   );
@@ -82,13 +83,17 @@ export function buildGatewayServer(scope: GatewayScope, options: GatewayServerOp
   );
   server.setRequestHandler('resources/list', () => guard(async () => ({ resources: await view.listResources(scope) })));
   server.setRequestHandler('resources/templates/list', () => guard(async () => ({ resourceTemplates: await view.listResourceTemplates(scope) })));
-  server.setRequestHandler('resources/read', (request, ctx) =>
-    guard(async () => {
+  server.setRequestHandler('resources/read', async (request, ctx) => {
+    try {
       const target = await view.resolveUri(scope, request.params.uri);
       const result: ReadResourceResult = await hub.readResource(actor, target.connector, target.name, control(ctx));
       return { ...result, contents: result.contents.map((c) => ({ ...c, uri: view.mapUri(scope, target.connector, c.uri) })) };
-    }),
-  );
+    } catch (error) {
+      // spec (resources, SEP-2164): a missing resource is Invalid Params whose data names the URI asked for
+      const err = toProtocolError(error);
+      throw new ProtocolError(err.code, err.message, { ...(err.data as object), uri: request.params.uri });
+    }
+  });
   server.setRequestHandler('prompts/list', () => guard(async () => ({ prompts: await view.listPrompts(scope) })));
   server.setRequestHandler('prompts/get', (request, ctx) =>
     guard(async () => {
