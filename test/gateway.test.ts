@@ -180,6 +180,8 @@ describe('the gateway (/mcp) fronting the example server and server-everything',
     assert.equal((await request(all, '/mcp/p/work')).status, 404, 'nor at another endpoint');
     const own = await request(all);
     assert.equal(own.status, 200);
+    assert.equal(own.headers.get('content-type'), 'application/json', 'a request that needs no stream is answered with plain JSON');
+    assert.ok(((await own.json()) as any).result.tools.length > 0);
   });
 
   test('bodies must be JSON', async () => {

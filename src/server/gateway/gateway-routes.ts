@@ -104,6 +104,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         return jsonRpcError(404, -32001, 'Session not found: it has ended or belongs to another token. Send initialize to start a new session.', parsedBody);
       }
       session.lastUsed = Date.now();
+      answerAsJson(session, parsedBody);
       return session.transport.handleRequest(request, { parsedBody });
     }
     if (request.method === 'POST' && !(await isLegacyRequest(request, parsedBody))) {
@@ -168,6 +169,25 @@ export function createGateway(options: GatewayOptions): Gateway {
       await modern.close();
     },
   };
+}
+
+/**
+ * A plain JSON answer costs far less than an SSE stream (no web stream, no event framing),
+ * so a request that cannot need a stream gets one: a single request asking for no
+ * progress, which is not a tool call the server might have to ask the person about
+ * (elicitation travels on the request's stream). The transport reads the setting when it
+ * takes the request, before any other request can run, so setting it just before is safe.
+ */
+function answerAsJson(session: Session, body: unknown): void {
+  const transport = session.transport as unknown as { _enableJsonResponse?: boolean };
+  if (typeof transport._enableJsonResponse !== 'boolean') return;
+  let json = false;
+  if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
+    const message = body as { method?: unknown; params?: { _meta?: { progressToken?: unknown } } };
+    const asks = message.method === 'tools/call' && (session.server.getClientCapabilities()?.elicitation !== undefined || session.server.getClientCapabilities()?.sampling !== undefined);
+    json = typeof message.method === 'string' && message.params?._meta?.progressToken === undefined && !asks;
+  }
+  transport._enableJsonResponse = json;
 }
 
 /** The scope the gateway handed the SDK with a stateless request (never taken from the client). */

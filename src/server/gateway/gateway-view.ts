@@ -26,8 +26,8 @@ export interface Target {
 
 const URI_PREFIX = 'patchbay://';
 const MAPPED_URI = /^patchbay:\/\/([a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)\/(.+)$/s;
-/** How long a tool directory is used for calls without listing again (list_changed clears it sooner). */
-const DIRECTORY_TTL_MS = 30_000;
+/** How long a tool directory is used for calls without listing again (list_changed clears it sooner): a connector moved to another project leaves a token's reach within this. */
+const DIRECTORY_TTL_MS = 5_000;
 
 /**
  * The gateway's view of a person's connectors: every list merged, and each name or URI
@@ -39,8 +39,12 @@ const DIRECTORY_TTL_MS = 30_000;
 export class GatewayView {
   readonly #hub: Hub;
   readonly #log: Logger;
-  /** Per user: the tools last listed, for calls (rebuilt on a miss, a list change or after a while). */
-  readonly #directories = new Map<string, { tools: Map<string, ModelTool>; until: number }>();
+  /**
+   * Per user: the tools last listed, for calls (rebuilt on a miss, a list change or after a
+   * while), with each endpoint's share of them, so a call costs no store read here (the
+   * door itself still checks everything that decides).
+   */
+  readonly #directories = new Map<string, { tools: Map<string, ModelTool>; until: number; scoped: Map<string, Map<string, ModelTool>> }>();
 
   constructor(hub: Hub, logger: Logger) {
     this.#hub = hub;
@@ -150,9 +154,12 @@ export class GatewayView {
     if (fresh || !directory || directory.until < Date.now()) {
       // Names come from the person's whole set, so a tool keeps its name at every endpoint.
       const tools = await this.#hub.modelTools(actor);
-      directory = { tools: new Map(tools.map((t) => [t.name, t])), until: Date.now() + DIRECTORY_TTL_MS };
+      directory = { tools: new Map(tools.map((t) => [t.name, t])), until: Date.now() + DIRECTORY_TTL_MS, scoped: new Map() };
       this.#directories.set(scope.userId, directory);
     }
+    const key = `${scope.tokenProjects?.join('\u0000') ?? '*'}\u0001${scope.project ?? ''}\u0001${scope.connector ?? ''}`;
+    const known = directory.scoped.get(key);
+    if (known) return known;
     const allowed = new Set((await this.connectors(scope)).map((c) => c.name));
     const out = new Map<string, ModelTool>();
     for (const tool of directory.tools.values()) {
@@ -161,6 +168,7 @@ export class GatewayView {
       const name = scope.connector !== undefined && TOOL_NAME_PATTERN.test(tool.toolName) ? tool.toolName : tool.name;
       out.set(name, name === tool.name ? tool : { ...tool, name, definition: { ...tool.definition, name } });
     }
+    directory.scoped.set(key, out);
     return out;
   }
 
