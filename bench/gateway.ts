@@ -294,6 +294,7 @@ interface CpuProfile {
 }
 
 const AREAS: Array<[RegExp, string]> = [
+  [/^node:inspector/, 'the profiler itself (measurement overhead)'],
   [/src\/server\/gateway\//, 'Patchbay gateway (src/server/gateway)'],
   [/src\/server\//, 'Patchbay HTTP server (src/server)'],
   [/src\/hub\//, 'Patchbay hub: the door (src/hub)'],
