@@ -17,10 +17,25 @@ describe('the gateway (/mcp) fronting the example server and server-everything',
   let server: RunningServer;
   let all: string;
   let workOnly: string;
+  /** Every Authorization header Patchbay sent to an upstream server. */
+  const upstreamAuthorization: string[] = [];
   const actor = () => patchbay.actor('cli');
 
   before(async () => {
-    [example, everything, patchbay] = await Promise.all([startExampleServer(), startEverything('streamableHttp'), openTestPatchbay()]);
+    [example, everything, patchbay] = await Promise.all([
+      startExampleServer(),
+      startEverything('streamableHttp'),
+      openTestPatchbay(
+        {},
+        {
+          wrapFetch: (fetch) => async (url, init) => {
+            const header = new Headers(init?.headers).get('authorization');
+            if (header) upstreamAuthorization.push(header);
+            return fetch(url, init);
+          },
+        },
+      ),
+    ]);
     await patchbay.hub.addConnector(actor(), { url: example.url, name: 'ex', project: 'work' });
     await patchbay.hub.addConnector(actor(), { url: everything.url, name: 'every', project: 'home' });
     for (const name of ['ex', 'every']) await patchbay.hub.setConnectorPolicy(actor(), name, { defaultApproval: 'allow' });
@@ -182,6 +197,13 @@ describe('the gateway (/mcp) fronting the example server and server-everything',
     assert.equal(own.status, 200);
     assert.equal(own.headers.get('content-type'), 'application/json', 'a request that needs no stream is answered with plain JSON');
     assert.ok(((await own.json()) as any).result.tools.length > 0);
+  });
+
+  test('the incoming token never reaches an upstream server', async () => {
+    await using gw = await connectGateway(`${server.url}/mcp`, all);
+    await gw.client.callTool({ name: 'ex__echo', arguments: { message: 'no leaks' } });
+    await gw.client.callTool({ name: 'every__echo', arguments: { message: 'no leaks' } });
+    assert.ok(!upstreamAuthorization.some((h) => h.includes('pbt_')), upstreamAuthorization.join(','));
   });
 
   test('bodies must be JSON', async () => {
