@@ -3,12 +3,15 @@
  * run. Prints tables on stdout (progress on stderr) and writes the figures to
  * bench/results/latest.json. See bench/README.md.
  *
- *   node bench/run.ts [--only calls,door,connect,memory] [--variants raw,patchbay,t-]
+ *   node bench/run.ts [--only calls,door,gateway,connect,memory] [--variants raw,patchbay,t-]
+ *                     [--mcp-remote PATH/dist/proxy.js] [--gateway-sessions 100] [--no-profile]
  *                     [--cell-ms 1500] [--cell-calls 4000] [--warmup-ms 250] [--rounds 1]
  *                     [--postgres URL] [--connectors 20] [--sessions 200]
  */
 
 import { mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { describePostgresUrl } from '../src/store/index.ts';
@@ -16,9 +19,10 @@ import { benchCalls, type CallsRow } from './calls.ts';
 import { benchConnect, type ConnectRow } from './connect.ts';
 import { benchDoor, DOOR_USAGE_LIMIT, type DoorRow } from './door.ts';
 import { formatTable } from './format-table.ts';
+import { benchGateway, type GatewayBenchResult } from './gateway.ts';
 import { benchMemory, type MemoryRow } from './memory.ts';
 
-const PARTS = ['calls', 'door', 'connect', 'memory'] as const;
+const PARTS = ['calls', 'door', 'gateway', 'connect', 'memory'] as const;
 const CONCURRENCIES = [1, 8, 32, 128];
 const CONNECT_ROUNDS = 5;
 const MEMORY_TARGET_KB = 150;
@@ -38,7 +42,11 @@ const { values } = parseArgs({
     postgres: { type: 'string' },
     connectors: { type: 'string', default: '20' },
     sessions: { type: 'string', default: '200' },
+    'mcp-remote': { type: 'string' },
+    'gateway-sessions': { type: 'string', default: '100' },
+    profile: { type: 'boolean', default: true },
   },
+  allowNegative: true,
 });
 const only = values.only ? values.only.split(',') : [...PARTS];
 const unknownParts = only.filter((part) => !(PARTS as readonly string[]).includes(part));
@@ -53,9 +61,21 @@ const settings = {
   rounds: positive('rounds'),
   connectors: positive('connectors'),
   sessions: positive('sessions'),
+  gatewaySessions: positive('gateway-sessions'),
+  mcpRemote: values['mcp-remote'] ?? findMcpRemote(),
 };
 
-function positive(name: 'cell-ms' | 'cell-calls' | 'warmup-ms' | 'rounds' | 'connectors' | 'sessions'): number {
+/** mcp-remote's proxy script, when it is installed beside Patchbay. */
+function findMcpRemote(): string | undefined {
+  try {
+    const packageJson = createRequire(import.meta.url).resolve('mcp-remote/package.json');
+    return join(dirname(packageJson), 'dist', 'proxy.js');
+  } catch {
+    return undefined;
+  }
+}
+
+function positive(name: 'cell-ms' | 'cell-calls' | 'warmup-ms' | 'rounds' | 'connectors' | 'sessions' | 'gateway-sessions'): number {
   const n = Number(values[name]);
   if (!Number.isInteger(n) || n <= 0) exitWithUsage(`--${name} must be a positive integer, got "${values[name]}".`);
   return n;
@@ -83,6 +103,7 @@ const results: {
   settings: typeof settings;
   calls?: CallsRow[];
   door?: DoorRow[];
+  gateway?: GatewayBenchResult;
   connect?: ConnectRow[];
   memory?: MemoryRow[];
   failures: Record<string, string>;
@@ -139,6 +160,23 @@ if (only.includes('door')) {
     printDoor(rows);
   }
 }
+if (only.includes('gateway')) {
+  const result = await runPart('gateway', () =>
+    benchGateway({
+      concurrencies: CONCURRENCIES,
+      limits: { maxCalls: settings.cellCalls, maxMs: settings.cellMs, warmupMs: settings.warmupMs },
+      rounds: settings.rounds,
+      sessions: settings.gatewaySessions,
+      mcpRemote: settings.mcpRemote,
+      profile: values.profile !== false,
+      log,
+    }),
+  );
+  if (result) {
+    results.gateway = result;
+    printGateway(result);
+  }
+}
 if (only.includes('connect')) {
   const rows = await runPart('connect', () => benchConnect({ connectors: settings.connectors, rounds: CONNECT_ROUNDS, log }));
   if (rows) {
@@ -190,6 +228,51 @@ function printCalls(rows: CallsRow[]): void {
       { groupBy: 0 },
     ),
   );
+}
+
+function printGateway(result: GatewayBenchResult): void {
+  console.log(
+    `\nG. The gateway: tools/call from an SDK client, one upstream (the echo server process), every route in the same run.\n` +
+      `   Each cell: ${settings.warmupMs} ms warm-up, then ${settings.cellCalls} calls or ${settings.cellMs} ms. × direct = calls/s ÷ (a)'s; + p50 = p50 minus (a)'s.\n` +
+      `   hop CPU µs/call: the middle process (gateway, naive proxy, mcp-remote) per forwarded call; upstream CPU: the echo server.\n`,
+  );
+  console.log(
+    formatTable(
+      ['route', 'in flight', 'p50 ms', 'p99 ms', 'calls/s', '× direct', '+ p50 ms', 'hop CPU µs/call', 'client CPU µs/call', 'upstream CPU µs/call'],
+      result.rows.map((r) => [
+        r.errors ? `${r.label} — FAILED after ${r.calls} calls: ${r.firstError}` : r.label,
+        String(r.concurrency),
+        ms(r.p50Ms),
+        ms(r.p99Ms),
+        r.callsPerSec.toFixed(0),
+        r.callsVsDirect === null ? '—' : r.callsVsDirect.toFixed(2),
+        r.p50AddedMs === null ? '—' : r.p50AddedMs.toFixed(2),
+        r.hopCpuUsPerCall === null ? '—' : r.hopCpuUsPerCall.toFixed(0),
+        r.clientCpuUsPerCall.toFixed(0),
+        r.upstreamCpuUsPerCall.toFixed(0),
+      ]),
+      { groupBy: 0 },
+    ),
+  );
+  for (const note of result.skipped) console.log(`   skipped ${note}`);
+  const at32 = (variant: string) => result.rows.find((r) => r.variant === variant && r.concurrency === 32);
+  const gateway = at32('gateway');
+  const naive = at32('naive');
+  const remote = at32('mcp-remote');
+  if (gateway && naive) {
+    console.log(
+      `   Targets at 32 in flight: gateway CPU ${gateway.hopCpuUsPerCall?.toFixed(0)} µs/call (target ≤ 300); calls/s ${(gateway.callsPerSec / naive.callsPerSec).toFixed(2)}× the naive proxy's (target ≥ 2)` +
+        `${remote ? `, ${(gateway.callsPerSec / remote.callsPerSec).toFixed(2)}× mcp-remote's (target > 1)` : ''}; p50 +${gateway.p50AddedMs?.toFixed(2)} ms over direct (target < 0.5).`,
+    );
+  }
+  console.log(`\n   Resident memory per idle downstream session (${result.memory[0]?.sessions} sessions, each listed tools and called once, after GC):`);
+  for (const m of result.memory) console.log(`     ${m.label}: heap ${m.heapKbPerSession.toFixed(1)} KB, resident ${m.kbPerSession.toFixed(1)} KB`);
+  if (result.profile) {
+    console.log(`\n   CPU profile of the gateway process at 32 in flight (${result.profile.totalMs.toFixed(0)} ms of CPU), self time by area:`);
+    for (const a of result.profile.areas.slice(0, 12)) console.log(`     ${(a.share * 100).toFixed(1).padStart(5)}%  ${a.area}`);
+    console.log('   Functions with the most self time:');
+    for (const f of result.profile.functions) console.log(`     ${(f.share * 100).toFixed(1).padStart(5)}%  ${f.fn}  ${f.where}`);
+  }
 }
 
 function printDoor(rows: DoorRow[]): void {

@@ -7,8 +7,12 @@
  * exits 1 when any run failed that expected-failures.yml does not list, or when a
  * listed one passed (the list is stale).
  *
+ * Then the server scenarios Patchbay's gateway passes in front of server-everything
+ * (scripts/conformance/gateway-scenarios.ts, which also says why the others cannot).
+ *
  * Options:
  *   --no-auth              leave out the authorization scenarios (auth/*)
+ *   --no-gateway           leave out the gateway's server scenarios
  *   --scenario <name>      run only this scenario (repeatable)
  *   --spec-version <rev>   run only at this revision (repeatable)
  *   --concurrency <n>      runs at once (default 2)
@@ -28,8 +32,11 @@ import {
   listExtensionScenarios,
   listSpecVersions,
   runClientScenario,
+  runServerScenario,
   type ScenarioRunOutcome,
 } from './conformance/suite.ts';
+import { GATEWAY_ENDPOINT, GATEWAY_SCENARIOS } from './conformance/gateway-scenarios.ts';
+import { startGatewayTarget } from './conformance/gateway-target.ts';
 
 const CLIENT_COMMAND = 'node scripts/conformance/client.ts';
 const CLIENT_TIMEOUT_MS = 30_000;
@@ -49,6 +56,7 @@ async function main(): Promise<number> {
     allowNegative: true,
     options: {
       auth: { type: 'boolean', default: true },
+      gateway: { type: 'boolean', default: true },
       scenario: { type: 'string', multiple: true, default: [] },
       'spec-version': { type: 'string', multiple: true, default: [] },
       concurrency: { type: 'string', default: String(Math.min(2, availableParallelism())) },
@@ -92,6 +100,22 @@ async function main(): Promise<number> {
     console.log(formatLine(result));
     return result;
   });
+
+  if (values.gateway && values.scenario.length === 0) {
+    const target = await startGatewayTarget();
+    try {
+      const serverRuns = GATEWAY_SCENARIOS.filter((r) => specVersions.includes(r.specVersion));
+      console.log(`conformance: ${serverRuns.length} server scenario runs against the gateway fronting server-everything`);
+      for (const [i, run] of serverRuns.entries()) {
+        const outcome = await runServerScenario({ ...run, url: target.url(GATEWAY_ENDPOINT), outputDir: join(outputRoot, `gateway-${i}`), cwd, timeoutMs: CLIENT_TIMEOUT_MS });
+        const result = { run: { ...run, scenario: `gateway:${run.scenario}` }, outcome, passed: isPass(outcome), expected: false };
+        console.log(formatLine(result));
+        results.push(result);
+      }
+    } finally {
+      await target.close();
+    }
+  }
 
   // A listed failure is expected; a listed scenario that passes means the list is stale.
   const failures = results.filter((r) => r.passed === r.expected);

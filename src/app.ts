@@ -10,7 +10,7 @@ import { createFileOnce } from './core/files.ts';
 import { randomToken } from './core/ids.ts';
 import { createLogger, type Logger } from './core/log.ts';
 import { checkOutboundUrl, createAddressGuardConnector, createGuardedFetch, loadVaultKey, resolveOutboundUrl, Vault } from './auth/index.ts';
-import { type Actor, type Door, Doctor, Hub, isLoopbackHost, SignIn } from './hub/index.ts';
+import { AccessTokens, type Actor, type Door, Doctor, Hub, isLoopbackHost, SignIn } from './hub/index.ts';
 import { createMcpFetch, type FetchLike, SessionPool } from './mcp/index.ts';
 import { openStore, type Store, type User } from './store/index.ts';
 
@@ -20,6 +20,8 @@ export interface Patchbay {
   config: Config;
   store: Store;
   hub: Hub;
+  /** Personal access tokens (the gateway's callers). */
+  tokens: AccessTokens;
   pool: SessionPool;
   logger: Logger;
   localUser: User;
@@ -116,6 +118,7 @@ export async function openPatchbay(config: Config, options: OpenOptions = {}): P
     config,
     store,
     hub,
+    tokens: new AccessTokens(store, logger.child({ area: 'tokens' })),
     pool,
     logger,
     localUser,

@@ -151,6 +151,16 @@ export async function runClientScenario(options: ScenarioRunOptions): Promise<Sc
   return { exitCode, output, checks, clientStderr, durationMs: performance.now() - started };
 }
 
+/** Runs one server scenario against `url` at one spec revision and reads what the suite recorded. */
+export async function runServerScenario(options: { url: string; scenario: string; specVersion: string; outputDir: string; cwd: string; timeoutMs: number }): Promise<ScenarioRunOutcome> {
+  const started = performance.now();
+  const args = ['server', '--url', options.url, '--scenario', options.scenario, '--spec-version', options.specVersion, '--timeout', String(options.timeoutMs), '-o', options.outputDir];
+  const { exitCode, output } = await runSuite(args, { cwd: options.cwd, killAfterMs: options.timeoutMs * 3 });
+  const resultDir = await findResultDir(options.outputDir);
+  const checks = resultDir ? parseChecks(await readFile(join(resultDir, 'checks.json'), 'utf8')) : null;
+  return { exitCode, output, checks, clientStderr: '', durationMs: performance.now() - started };
+}
+
 /** The directory holding checks.json (`auth/x` scenarios nest one level deeper). */
 async function findResultDir(outputDir: string): Promise<string | undefined> {
   const entries = await readdir(outputDir, { recursive: true }).catch(() => [] as string[]);

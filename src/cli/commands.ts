@@ -11,6 +11,7 @@ import { callCommand } from './commands/call.ts';
 import { completeCommand } from './commands/complete.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { exampleServerCommand } from './commands/example-server.ts';
+import { gatewayCommand } from './commands/gateway.ts';
 import { helpCommand } from './commands/help.ts';
 import { listCommand } from './commands/list.ts';
 import { promptCommand, promptsCommand } from './commands/prompts.ts';
@@ -19,6 +20,7 @@ import { readCommand, resourcesCommand } from './commands/resources.ts';
 import { serveCommand } from './commands/serve.ts';
 import { showCommand } from './commands/show.ts';
 import { testCommand } from './commands/test.ts';
+import { tokenCommand } from './commands/token.ts';
 import { toolsCommand } from './commands/tools.ts';
 import { updateCommand } from './commands/update.ts';
 
@@ -48,6 +50,8 @@ export const COMMANDS: CommandSpec[] = [
   promptCommand,
   completeCommand,
   serveCommand,
+  gatewayCommand,
+  tokenCommand,
   exampleServerCommand,
   helpCommand,
 ];

@@ -69,6 +69,13 @@ const envSchema = z.object({
   PATCHBAY_PROTOCOL: z.enum(['auto', 'legacy']).default('auto'),
   PATCHBAY_ALLOW_PRIVATE_NETWORKS: boolean.default(false),
   PATCHBAY_AUDIT_RETENTION_DAYS: positiveInt('PATCHBAY_AUDIT_RETENTION_DAYS').default(90),
+  PATCHBAY_GATEWAY_APPROVAL_WAIT_MS: z
+    .string()
+    .regex(/^\d+$/, 'PATCHBAY_GATEWAY_APPROVAL_WAIT_MS must be a whole number of milliseconds')
+    .transform(Number)
+    .refine((n) => n <= 3_600_000, 'PATCHBAY_GATEWAY_APPROVAL_WAIT_MS must be at most 3600000 (an hour)')
+    .default(50_000),
+  PATCHBAY_GATEWAY_TOKEN: z.string().regex(/^pbt_[A-Za-z0-9_-]{43}$/, 'must be a personal access token from `patchbay token create` (pbt_…)').optional(),
   PATCHBAY_LOGIN_PORT: z
     .string()
     .regex(/^\d+$/, 'PATCHBAY_LOGIN_PORT must be a whole number')
@@ -108,6 +115,13 @@ export interface Config {
   allowPrivateNetworks: boolean;
   /** Port of the CLI's loopback listener for OAuth sign-in (fixed, so redirect URIs stay registered). */
   loginPort: number;
+  /**
+   * How long a gateway call to a tool at Ask waits for the person's answer in Patchbay
+   * when the client cannot ask them itself (no elicitation); 0 refuses at once.
+   */
+  gatewayApprovalWaitMs: number;
+  /** The token `patchbay gateway --stdio` sends to a running Patchbay's /mcp (without one it serves from the store itself). */
+  gatewayToken: string | undefined;
 }
 
 function parseDatabase(value: string | undefined, dataDir: string): DatabaseConfig {
@@ -162,5 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginPort: e.PATCHBAY_LOGIN_PORT,
     allowPrivateNetworks: e.PATCHBAY_ALLOW_PRIVATE_NETWORKS,
     auditRetentionDays: e.PATCHBAY_AUDIT_RETENTION_DAYS,
+    gatewayApprovalWaitMs: e.PATCHBAY_GATEWAY_APPROVAL_WAIT_MS,
+    gatewayToken: e.PATCHBAY_GATEWAY_TOKEN,
   };
 }

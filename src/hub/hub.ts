@@ -765,6 +765,14 @@ export class Hub {
     return this.#track(connector, () => this.#session(actor, connector).complete(params, ctx));
   }
 
+  // ---- gateway -------------------------------------------------------------------
+
+  /** One of the person's approval requests, in whatever state it is; undefined when it is not theirs. */
+  async approvalRequest(actor: Actor, approvalId: string): Promise<ApprovalRequest | undefined> {
+    const request = await this.#store.approvals.get(approvalId);
+    return request && request.userId === actor.userId ? request : undefined;
+  }
+
   // ---- internals -----------------------------------------------------------------
 
   #session(actor: Actor, connector: Connector): McpSession {

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { PatchbayError, toPatchbayError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import type { Actor, Hub } from '../hub/index.ts';
+import type { AccessTokens, Actor, Hub } from '../hub/index.ts';
 import { apiCallerGuard, BrowserSessions, browserLoginRoutes } from './browser-session.ts';
 import { hostAndOriginGuard, jsonBodies } from './guards.ts';
 import { connectorRoutes } from './routes/connectors.ts';
@@ -10,11 +10,17 @@ import { doctorRoutes } from './routes/doctor.ts';
 import { oauthRoutes } from './routes/oauth.ts';
 import { approvalAndAuditRoutes, toolPolicyRoutes } from './routes/policy.ts';
 import { operationRoutes } from './routes/operations.ts';
+import { tokenRoutes } from './routes/tokens.ts';
+import type { Gateway } from './gateway/gateway-routes.ts';
 import { securityHeaders } from './security-headers.ts';
 import { webAppHandler } from './web-app.ts';
 
 export interface ApiAppOptions {
   hub: Hub;
+  /** Personal access tokens: served at /api/tokens, and what the gateway checks. */
+  tokens?: AccessTokens;
+  /** The gateway, served at /mcp (its callers send personal access tokens). */
+  gateway?: Gateway;
   actor: (door: 'api') => Actor;
   accessToken: string;
   allowedHosts: string[];
@@ -43,6 +49,7 @@ export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
   app.use('*', hostAndOriginGuard({ allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins }));
   app.get('/api/health', (c) => c.json({ ok: true, version: options.version }));
   app.route('/oauth', oauthRoutes(options.hub));
+  if (options.gateway) app.route('/mcp', options.gateway.routes);
   const sessions = new BrowserSessions({
     accessToken: options.accessToken,
     userId: options.actor('api').userId,
@@ -61,6 +68,7 @@ export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
   app.route('/api/connectors', toolPolicyRoutes(options.hub));
   app.route('/api', approvalAndAuditRoutes(options.hub));
   app.route('/api', doctorRoutes(options.hub));
+  if (options.tokens) app.route('/api/tokens', tokenRoutes(options.tokens));
   if (options.webRoot !== undefined) app.get('*', webAppHandler({ root: options.webRoot }));
   return app;
 }

@@ -4,6 +4,7 @@ import type { Patchbay } from '../app.ts';
 import { VERSION } from '../app.ts';
 import { PatchbayError } from '../core/errors.ts';
 import { createApiApp } from './api-app.ts';
+import { createGateway } from './gateway/gateway-routes.ts';
 import { DEFAULT_WEB_ROOT } from './web-app.ts';
 
 export interface RunningServer {
@@ -32,8 +33,18 @@ export async function startServer(patchbay: Patchbay, accessToken: string, overr
   });
   const port = (server.address() as AddressInfo).port;
   const names = new Set([host.includes(':') ? `[${host}]` : host, '127.0.0.1', 'localhost', '[::1]']);
+  const gateway = createGateway({
+    hub: patchbay.hub,
+    tokens: patchbay.tokens,
+    logger: patchbay.logger.child({ area: 'gateway' }),
+    version: VERSION,
+    sessionIdleMs: config.sessionIdleMs,
+    approvalWaitMs: config.gatewayApprovalWaitMs,
+  });
   const app = createApiApp({
     hub: patchbay.hub,
+    tokens: patchbay.tokens,
+    gateway,
     actor: (door) => patchbay.actor(door),
     accessToken,
     allowedHosts: [...[...names].map((h) => `${h}:${port}`), ...config.allowedHosts],
@@ -50,10 +61,12 @@ export async function startServer(patchbay: Patchbay, accessToken: string, overr
   return {
     url: `http://${display}:${port}`,
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await gateway.close();
+      await new Promise<void>((resolve) => {
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }

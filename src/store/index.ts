@@ -11,6 +11,8 @@ export { MIGRATION_NAMES } from './migrate.ts';
 export { describePostgresUrl } from './open-postgres.ts';
 export { DEFAULT_SLOT_TTL_MS } from './usage-repository.ts';
 export type {
+  AccessToken,
+  AccessTokenRepository,
   Approval,
   ApprovalRepository,
   ApprovalRequest,

@@ -4,6 +4,7 @@ import * as initial from './migrations/001-initial.ts';
 import * as signInFlowsAndLeases from './migrations/002-sign-in-flows-and-leases.ts';
 import * as policy from './migrations/003-policy.ts';
 import * as usage from './migrations/004-usage.ts';
+import * as accessTokens from './migrations/005-access-tokens.ts';
 import * as reserveUsageFunction from './migrations/008-reserve-usage-function.ts';
 
 /**
@@ -15,6 +16,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '002_sign_in_flows_and_leases': signInFlowsAndLeases,
   '003_policy': policy,
   '004_usage': usage,
+  '005_access_tokens': accessTokens,
   '008_reserve_usage_function': reserveUsageFunction,
 };
 

@@ -5,6 +5,7 @@ import { type Logger, silentLogger } from '../core/log.ts';
 import { type ChangeFeed, createPostgresChangeFeed, createSqliteChangeFeed } from './change-feed.ts';
 import { createCatalogRepository } from './catalog-repository.ts';
 import { createConnectorRepository } from './connector-repository.ts';
+import { createAccessTokenRepository } from './access-token-repository.ts';
 import { createApprovalRepository } from './approval-repository.ts';
 import { createAuditRepository } from './audit-repository.ts';
 import { createCredentialRepository } from './credential-repository.ts';
@@ -74,6 +75,7 @@ function createStore(kind: Store['kind'], db: Kysely<Database>, options: { schem
     approvals: createApprovalRepository(context),
     audit: createAuditRepository(context),
     usage: createUsageRepository(context),
+    accessTokens: createAccessTokenRepository(context),
     migrations: () => runStoreOperation('migrations', () => listAppliedMigrations(db as unknown as Kysely<unknown>, options.schema)),
     changes: options.changes,
     close: () => {

@@ -161,6 +161,20 @@ export interface UsageSlotsTable {
   expires_at: string;
 }
 
+export interface AccessTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  /** SHA-256 of the token, hex: the token itself is never stored. */
+  token_hash: string;
+  prefix: string;
+  /** JSON array of project names, or null for every project. */
+  projects: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
@@ -175,4 +189,5 @@ export interface Database {
   audit_events: AuditEventsTable;
   usage_counters: UsageCountersTable;
   usage_slots: UsageSlotsTable;
+  access_tokens: AccessTokensTable;
 }

@@ -462,6 +462,55 @@ for (const backend of [sqliteBackend, postgresBackend]) {
       assert.deepEqual(await store.approvals.listPending(user.id, clock.iso()), []);
     });
 
+    it('keeps access tokens by hash, one live name per user, revoked once', async (t) => {
+      const db = useDatabase(t, backend);
+      const clock = createManualClock();
+      const store = await db.open({ clock });
+      const user = await store.users.ensureLocalUser();
+      const make = (id: string, name: string, projects: string[] | null = null) =>
+        store.accessTokens.create({ id, userId: user.id, name, tokenHash: `hash-${id}`, prefix: `pbt_${id}`, projects, createdAt: clock.iso() });
+      const laptop = await make('t1', 'laptop', ['work', 'ünïcode']);
+      assert.deepEqual(laptop, {
+        id: 't1',
+        userId: user.id,
+        name: 'laptop',
+        prefix: 'pbt_t1',
+        projects: ['work', 'ünïcode'],
+        createdAt: clock.iso(),
+        lastUsedAt: null,
+        revokedAt: null,
+      });
+      clock.advance(1_000);
+      await make('t2', 'desktop');
+      await rejectsWithCode(make('t3', 'laptop'), 'NAME_TAKEN');
+      await rejectsWithCode(
+        store.accessTokens.create({ id: 't3', userId: 'nobody', name: 'x', tokenHash: 'hash-t3', prefix: 'pbt_t3', projects: null, createdAt: clock.iso() }),
+        'NOT_FOUND',
+      );
+      assert.deepEqual(await store.accessTokens.findByHash('hash-t1'), laptop);
+      assert.equal(await store.accessTokens.findByHash('hash-nope'), undefined);
+      await store.accessTokens.touch('t1', '2026-03-01T11:00:00.000Z');
+      assert.equal((await store.accessTokens.findByHash('hash-t1'))?.lastUsedAt, '2026-03-01T11:00:00.000Z');
+
+      const revokes = await Promise.all([1, 2, 3].map(() => store.accessTokens.revoke(user.id, 't1', clock.iso())));
+      assert.equal(revokes.filter(Boolean).length, 1, 'revoked once');
+      assert.equal(await store.accessTokens.revoke('someone-else', 't2', clock.iso()), undefined, 'only its owner revokes it');
+      assert.equal((await store.accessTokens.findByHash('hash-t1'))?.revokedAt, clock.iso(), 'a revoked token is still found, marked');
+      clock.advance(1_000);
+      const again = await make('t7', 'laptop');
+      assert.equal(again.name, 'laptop', 'a revoked token frees its name');
+      assert.deepEqual(
+        (await store.accessTokens.list(user.id)).map((x) => [x.id, x.revokedAt !== null]),
+        [
+          ['t7', false],
+          ['t2', false],
+          ['t1', true],
+        ],
+      );
+      assert.deepEqual(await store.accessTokens.list('someone-else'), []);
+      assert.equal(await db.count('access_tokens'), 3);
+    });
+
     it('records audit events and lists them newest first, filtered, and prunes old ones', async (t) => {
       const db = useDatabase(t, backend);
       const store = await db.open();

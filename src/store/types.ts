@@ -377,6 +377,33 @@ export interface CredentialRepository {
   remove(userId: string, connectorId: string, issuer?: string): Promise<void>;
 }
 
+/** A personal access token as listed: never the token itself, which is shown once at creation. */
+export interface AccessToken {
+  id: string;
+  userId: string;
+  name: string;
+  /** The token's first characters, to recognise it (`pbt_AbCd`). */
+  prefix: string;
+  /** The projects whose connectors it reaches; null for all. */
+  projects: string[] | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface AccessTokenRepository {
+  /** Throws NAME_TAKEN when the user has a live token of that name. */
+  create(token: Omit<AccessToken, 'lastUsedAt' | 'revokedAt'> & { tokenHash: string }): Promise<AccessToken>;
+  /** The token with this hash, revoked or not; undefined when there is none. */
+  findByHash(tokenHash: string): Promise<AccessToken | undefined>;
+  /** The user's tokens, live ones first, newest first. */
+  list(userId: string): Promise<AccessToken[]>;
+  /** Revokes a live token of the user once; undefined when none was live under that id. */
+  revoke(userId: string, id: string, now: string): Promise<AccessToken | undefined>;
+  /** Records a use (callers throttle it; it is never on a request's critical path). */
+  touch(id: string, now: string): Promise<void>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   readonly users: UserRepository;
@@ -389,6 +416,7 @@ export interface Store {
   readonly approvals: ApprovalRepository;
   readonly audit: AuditRepository;
   readonly usage: UsageRepository;
+  readonly accessTokens: AccessTokenRepository;
   /** When connectors, tool settings or catalogs may have changed, here or in another process. */
   readonly changes: ChangeFeed;
   /** Names of migrations applied, oldest first. */

@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { PatchbayError } from '../core/errors.ts';
+import { newId, randomToken } from '../core/ids.ts';
+import type { Logger } from '../core/log.ts';
+import type { AccessToken, Store } from '../store/index.ts';
+import { NAME_PATTERN } from './connector-rules.ts';
+import type { Actor } from './hub.ts';
+
+/** What every personal access token starts with, so scanners and people recognise one. */
+export const ACCESS_TOKEN_PREFIX = 'pbt_';
+/** `pbt_` and 43 base64url characters (32 random bytes). */
+const TOKEN_PATTERN = /^pbt_[A-Za-z0-9_-]{43}$/;
+/** Uses are recorded at most this often per token: the write is off every request's path. */
+const TOUCH_INTERVAL_MS = 60_000;
+/** How long a verified token is trusted without reading the store again (revocation elsewhere shows within this). */
+const VERIFIED_TTL_MS = 5_000;
+
+/** Who a verified token speaks for, and what it may see. */
+export interface TokenGrant {
+  token: AccessToken;
+  userId: string;
+  /** Project names the token is limited to; null for every project. */
+  projects: string[] | null;
+}
+
+/** The SHA-256 of a token, hex: what the store keeps. */
+export function hashAccessToken(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/**
+ * Personal access tokens: created with a secret shown once, kept as a hash, limited
+ * to projects when asked, revoked for good.
+ */
+export class AccessTokens {
+  readonly #store: Store;
+  readonly #log: Logger;
+  readonly #verified = new Map<string, { grant: TokenGrant; until: number }>();
+  readonly #touched = new Map<string, number>();
+
+  constructor(store: Store, logger: Logger) {
+    this.#store = store;
+    this.#log = logger;
+  }
+
+  /** Creates a token; `secret` is the only time its plaintext exists outside the caller. */
+  async create(actor: Actor, input: { name: string; projects?: string[] | null }): Promise<{ token: AccessToken; secret: string }> {
+    const name = String(input.name ?? '');
+    if (!NAME_PATTERN.test(name)) {
+      throw new PatchbayError(
+        'INVALID_NAME',
+        `"${name.slice(0, 80)}" is not a valid token name: use 1–64 lowercase letters, digits and hyphens (for example "claude-desktop" or "laptop").`,
+      );
+    }
+    const projects = normalizeProjects(input.projects);
+    const secret = `${ACCESS_TOKEN_PREFIX}${randomToken(32)}`;
+    const token = await this.#store.accessTokens.create({
+      id: newId(),
+      userId: actor.userId,
+      name,
+      tokenHash: hashAccessToken(secret),
+      prefix: secret.slice(0, ACCESS_TOKEN_PREFIX.length + 4),
+      projects,
+      createdAt: new Date().toISOString(),
+    });
+    return { token, secret };
+  }
+
+  list(actor: Actor): Promise<AccessToken[]> {
+    return this.#store.accessTokens.list(actor.userId);
+  }
+
+  /** Revokes one of the person's live tokens, named by its id or its name. */
+  async revoke(actor: Actor, idOrName: string): Promise<AccessToken> {
+    const live = (await this.#store.accessTokens.list(actor.userId)).filter((t) => t.revokedAt === null);
+    const target = live.find((t) => t.id === idOrName) ?? live.find((t) => t.name === idOrName);
+    const revoked = target ? await this.#store.accessTokens.revoke(actor.userId, target.id, new Date().toISOString()) : undefined;
+    if (!revoked) {
+      throw new PatchbayError('NOT_FOUND', `You have no live token "${String(idOrName).slice(0, 80)}". Run \`patchbay token list\` to see them.`);
+    }
+    for (const [hash, entry] of this.#verified) if (entry.grant.token.id === revoked.id) this.#verified.delete(hash);
+    return revoked;
+  }
+
+  /**
+   * The grant of a live token, or `UNAUTHENTICATED` (missing, malformed, unknown or
+   * revoked). The comparison is of hashes looked up by equality: no timing leak of the token.
+   */
+  async verify(secret: string | undefined): Promise<TokenGrant> {
+    if (!secret) {
+      throw new PatchbayError('UNAUTHENTICATED', 'Missing access token: send `Authorization: Bearer <token>` with a token from `patchbay token create`.');
+    }
+    const hash = hashAccessToken(secret);
+    const now = Date.now();
+    const cached = this.#verified.get(hash);
+    if (cached && cached.until > now) {
+      this.#touch(cached.grant.token.id, now);
+      return cached.grant;
+    }
+    const token = TOKEN_PATTERN.test(secret) ? await this.#store.accessTokens.findByHash(hash) : undefined;
+    if (!token || token.revokedAt !== null) {
+      this.#verified.delete(hash);
+      throw new PatchbayError(
+        'UNAUTHENTICATED',
+        token ? 'This access token was revoked. Create a new one with `patchbay token create <name>`.' : 'The access token is not valid. Create one with `patchbay token create <name>`.',
+      );
+    }
+    const grant: TokenGrant = { token, userId: token.userId, projects: token.projects };
+    if (this.#verified.size > 10_000) this.#verified.clear();
+    this.#verified.set(hash, { grant, until: now + VERIFIED_TTL_MS });
+    this.#touch(token.id, now);
+    return grant;
+  }
+
+  #touch(id: string, now: number): void {
+    if ((this.#touched.get(id) ?? 0) + TOUCH_INTERVAL_MS > now) return;
+    this.#touched.set(id, now);
+    void this.#store.accessTokens.touch(id, new Date(now).toISOString()).catch((error) => this.#log.debug('could not record a token use', { error }));
+  }
+}
+
+function normalizeProjects(projects: string[] | null | undefined): string[] | null {
+  if (projects === undefined || projects === null) return null;
+  if (!Array.isArray(projects) || projects.length === 0) {
+    throw new PatchbayError('VALIDATION_FAILED', 'Projects must be a non-empty list of project names (leave them out for a token that reaches every project).');
+  }
+  const out = new Set<string>();
+  for (const p of projects) {
+    const name = typeof p === 'string' ? p.trim() : '';
+    if (name.length === 0 || name.length > 100) throw new PatchbayError('VALIDATION_FAILED', 'A project name must be 1–100 characters.');
+    out.add(name);
+  }
+  return [...out].sort();
+}

@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type AuthInfo,
+  createMcpHandler,
+  isInitializeRequest,
+  isLegacyRequest,
+  type Server,
+  type ServerContext,
+  WebStandardStreamableHTTPServerTransport,
+} from '@modelcontextprotocol/server';
+import { Hono } from 'hono';
+import { PatchbayError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
+import type { AccessTokens, CatalogChange, Hub } from '../../hub/index.ts';
+import { GatewayPolicy } from './gateway-policy.ts';
+import { buildGatewayServer, type GatewayServerOptions } from './gateway-server.ts';
+import { type GatewayScope, GatewayView } from './gateway-view.ts';
+
+export interface GatewayOptions {
+  hub: Hub;
+  tokens: AccessTokens;
+  logger: Logger;
+  version: string;
+  /** A downstream session unused this long is closed. */
+  sessionIdleMs?: number;
+  /** How long a call to a tool at Ask waits for an answer in Patchbay when the client cannot elicit; 0 refuses at once. */
+  approvalWaitMs?: number;
+}
+
+export interface Gateway {
+  /** Mounted at `/mcp`: `/`, `/p/:project`, `/c/:connector`. */
+  routes: Hono;
+  view: GatewayView;
+  /** Open 2025-11-25 sessions. */
+  sessionCount(): number;
+  close(): Promise<void>;
+}
+
+interface Session {
+  server: Server;
+  transport: WebStandardStreamableHTTPServerTransport;
+  tokenId: string;
+  userId: string;
+  path: string;
+  lastUsed: number;
+}
+
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The gateway endpoint: a person's connectors as one MCP server over Streamable HTTP,
+ * for callers holding a personal access token. 2025-11-25 clients get a session (one
+ * SDK server each, found again by `Mcp-Session-Id`, owned by the token that opened it);
+ * 2026-07-28 requests are served statelessly. The incoming token goes no further.
+ */
+export function createGateway(options: GatewayOptions): Gateway {
+  const { hub, tokens, logger } = options;
+  const view = new GatewayView(hub, logger);
+  const policy = new GatewayPolicy({ hub, view, approvalWaitMs: options.approvalWaitMs ?? 50_000 });
+  const sessions = new Map<string, Session>();
+  const serverOptions: GatewayServerOptions = {
+    hub,
+    view,
+    version: options.version,
+    callTool: (scope, tool, args, control, ctx, server) => policy.callTool(scope, tool, args, control, ctx, server),
+  };
+  const modern = createMcpHandler((ctx) => buildGatewayServer(scopeOf(ctx.authInfo), serverOptions), {
+    legacy: 'reject',
+    onerror: (error) => logger.debug('gateway request failed', { error }),
+  });
+
+  const unsubscribe = hub.onCatalogChanged((change: CatalogChange) => {
+    for (const session of sessions.values()) if (session.userId === change.userId) void notifyChanged(session.server, change).catch(() => {});
+    if (change.kinds.includes('tools')) modern.notify.toolsChanged();
+    if (change.kinds.includes('prompts')) modern.notify.promptsChanged();
+    if (change.kinds.includes('resources') || change.kinds.includes('resourceTemplates')) modern.notify.resourcesChanged();
+  });
+  const idleMs = options.sessionIdleMs ?? 30 * 60_000;
+  const sweeper = setInterval(
+    () => {
+      const cutoff = Date.now() - idleMs;
+      for (const [id, session] of sessions) {
+        if (session.lastUsed < cutoff) {
+          sessions.delete(id);
+          void session.server.close().catch(() => {});
+        }
+      }
+    },
+    Math.min(idleMs, 60_000),
+  );
+  sweeper.unref();
+
+  const routes = new Hono();
+  const handle = async (request: Request, path: string, scopeOf: (grant: { userId: string; tokenId: string; projects: string[] | null }) => GatewayScope): Promise<Response> => {
+    const grant = await authenticate(tokens, request);
+    const scope = scopeOf({ userId: grant.userId, tokenId: grant.token.id, projects: grant.projects });
+    await view.check(scope);
+    const parsedBody = request.method === 'POST' ? await readJsonBody(request) : undefined;
+    const sessionId = request.headers.get('mcp-session-id');
+    if (sessionId !== null) {
+      const session = sessions.get(sessionId);
+      // A session belongs to the token (and endpoint) that opened it: to anyone else it does not exist.
+      if (!session || session.tokenId !== scope.tokenId || session.path !== path) {
+        return jsonRpcError(404, -32001, 'Session not found: it has ended or belongs to another token. Send initialize to start a new session.', parsedBody);
+      }
+      session.lastUsed = Date.now();
+      answerAsJson(session, parsedBody);
+      return session.transport.handleRequest(request, { parsedBody });
+    }
+    if (request.method === 'POST' && !(await isLegacyRequest(request, parsedBody))) {
+      const authInfo: AuthInfo = { token: scope.tokenId, clientId: scope.tokenId, scopes: [], extra: { scope } };
+      return modern.fetch(request, { parsedBody, authInfo });
+    }
+    if (request.method === 'POST' && (Array.isArray(parsedBody) ? parsedBody.some((m) => isInitializeRequest(m)) : isInitializeRequest(parsedBody))) {
+      return openSession(request, parsedBody, scope, path);
+    }
+    if (request.method === 'GET' || request.method === 'DELETE') {
+      return jsonRpcError(400, -32000, 'Bad Request: no Mcp-Session-Id header. Send initialize first to start a session.', undefined);
+    }
+    return jsonRpcError(400, -32000, 'Bad Request: send initialize first to start a session (or use protocol 2026-07-28, which needs none).', parsedBody);
+  };
+
+  const openSession = async (request: Request, parsedBody: unknown, scope: GatewayScope, path: string): Promise<Response> => {
+    const server = buildGatewayServer(scope, serverOptions);
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        sessions.set(id, { server, transport, tokenId: scope.tokenId, userId: scope.userId, path, lastUsed: Date.now() });
+      },
+      onsessionclosed: (id) => {
+        sessions.delete(id);
+      },
+    });
+    server.onclose = () => {
+      if (transport.sessionId !== undefined) sessions.delete(transport.sessionId);
+    };
+    server.onerror = (error) => logger.debug('gateway session error', { error });
+    await server.connect(transport);
+    return transport.handleRequest(request, { parsedBody });
+  };
+
+  const fromGrant = (extra: Partial<GatewayScope>) => (g: { userId: string; tokenId: string; projects: string[] | null }): GatewayScope => ({
+    userId: g.userId,
+    tokenId: g.tokenId,
+    tokenProjects: g.projects,
+    ...extra,
+  });
+  const serve = (request: Request, path: string, extra: Partial<GatewayScope>) =>
+    handle(request, path, fromGrant(extra)).catch((error: unknown) => {
+      if (!(error instanceof PatchbayError) || error.code !== 'UNAUTHENTICATED') throw error;
+      // RFC 6750 §3: a refused Bearer token is answered with a challenge.
+      const challenge = request.headers.has('authorization') ? 'Bearer realm="patchbay", error="invalid_token"' : 'Bearer realm="patchbay"';
+      return new Response(JSON.stringify({ error: error.toJSON() }), { status: 401, headers: { 'content-type': 'application/json', 'www-authenticate': challenge } });
+    });
+  routes.all('/', (c) => serve(c.req.raw, '/', {}));
+  routes.all('/p/:project', (c) => serve(c.req.raw, `/p/${c.req.param('project')}`, { project: c.req.param('project') }));
+  routes.all('/c/:connector', (c) => serve(c.req.raw, `/c/${c.req.param('connector')}`, { connector: c.req.param('connector') }));
+
+  return {
+    routes,
+    view,
+    sessionCount: () => sessions.size,
+    async close() {
+      clearInterval(sweeper);
+      unsubscribe();
+      const open = [...sessions.values()];
+      sessions.clear();
+      await Promise.all(open.map((s) => s.server.close().catch(() => {})));
+      await modern.close();
+    },
+  };
+}
+
+/**
+ * A plain JSON answer costs far less than an SSE stream (no web stream, no event framing),
+ * so a request that cannot need a stream gets one: a single request asking for no
+ * progress, which is not a tool call the server might have to ask the person about
+ * (elicitation travels on the request's stream). The transport reads the setting when it
+ * takes the request, before any other request can run, so setting it just before is safe.
+ */
+function answerAsJson(session: Session, body: unknown): void {
+  const transport = session.transport as unknown as { _enableJsonResponse?: boolean };
+  if (typeof transport._enableJsonResponse !== 'boolean') return;
+  let json = false;
+  if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
+    const message = body as { method?: unknown; params?: { _meta?: { progressToken?: unknown } } };
+    const asks = message.method === 'tools/call' && (session.server.getClientCapabilities()?.elicitation !== undefined || session.server.getClientCapabilities()?.sampling !== undefined);
+    json = typeof message.method === 'string' && message.params?._meta?.progressToken === undefined && !asks;
+  }
+  transport._enableJsonResponse = json;
+}
+
+/** The scope the gateway handed the SDK with a stateless request (never taken from the client). */
+function scopeOf(authInfo: AuthInfo | undefined): GatewayScope {
+  const scope = (authInfo?.extra as { scope?: GatewayScope } | undefined)?.scope;
+  if (!scope) throw new PatchbayError('INTERNAL', 'A gateway request reached the MCP server without its token’s scope.');
+  return scope;
+}
+
+async function notifyChanged(server: Server, change: CatalogChange): Promise<void> {
+  if (change.kinds.includes('tools')) await server.sendToolListChanged();
+  if (change.kinds.includes('prompts')) await server.sendPromptListChanged();
+  if (change.kinds.includes('resources') || change.kinds.includes('resourceTemplates')) await server.sendResourceListChanged();
+}
+
+/** The grant of the request's Bearer token; `UNAUTHENTICATED` (401 with a challenge) otherwise. */
+async function authenticate(tokens: AccessTokens, request: Request) {
+  const header = request.headers.get('authorization') ?? '';
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return tokens.verify(match?.[1]);
+}
+
+async function readJsonBody(request: Request): Promise<unknown> {
+  const type = (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json') throw new PatchbayError('UNSUPPORTED_MEDIA_TYPE', 'MCP requests must be JSON: send Content-Type: application/json.');
+  const length = Number(request.headers.get('content-length') ?? 0);
+  if (length > MAX_BODY_BYTES) throw new PatchbayError('VALIDATION_FAILED', `The request body is larger than ${MAX_BODY_BYTES} bytes.`);
+  const text = await request.text();
+  if (text.length > MAX_BODY_BYTES) throw new PatchbayError('VALIDATION_FAILED', `The request body is larger than ${MAX_BODY_BYTES} bytes.`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new PatchbayError('VALIDATION_FAILED', 'The request body is not valid JSON.', { details: { jsonRpcCode: -32700 } });
+  }
+}
+
+function jsonRpcError(status: number, code: number, message: string, body: unknown): Response {
+  const id = body && typeof body === 'object' && !Array.isArray(body) && 'id' in body ? (body as { id: unknown }).id : null;
+  return new Response(JSON.stringify({ jsonrpc: '2.0', id: id ?? null, error: { code, message } }), { status, headers: { 'content-type': 'application/json' } });
+}
+
+export type { ServerContext };

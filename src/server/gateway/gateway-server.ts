@@ -1,0 +1,129 @@
+import type { CallToolResult, ContentBlock, InputRequiredResult, ReadResourceResult, ServerContext } from '@modelcontextprotocol/server';
+import { isInputRequiredResult, ProtocolError, Server } from '@modelcontextprotocol/server';
+import { PatchbayError, toPatchbayError } from '../../core/errors.ts';
+import type { Hub, ModelTool, ToolCallContext } from '../../hub/index.ts';
+import type { GatewayScope, GatewayView } from './gateway-view.ts';
+import { isToolResultError, toProtocolError } from './json-rpc-errors.ts';
+
+export interface GatewayServerOptions {
+  hub: Hub;
+  view: GatewayView;
+  version: string;
+  /**
+   * Runs a tool call through the hub's door, applying what the gateway does at Ask
+   * (elicitation or a pending approval). Given the request's own context.
+   */
+  callTool(scope: GatewayScope, tool: ModelTool, args: Record<string, unknown>, control: ToolCallContext, ctx: ServerContext, server: Server): Promise<CallToolResult | InputRequiredResult>;
+}
+
+const INSTRUCTIONS =
+  'Patchbay gateway: the tools, resources and prompts of the connectors you set up in Patchbay, named <connector>__<name>. ' +
+  'Calls follow your permissions in Patchbay; a tool at Ask waits for your approval (`patchbay approvals` or the web app).';
+
+/**
+ * One MCP server (the SDK's low-level `Server`: no schema is compiled per call) for one
+ * downstream session or one stateless request, serving what `scope` may see.
+ */
+export function buildGatewayServer(scope: GatewayScope, options: GatewayServerOptions): Server {
+  const { hub, view } = options;
+  const actor = view.actor(scope);
+  const server = new Server(
+    { name: 'patchbay', title: 'Patchbay gateway', version: options.version },
+    {
+      // logging: 2025 clients may set a level; the gateway itself sends no log messages.
+      capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true }, completions: {}, logging: {} },
+      instructions: INSTRUCTIONS,
+    },
+  );
+  const control = (ctx: ServerContext): ToolCallContext => {
+    const token = ctx.mcpReq._meta?.progressToken;
+    return {
+      signal: ctx.mcpReq.signal,
+      // A server's question during the call goes to the person in their client, when it can ask
+      // (2025 sessions: 2026-07-28 requests cannot carry a question the gateway did not start).
+      onElicitation: server.getClientCapabilities()?.elicitation
+        ? async (params) => {
+            try {
+              return await ctx.mcpReq.elicitInput(params);
+            } catch {
+              return { action: 'decline' as const };
+            }
+          }
+        : undefined,
+      onProgress:
+        token === undefined
+          ? undefined
+          : (p: { progress: number; total?: number; message?: string }) =>
+              void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, progress: p.progress, total: p.total, message: p.message } }).catch(() => {}),
+    };
+  };
+  const guard = async <T>(run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      throw toProtocolError(error);
+    }
+  };
+
+  server.setRequestHandler('tools/list', () => guard(async () => ({ tools: await view.listTools(scope) })));
+  server.setRequestHandler('tools/call', (request, ctx) =>
+    guard(async () => {
+      const { name, arguments: args = {} } = request.params;
+      const tool = await view.resolveTool(scope, name);
+      try {
+        const result = await options.callTool(scope, tool, args as Record<string, unknown>, control(ctx), ctx, server);
+        if (isInputRequiredResult(result)) return result;
+        return { ...result, content: mapContent(result.content, (uri) => view.mapUri(scope, tool.connector, uri)) };
+      } catch (error) {
+        const err = toPatchbayError(error);
+        if (!isToolResultError(err)) throw err;
+        return { content: [{ type: 'text' as const, text: err.message }], isError: true, _meta: { 'dev.patchbay/error': err.toJSON() } };
+      }
+    }),
+  );
+  server.setRequestHandler('resources/list', () => guard(async () => ({ resources: await view.listResources(scope) })));
+  server.setRequestHandler('resources/templates/list', () => guard(async () => ({ resourceTemplates: await view.listResourceTemplates(scope) })));
+  server.setRequestHandler('resources/read', async (request, ctx) => {
+    try {
+      const target = await view.resolveUri(scope, request.params.uri);
+      const result: ReadResourceResult = await hub.readResource(actor, target.connector, target.name, control(ctx));
+      return { ...result, contents: result.contents.map((c) => ({ ...c, uri: view.mapUri(scope, target.connector, c.uri) })) };
+    } catch (error) {
+      // spec (resources, SEP-2164): a missing resource is Invalid Params whose data names the URI asked for
+      const err = toProtocolError(error);
+      throw new ProtocolError(err.code, err.message, { ...(err.data as object), uri: request.params.uri });
+    }
+  });
+  server.setRequestHandler('prompts/list', () => guard(async () => ({ prompts: await view.listPrompts(scope) })));
+  server.setRequestHandler('prompts/get', (request, ctx) =>
+    guard(async () => {
+      const target = await view.resolvePrompt(scope, request.params.name);
+      return hub.getPrompt(actor, target.connector, target.name, (request.params.arguments ?? {}) as Record<string, string>, control(ctx));
+    }),
+  );
+  server.setRequestHandler('completion/complete', (request, ctx) =>
+    guard(async () => {
+      const { ref } = request.params;
+      if (ref.type === 'ref/prompt') {
+        const target = await view.resolvePrompt(scope, ref.name);
+        return hub.complete(actor, target.connector, { ...request.params, ref: { ...ref, name: target.name } }, control(ctx));
+      }
+      if (ref.type === 'ref/resource') {
+        const target = await view.resolveUri(scope, ref.uri);
+        return hub.complete(actor, target.connector, { ...request.params, ref: { ...ref, uri: target.name } }, control(ctx));
+      }
+      throw new PatchbayError('VALIDATION_FAILED', 'A completion reference must be ref/prompt or ref/resource.');
+    }),
+  );
+  return server;
+}
+
+/** Resource links and embedded resources in a result get the URIs the gateway gives. */
+function mapContent(content: ContentBlock[] | undefined, map: (uri: string) => string): ContentBlock[] {
+  if (!Array.isArray(content)) return [];
+  return content.map((block) => {
+    if (block.type === 'resource_link') return { ...block, uri: map(block.uri) };
+    if (block.type === 'resource') return { ...block, resource: { ...block.resource, uri: map(block.resource.uri) } };
+    return block;
+  });
+}

@@ -1,0 +1,113 @@
+import { isJSONRPCRequest, isJSONRPCResultResponse, type JSONRPCMessage, type Server } from '@modelcontextprotocol/server';
+import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { Logger } from '../../core/log.ts';
+import type { Hub } from '../../hub/index.ts';
+import { GatewayPolicy } from './gateway-policy.ts';
+import { buildGatewayServer } from './gateway-server.ts';
+import { type GatewayScope, GatewayView } from './gateway-view.ts';
+
+export interface StdioGateway {
+  /** Settles when the client closed stdin (or `close` was called). */
+  closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface InProcessStdioOptions {
+  hub: Hub;
+  logger: Logger;
+  version: string;
+  userId: string;
+  project?: string;
+  connector?: string;
+  approvalWaitMs: number;
+}
+
+/**
+ * The gateway over stdio, served in this process from the store it opened itself:
+ * the same server as `/mcp` (both eras), for the local user, through the same door.
+ */
+export async function serveGatewayInProcess(options: InProcessStdioOptions): Promise<StdioGateway> {
+  const view = new GatewayView(options.hub, options.logger);
+  const policy = new GatewayPolicy({ hub: options.hub, view, approvalWaitMs: options.approvalWaitMs });
+  const scope: GatewayScope = { userId: options.userId, tokenId: 'stdio', tokenProjects: null, project: options.project, connector: options.connector };
+  await view.check(scope);
+  let current: Server | undefined;
+  const transport = new StdioServerTransport();
+  const closed = Promise.withResolvers<void>();
+  const handle = serveStdio(
+    () => {
+      current = buildGatewayServer(scope, {
+        hub: options.hub,
+        view,
+        version: options.version,
+        callTool: (s, tool, args, control, ctx, server) => policy.callTool(s, tool, args, control, ctx, server),
+      });
+      return current;
+    },
+    { transport, onerror: (error) => options.logger.debug('stdio gateway error', { error }) },
+  );
+  const unsubscribe = options.hub.onCatalogChanged((change) => {
+    if (change.userId !== options.userId || !current) return;
+    const server = current;
+    void (async () => {
+      if (change.kinds.includes('tools')) await server.sendToolListChanged();
+      if (change.kinds.includes('prompts')) await server.sendPromptListChanged();
+      if (change.kinds.includes('resources') || change.kinds.includes('resourceTemplates')) await server.sendResourceListChanged();
+    })().catch(() => {});
+  });
+  process.stdin.once('end', () => closed.resolve());
+  process.stdin.once('close', () => closed.resolve());
+  return {
+    closed: closed.promise,
+    async close() {
+      unsubscribe();
+      await handle.close().catch(() => {});
+      closed.resolve();
+    },
+  };
+}
+
+/**
+ * The gateway over stdio, relayed to a running Patchbay's `/mcp` with a personal access
+ * token: JSON-RPC messages pass through unparsed beyond what routing needs, so the
+ * running hub serves everything (its sessions, its policy, its audit).
+ */
+export async function relayGatewayToHub(options: { url: string; token: string; logger: Logger }): Promise<StdioGateway> {
+  const upstream = new StreamableHTTPClientTransport(new URL(options.url), { requestInit: { headers: { authorization: `Bearer ${options.token}` } } });
+  const downstream = new StdioServerTransport();
+  const closed = Promise.withResolvers<void>();
+  const initializing = new Set<string | number>();
+  downstream.onmessage = (message: JSONRPCMessage) => {
+    if (isJSONRPCRequest(message) && message.method === 'initialize') initializing.add(message.id);
+    upstream.send(message).catch((error: unknown) => {
+      options.logger.warn('the running Patchbay did not take a message', { error });
+      if (isJSONRPCRequest(message)) {
+        void downstream
+          .send({ jsonrpc: '2.0', id: message.id, error: { code: -32603, message: `Patchbay at ${options.url} could not be reached: ${(error as Error).message}` } })
+          .catch(() => {});
+      }
+    });
+  };
+  upstream.onmessage = (message: JSONRPCMessage) => {
+    // A 2025-11-25 session names its version on every later request (spec: MCP-Protocol-Version header).
+    if (isJSONRPCResultResponse(message) && initializing.delete(message.id)) {
+      const version = (message.result as { protocolVersion?: unknown }).protocolVersion;
+      if (typeof version === 'string') upstream.setProtocolVersion(version);
+    }
+    void downstream.send(message).catch(() => {});
+  };
+  upstream.onerror = (error) => options.logger.debug('relay upstream error', { error });
+  downstream.onclose = () => closed.resolve();
+  await upstream.start();
+  await downstream.start();
+  return {
+    closed: closed.promise,
+    async close() {
+      await upstream.terminateSession().catch(() => {});
+      await upstream.close().catch(() => {});
+      await downstream.close().catch(() => {});
+      closed.resolve();
+    },
+  };
+}
