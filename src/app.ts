@@ -10,7 +10,7 @@ import { createFileOnce } from './core/files.ts';
 import { randomToken } from './core/ids.ts';
 import { createLogger, type Logger } from './core/log.ts';
 import { checkOutboundUrl, createAddressGuardConnector, createGuardedFetch, loadVaultKey, resolveOutboundUrl, Vault } from './auth/index.ts';
-import { type Actor, type Door, Doctor, Hub, isLoopbackHost, SignIn } from './hub/index.ts';
+import { type Actor, Chat, type Door, Doctor, Hub, isLoopbackHost, ModelEndpoints, SignIn } from './hub/index.ts';
 import { createMcpFetch, type FetchLike, SessionPool } from './mcp/index.ts';
 import { openStore, type Store, type User } from './store/index.ts';
 
@@ -20,6 +20,10 @@ export interface Patchbay {
   config: Config;
   store: Store;
   hub: Hub;
+  /** The chat: conversations whose model uses the person's connectors through the hub. */
+  chat: Chat;
+  /** The person's LLM endpoints (keys in the vault). */
+  models: ModelEndpoints;
   pool: SessionPool;
   logger: Logger;
   localUser: User;
@@ -111,11 +115,15 @@ export async function openPatchbay(config: Config, options: OpenOptions = {}): P
   await prune();
   const pruner = setInterval(() => void prune(), 86_400_000);
   pruner.unref();
+  const models = new ModelEndpoints({ store, vault });
+  const chat = new Chat({ hub, models, store, logger: logger.child({ area: 'chat' }), maxToolSteps: config.chatMaxToolSteps });
   let closed = false;
   return {
     config,
     store,
     hub,
+    chat,
+    models,
     pool,
     logger,
     localUser,

@@ -4,6 +4,7 @@ import * as initial from './migrations/001-initial.ts';
 import * as signInFlowsAndLeases from './migrations/002-sign-in-flows-and-leases.ts';
 import * as policy from './migrations/003-policy.ts';
 import * as usage from './migrations/004-usage.ts';
+import * as chat from './migrations/006-chat.ts';
 
 /**
  * Every migration, oldest first. Names sort in the order they apply; a released
@@ -14,6 +15,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '002_sign_in_flows_and_leases': signInFlowsAndLeases,
   '003_policy': policy,
   '004_usage': usage,
+  '006_chat': chat,
 };
 
 /** Names of every migration this version knows, oldest first. */

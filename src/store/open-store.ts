@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { DatabaseConfig } from '../core/config.ts';
 import { type Logger, silentLogger } from '../core/log.ts';
+import { createChatMessageRepository, createConversationRepository, createModelEndpointRepository } from './chat-repository.ts';
 import { createCatalogRepository } from './catalog-repository.ts';
 import { createConnectorRepository } from './connector-repository.ts';
 import { createApprovalRepository } from './approval-repository.ts';
@@ -70,6 +71,9 @@ function createStore(kind: Store['kind'], db: Kysely<Database>, options: { schem
     approvals: createApprovalRepository(context),
     audit: createAuditRepository(context),
     usage: createUsageRepository(context),
+    models: createModelEndpointRepository(context),
+    conversations: createConversationRepository(context),
+    messages: createChatMessageRepository(context),
     migrations: () => runStoreOperation('migrations', () => listAppliedMigrations(db as unknown as Kysely<unknown>, options.schema)),
     close: () => {
       closing ??= db.destroy();
