@@ -34,6 +34,8 @@ export async function startServer(patchbay: Patchbay, accessToken: string, overr
   const names = new Set([host.includes(':') ? `[${host}]` : host, '127.0.0.1', 'localhost', '[::1]']);
   const app = createApiApp({
     hub: patchbay.hub,
+    chat: patchbay.chat,
+    models: patchbay.models,
     actor: (door) => patchbay.actor(door),
     accessToken,
     allowedHosts: [...[...names].map((h) => `${h}:${port}`), ...config.allowedHosts],
