@@ -1,4 +1,4 @@
-import type { CallToolResult, GetPromptResult, ReadResourceResult } from '@modelcontextprotocol/client';
+import type { CallToolResult, GetPromptResult, Prompt, ReadResourceResult, Resource, ResourceTemplateType } from '@modelcontextprotocol/client';
 import { APICallError, jsonSchema, type LanguageModel, type ModelMessage, streamText, type ToolSet, tool } from 'ai';
 import { PatchbayError, toPatchbayError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
@@ -35,6 +35,15 @@ export interface ApprovalCard {
 export type AttachmentInput =
   | { kind: 'resource'; connector: string; uri: string }
   | { kind: 'prompt'; connector: string; name: string; arguments?: Record<string, string> };
+
+/** One connector's part of the paperclip menu. */
+export interface AttachableGroup {
+  connector: string;
+  resources: Resource[];
+  resourceTemplates: ResourceTemplateType[];
+  prompts: Prompt[];
+  error: { code: string; message: string } | null;
+}
 
 export interface ChatDeps {
   hub: Hub;
@@ -123,6 +132,29 @@ export class Chat {
   async toolsFor(actor: Actor, conversation: Conversation): Promise<ModelTool[]> {
     const tools = await this.#hub.modelTools(actor, { project: conversation.project ?? undefined });
     return conversation.connectors === null ? tools : tools.filter((t) => conversation.connectors!.includes(t.connector));
+  }
+
+  /**
+   * What the paperclip menu offers: the resources, resource templates and prompts of every
+   * connector the conversation may use, grouped by connector; a connector that cannot list
+   * them says why instead.
+   */
+  async attachables(actor: Actor, conversationId: string): Promise<AttachableGroup[]> {
+    const conversation = await this.#conversation(actor, conversationId);
+    const connectors = (await this.#hub.listConnectors(actor, { project: conversation.project ?? undefined })).filter(
+      (c) => conversation.connectors === null || conversation.connectors.includes(c.name),
+    );
+    return Promise.all(
+      connectors.map(async (c): Promise<AttachableGroup> => {
+        if (c.status === 'needs-sign-in') return { connector: c.name, resources: [], resourceTemplates: [], prompts: [], error: { code: 'AUTH_REQUIRED', message: `Sign in to ${c.name} to use what it offers.` } };
+        try {
+          const catalog = await this.#hub.catalog(actor, c.name);
+          return { connector: c.name, resources: catalog.resources, resourceTemplates: catalog.resourceTemplates, prompts: catalog.prompts, error: null };
+        } catch (error) {
+          return { connector: c.name, resources: [], resourceTemplates: [], prompts: [], error: describe(error) };
+        }
+      }),
+    );
   }
 
   // ---- turns -----------------------------------------------------------------------
@@ -280,11 +312,12 @@ export class Chat {
         yield { type: 'text', delta: part.text };
       } else if (part.type === 'tool-call') {
         const known = offered.find((t) => t.name === part.toolName);
+        const [connector, ...rest] = part.toolName.split('__');
         calls.push({
           modelCallId: part.toolCallId,
           toolName: part.toolName,
-          connector: known?.connector ?? null,
-          connectorTool: known?.toolName ?? null,
+          connector: known?.connector ?? (rest.length > 0 ? connector : null),
+          connectorTool: known?.toolName ?? (rest.length > 0 ? rest.join('__') : null),
           arguments: isObject(part.input) ? part.input : {},
         });
       } else if (part.type === 'error') {

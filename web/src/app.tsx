@@ -2,6 +2,8 @@ import { useEffect, useState } from 'react';
 import { SIGNED_OUT_EVENT } from './api.ts';
 import { ConnectorPage } from './pages/connector-page.tsx';
 import { ConnectorsPage } from './pages/connectors-page.tsx';
+import { ChatPage } from './pages/chat-page.tsx';
+import { SettingsModelsPage } from './pages/settings-models.tsx';
 import { followLink, navigate, useLocation } from './router.ts';
 import { LOGIN_OUTCOMES } from './words.ts';
 
@@ -40,6 +42,10 @@ function Routes() {
     if (path === '/') navigate('/connectors', { replace: true });
   }, [path]);
   if (path === '/' || path === '/connectors' || path === '/connectors/') return <ConnectorsPage query={query} />;
+  if (path === '/chat' || path === '/chat/') return <ChatPage />;
+  const chatMatch = /^\/chat\/([^/]+)\/?$/.exec(path);
+  if (chatMatch) return <ChatPage id={decodeURIComponent(chatMatch[1])} />;
+  if (path === '/settings/models' || path === '/settings' || path === '/settings/') return <SettingsModelsPage />;
   const match = /^\/connectors\/([^/]+)\/?$/.exec(path);
   if (match) {
     let name: string;
@@ -75,6 +81,12 @@ export function App() {
         <nav aria-label="Main">
           <a href="/connectors" onClick={followLink} aria-current={path.startsWith('/connectors') ? 'page' : undefined}>
             Connectors
+          </a>
+          <a href="/chat" onClick={followLink} aria-current={path.startsWith('/chat') ? 'page' : undefined}>
+            Chat
+          </a>
+          <a href="/settings/models" onClick={followLink} aria-current={path.startsWith('/settings') ? 'page' : undefined}>
+            Settings
           </a>
         </nav>
       </header>

@@ -55,6 +55,7 @@ export function chatRoutes(chat: Chat, logger: Logger): Hono<ApiEnv> {
     const tools = await chat.toolsFor(c.get('actor'), conversation);
     return c.json({ tools: tools.map((t) => ({ name: t.name, connector: t.connector, tool: t.toolName, description: t.definition.description ?? null })) });
   });
+  app.get('/:id/attachables', async (c) => c.json({ connectors: await chat.attachables(c.get('actor'), c.req.param('id')) }));
   app.patch('/:id', async (c) => {
     const body = parseInput(conversationBody, await readJson(c.req));
     return c.json({ conversation: await chat.updateConversation(c.get('actor'), c.req.param('id'), body) });

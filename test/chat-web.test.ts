@@ -1,0 +1,191 @@
+/**
+ * The chat in a real browser: Debian's Chromium against a real `patchbay serve`, the real
+ * tiny MCP server as a connector, and the LLM double as the model endpoint, configured
+ * through Settings › Models like a person would.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { type BrowserSession, openBrowserSession, SCREENSHOTS } from './fixtures/browser.ts';
+import { type LlmServer, startLlmServer } from './fixtures/llm-server.ts';
+import { startTinyServer, TINY_README_TEXT, type TinyServer } from './fixtures/tiny-server.ts';
+
+/** The tool results the model was sent in an OpenAI request. */
+const toolResults = (body: { messages: Array<{ role: string; content: string }> }) => body.messages.filter((m) => m.role === 'tool').map((m) => m.content);
+
+describe('the chat in a browser', () => {
+  let tiny: TinyServer;
+  let llm: LlmServer;
+  let session: BrowserSession;
+  let page: Page;
+
+  const newConversation = async () => {
+    await page.goto(`${session.base}/chat`);
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await page.getByRole('textbox', { name: 'Message' }).waitFor();
+  };
+  const say = async (text: string) => {
+    await page.getByRole('textbox', { name: 'Message' }).fill(text);
+    await page.keyboard.press('Enter');
+  };
+  const idle = () => page.getByRole('button', { name: 'Send' }).waitFor();
+
+  before(async () => {
+    tiny = await startTinyServer();
+    llm = await startLlmServer();
+    session = await openBrowserSession();
+    page = session.page;
+    const added = await session.api('POST', '/api/connectors', { url: tiny.url, name: 'tiny' });
+    assert.equal(added.status, 201, JSON.stringify(added.json));
+  });
+  after(async () => {
+    await session?.close();
+    await llm?.close();
+    await tiny?.close();
+  });
+
+  test('without a model the chat says so and links to Settings › Models, where one is added', async () => {
+    await page.goto(`${session.base}/chat`);
+    await page.getByRole('heading', { name: 'No model yet' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'New conversation' }).isDisabled(), true);
+    await page.getByRole('link', { name: 'Settings › Models' }).click();
+    await page.getByRole('heading', { name: 'Models', exact: true }).waitFor();
+    await page.getByLabel('Provider').selectOption('openai-compatible');
+    await page.getByLabel('Base URL').fill(llm.openaiBaseUrl);
+    await page.getByLabel('Model id').fill('double-1');
+    await page.getByLabel('API key').fill('sk-browser-secret-99');
+    await page.getByLabel('Name (optional)').fill('Local double');
+    await page.getByRole('button', { name: 'Add model' }).click();
+    await page.getByText('Local double').waitFor();
+    assert.match(await page.getByRole('region', { name: 'Configured models' }).innerText(), /double-1 · .* · key set/);
+    assert.equal((await page.content()).includes('sk-browser-secret'), false, 'the key is never shown');
+  });
+
+  test('Ask: the approval card shows connector, description and arguments; Allow once runs the tool and the answer streams', async () => {
+    await newConversation();
+    llm.script({ text: 'Let me check.', toolCalls: [{ name: 'tiny__echo', arguments: { text: 'hello browser' } }] }, { text: ['The tool ', 'said ', 'hello browser.'], chunkDelayMs: 30 });
+    await say('Echo hello browser');
+    const card = page.getByRole('region', { name: 'Approval needed' });
+    await card.waitFor();
+    const cardText = await card.innerText();
+    assert.match(cardText, /Allow echo on tiny\?/);
+    assert.match(cardText, /Returns the text it is given\.\nSecond line of the description\./);
+    assert.match(cardText, /"text": "hello browser"/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'chat-approval.png'), fullPage: true });
+
+    await card.getByRole('button', { name: 'Allow once' }).click();
+    await page.getByText('The tool said hello browser.').waitFor();
+    assert.equal(await card.count(), 0, 'the card is gone once answered');
+    await page.getByRole('heading', { name: 'Echo hello browser' }).waitFor();
+    const tool = page.locator('details.chat-tool').first();
+    assert.match(await tool.locator('summary').innerText(), /echo on tiny\s+done/);
+    await tool.locator('summary').click();
+    assert.match(await tool.innerText(), /Result\s+hello browser/);
+    assert.deepEqual(toolResults(llm.requests.at(-1)!.body), ['hello browser'], 'the model got the result');
+    assert.equal(llm.requests.at(-1)!.headers.authorization, 'Bearer sk-browser-secret-99');
+    await page.screenshot({ path: join(SCREENSHOTS, 'chat-answered.png'), fullPage: true });
+  });
+
+  test('a blocked tool is refused, the card says why, and the model is told', async () => {
+    await session.api('PATCH', '/api/connectors/tiny/tools/add/setting', { approval: 'block' });
+    await newConversation();
+    llm.script({ toolCalls: [{ name: 'tiny__add', arguments: { a: 2, b: 3 } }] }, { text: 'Adding is blocked for me.' });
+    await say('Add 2 and 3');
+    await page.getByText('Adding is blocked for me.').waitFor();
+    const tool = page.locator('details.chat-tool').first();
+    assert.match(await tool.locator('summary').innerText(), /add on tiny\s+refused/);
+    await tool.locator('summary').click();
+    assert.match(await tool.innerText(), /blocked/i);
+    assert.match(toolResults(llm.requests.at(-1)!.body)[0], /Refused by Patchbay \(TOOL_BLOCKED\)/);
+  });
+
+  test('a usage limit stops the next call with a clear message', async () => {
+    await session.api('PATCH', '/api/connectors/tiny/tools/echo/setting', { approval: 'allow', limits: { perConversation: 1 } });
+    await newConversation();
+    llm.script(
+      { toolCalls: [{ name: 'tiny__echo', arguments: { text: 'one' } }] },
+      { toolCalls: [{ name: 'tiny__echo', arguments: { text: 'two' } }] },
+      { text: 'I hit the limit.' },
+    );
+    await say('Echo twice');
+    await page.getByText('I hit the limit.').waitFor();
+    const second = page.locator('details.chat-tool').nth(1);
+    assert.match(await second.locator('summary').innerText(), /refused/);
+    await second.locator('summary').click();
+    assert.match(await second.innerText(), /The limit of 1 call in this conversation for the tool "echo" is reached/);
+    await session.api('PATCH', '/api/connectors/tiny/tools/echo/setting', { limits: null });
+  });
+
+  test('Stop cancels a slow tool call', async () => {
+    await session.api('PATCH', '/api/connectors/tiny/tools/slow/setting', { approval: 'allow' });
+    await newConversation();
+    llm.script({ toolCalls: [{ name: 'tiny__slow', arguments: { steps: 100000 } }] });
+    const started = tiny.waitFor('slow-started');
+    const cancelled = tiny.waitFor('slow-cancelled');
+    await say('Run the slow tool');
+    await started;
+    await page.getByText('running…').waitFor();
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await cancelled;
+    await idle();
+    assert.match(await page.locator('details.chat-tool').first().locator('summary').innerText(), /slow on tiny\s+cancelled/);
+    await page.getByText('Stopped.').waitFor();
+  });
+
+  test('the paperclip attaches a resource, a template’s resource and a prompt (with completions) from the keyboard; the model receives them', async () => {
+    await newConversation();
+    const clip = page.getByRole('button', { name: 'Attach resources and prompts' });
+    await clip.focus();
+    await page.keyboard.press('Enter');
+    const menu = page.getByRole('dialog', { name: 'Attach' });
+    await menu.getByRole('region', { name: 'tiny' }).waitFor();
+    assert.match(await menu.innerText(), /Resource\s+readme/);
+    assert.match(await menu.innerText(), /Template\s+note/);
+    assert.match(await menu.innerText(), /Prompt\s+greet/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'chat-paperclip-menu.png'), fullPage: true });
+
+    await page.keyboard.type('readme');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.getByRole('list', { name: 'To attach' }).getByText('tiny · readme').waitFor();
+    assert.equal(await menu.count(), 0, 'the menu closes after choosing');
+
+    await clip.focus();
+    await page.keyboard.press('Enter');
+    await menu.getByRole('region', { name: 'tiny' }).waitFor();
+    await page.keyboard.type('greet');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    const form = page.getByRole('form', { name: 'Prompt greet' });
+    await form.waitFor();
+    await page.keyboard.type('A');
+    await form.getByText('Suggestions: Ada, Alan').waitFor();
+    await page.keyboard.type('da');
+    await page.keyboard.press('Enter');
+    await page.getByRole('list', { name: 'To attach' }).getByText('tiny · greet').waitFor();
+
+    await clip.click();
+    await menu.getByRole('region', { name: 'tiny' }).waitFor();
+    await menu.getByRole('button', { name: /Template\s+note/ }).click();
+    const templateForm = page.getByRole('form', { name: 'Resource template note' });
+    await templateForm.getByLabel('id (required)').fill('seven');
+    await templateForm.getByRole('button', { name: 'Attach' }).click();
+    await page.getByRole('list', { name: 'To attach' }).getByText('tiny · tiny://notes/seven').waitFor();
+
+    llm.script({ text: 'Got both.' });
+    await say('Summarise');
+    await page.getByText('Got both.').waitFor();
+    const messages = llm.requests.at(-1)!.body.messages as Array<{ role: string; content: string }>;
+    assert.ok(messages.some((m) => m.role === 'user' && m.content === 'Please greet Ada.'), 'the prompt’s message was inserted');
+    const last = messages.at(-1)!;
+    assert.ok(last.content.includes(TINY_README_TEXT), 'the resource content was given');
+    assert.ok(last.content.includes('Note seven'), `the template’s resource, read with its variable, was given: ${last.content}`);
+    assert.ok(last.content.endsWith('Summarise'));
+    assert.match(await page.locator('.chat-user').last().innerText(), /Resource · tiny · tiny:\/\/readme/);
+  });
+
+  test('no page errors or policy refusals happened', () => {
+    assert.deepEqual(session.problems, []);
+  });
+});
