@@ -201,6 +201,33 @@ describe('chat turns through the one door', () => {
     while (llm.aborted === 0) await new Promise((resolve) => setTimeout(resolve, 10));
   });
 
+  test('a server asking for input during a call shows a form in the conversation; the answer goes back to the server', async () => {
+    await patchbay.hub.updateToolSetting(patchbay.actor('cli'), 'tiny', 'ask', { approval: 'allow' });
+    const conversation = await patchbay.chat.createConversation(me(), {});
+    llm.script({ toolCalls: [{ name: 'tiny__ask', arguments: {} }] }, { text: 'Greeted.' });
+    const events: ChatEvent[] = [];
+    for await (const event of patchbay.chat.send(me(), conversation.id, { text: 'Ask me' })) {
+      events.push(event);
+      if (event.type === 'elicitation') {
+        assert.equal(event.elicitation.message, 'What is your name?');
+        assert.equal(event.elicitation.connector, 'tiny');
+        assert.deepEqual(Object.keys((event.elicitation.requestedSchema as { properties: object }).properties), ['name']);
+        await assert.rejects(
+          patchbay.chat.answerElicitation(me(), 'another-conversation', event.elicitation.id, { action: 'accept', content: { name: 'x' } }),
+          (e: unknown) => isPatchbayError(e, 'CONVERSATION_NOT_FOUND'),
+        );
+        await patchbay.chat.answerElicitation(me(), conversation.id, event.elicitation.id, { action: 'accept', content: { name: 'Ada' } });
+      }
+    }
+    assert.deepEqual(
+      events.map((e) => e.type).filter((t) => t.startsWith('elicitation') || t.startsWith('tool')),
+      ['tool-start', 'elicitation', 'elicitation-end', 'tool-end'],
+    );
+    const end = events.find((e) => e.type === 'tool-end');
+    assert.deepEqual(end?.type === 'tool-end' && (end.call.result as { content: unknown }).content, [{ type: 'text', text: 'Hello, Ada!' }]);
+    assert.deepEqual(toolResults(llm.requests.at(-1)!.body), ['Hello, Ada!']);
+  });
+
   test('a failing model endpoint ends the turn with its error in words', async () => {
     const conversation = await patchbay.chat.createConversation(me(), {});
     llm.script({ error: { status: 401, message: 'invalid api key' } }, { error: { status: 401, message: 'invalid api key' } });

@@ -1,4 +1,5 @@
-import type { CallToolResult, GetPromptResult, Prompt, ReadResourceResult, Resource, ResourceTemplateType } from '@modelcontextprotocol/client';
+import { randomUUID } from 'node:crypto';
+import type { CallToolResult, ElicitRequest, ElicitResult, GetPromptResult, Prompt, ReadResourceResult, Resource, ResourceTemplateType } from '@modelcontextprotocol/client';
 import { APICallError, jsonSchema, type LanguageModel, type ModelMessage, streamText, type ToolSet, tool } from 'ai';
 import { PatchbayError, toPatchbayError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
@@ -17,6 +18,8 @@ export type ChatEvent =
   | { type: 'tool-start'; call: ChatToolCall }
   | { type: 'tool-end'; call: ChatToolCall }
   | { type: 'approval'; call: ChatToolCall; approval: ApprovalCard }
+  | { type: 'elicitation'; call: ChatToolCall; elicitation: ElicitationCard }
+  | { type: 'elicitation-end'; id: string }
   | { type: 'error'; error: { code: string; message: string } }
   | { type: 'done'; reason: TurnEnd };
 
@@ -29,6 +32,27 @@ export interface ApprovalCard {
   tool: string;
   description: string;
   arguments: Record<string, unknown>;
+}
+
+/** A server's request for input during a tool call, shown in the conversation as a form. */
+export interface ElicitationCard {
+  id: string;
+  connector: string;
+  message: string;
+  /** The form's fields (a flat JSON Schema object). */
+  requestedSchema: Record<string, unknown>;
+}
+
+/** The person's answer to an elicitation. */
+export interface ElicitationAnswer {
+  action: 'accept' | 'decline' | 'cancel';
+  content?: Record<string, string | number | boolean | string[]>;
+}
+
+interface PendingElicitation {
+  userId: string;
+  conversationId: string;
+  resolve: (result: ElicitResult) => void;
 }
 
 /** Something the person attached to a message from the paperclip menu. */
@@ -76,6 +100,8 @@ export class Chat {
   readonly #maxOutputTokens: number;
   /** Turns running in this process, per conversation: what `stop` aborts. */
   readonly #running = new Map<string, AbortController>();
+  /** Elicitations waiting for the person, by id: the tool call that caused them is running in this process. */
+  readonly #elicitations = new Map<string, PendingElicitation>();
 
   constructor(deps: ChatDeps) {
     this.#hub = deps.hub;
@@ -204,6 +230,21 @@ export class Chat {
     const running = this.#running.get(conversationId);
     running?.abort();
     return running !== undefined;
+  }
+
+  /** Answers a server's request for input during a running tool call of the conversation. */
+  async answerElicitation(actor: Actor, conversationId: string, elicitationId: string, answer: ElicitationAnswer): Promise<void> {
+    await this.#conversation(actor, conversationId);
+    const pending = this.#elicitations.get(elicitationId);
+    if (!pending || pending.userId !== actor.userId || pending.conversationId !== conversationId) {
+      throw new PatchbayError('NOT_FOUND', 'No request for input is waiting with that id: it was answered, or its tool call ended.');
+    }
+    if (!['accept', 'decline', 'cancel'].includes(answer?.action)) throw new PatchbayError('VALIDATION_FAILED', 'Answer with action "accept", "decline" or "cancel".');
+    if (answer.action === 'accept' && (answer.content === null || typeof answer.content !== 'object' || Array.isArray(answer.content))) {
+      throw new PatchbayError('VALIDATION_FAILED', 'Accepting needs the form’s content as an object.');
+    }
+    this.#elicitations.delete(elicitationId);
+    pending.resolve(answer.action === 'accept' ? { action: 'accept', content: answer.content } : { action: answer.action });
   }
 
   async *#exclusive(conversationId: string, outer: AbortSignal | undefined, body: (this: Chat, signal: AbortSignal) => AsyncGenerator<ChatEvent>): AsyncGenerator<ChatEvent> {
@@ -357,21 +398,65 @@ export class Chat {
   async *#execute(actor: Actor, conversation: Conversation, call: ChatToolCall, offered: ModelTool[], signal: AbortSignal): AsyncGenerator<ChatEvent, 'done' | 'awaiting-approval'> {
     yield { type: 'tool-start', call };
     const known = offered.find((t) => t.name === call.toolName);
-    try {
-      let result: CallToolResult;
-      const ctx = { signal, conversationId: conversation.id, direct: false, approvalId: call.approvalId ?? undefined };
-      if (known) {
-        result = await this.#hub.callModelTool(actor, call.toolName, call.arguments, ctx);
-      } else {
-        // Not offered: a tool that is off, blocked or of a connector outside the conversation. The door
-        // says why for the person's own connectors; others are simply unknown.
-        const [connector, ...rest] = call.toolName.split('__');
-        const toolName = rest.join('__');
-        if (!toolName || (conversation.connectors !== null && !conversation.connectors.includes(connector))) {
-          throw new PatchbayError('TOOL_NOT_FOUND', `There is no tool "${call.toolName.slice(0, 80)}" in this conversation.`);
-        }
-        result = await this.#hub.callTool(actor, connector, toolName, call.arguments, ctx);
+    // Requests for input the server sends while the call runs, shown to the person as they come.
+    const asked: ChatEvent[] = [];
+    let wake: (() => void) | undefined;
+    const onElicitation = (request: ElicitRequest['params'], context: { connector: string }): Promise<ElicitResult> => {
+      if (request.mode === 'url' || !('requestedSchema' in request)) return Promise.resolve({ action: 'decline' });
+      const id = randomUUID();
+      return new Promise<ElicitResult>((resolve) => {
+        const finish = (result: ElicitResult) => {
+          signal.removeEventListener('abort', onAbort);
+          asked.push({ type: 'elicitation-end', id });
+          wake?.();
+          resolve(result);
+        };
+        const onAbort = () => {
+          this.#elicitations.delete(id);
+          finish({ action: 'cancel' });
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.#elicitations.set(id, { userId: actor.userId, conversationId: conversation.id, resolve: finish });
+        asked.push({
+          type: 'elicitation',
+          call,
+          elicitation: { id, connector: context.connector, message: request.message, requestedSchema: request.requestedSchema as Record<string, unknown> },
+        });
+        wake?.();
+      });
+    };
+    const ctx = { signal, conversationId: conversation.id, direct: false, approvalId: call.approvalId ?? undefined, onElicitation };
+    const running = (async (): Promise<CallToolResult> => {
+      if (known) return this.#hub.callModelTool(actor, call.toolName, call.arguments, ctx);
+      // Not offered: a tool that is off, blocked or of a connector outside the conversation. The door
+      // says why for the person's own connectors; others are simply unknown.
+      const [connector, ...rest] = call.toolName.split('__');
+      const toolName = rest.join('__');
+      if (!toolName || (conversation.connectors !== null && !conversation.connectors.includes(connector))) {
+        throw new PatchbayError('TOOL_NOT_FOUND', `There is no tool "${call.toolName.slice(0, 80)}" in this conversation.`);
       }
+      return this.#hub.callTool(actor, connector, toolName, call.arguments, ctx);
+    })();
+    let settled = false;
+    const ended = running.then(
+      () => {
+        settled = true;
+      },
+      () => {
+        settled = true;
+      },
+    );
+    while (!settled || asked.length > 0) {
+      const next = asked.shift();
+      if (next) {
+        yield next;
+        continue;
+      }
+      await Promise.race([ended, new Promise<void>((resolve) => (wake = resolve))]);
+    }
+    wake = undefined;
+    try {
+      const result = await running;
       yield { type: 'tool-end', call: await this.#store.messages.updateToolCall(call.id, { status: 'done', result, error: null }) };
       return 'done';
     } catch (error) {

@@ -21,5 +21,5 @@ export {
   type StoredSignIn,
 } from './doctor.ts';
 export { canonicalJson, definitionOf, hashCall, hashDefinition } from './tool-policy.ts';
-export { type ApprovalCard, type AttachableGroup, type AttachmentInput, Chat, type ChatDeps, type ChatEvent, resultText, type TurnEnd, toModelMessages } from './chat.ts';
+export { type ApprovalCard, type AttachableGroup, type AttachmentInput, Chat, type ChatDeps, type ChatEvent, type ElicitationAnswer, type ElicitationCard, resultText, type TurnEnd, toModelMessages } from './chat.ts';
 export { createLanguageModel, MODEL_PROVIDERS, type ModelEndpointInput, ModelEndpoints, validateModelEndpoint } from './model-endpoints.ts';

@@ -91,6 +91,8 @@ export type ChatEvent =
   | { type: 'tool-start'; call: ChatToolCall }
   | { type: 'tool-end'; call: ChatToolCall }
   | { type: 'approval'; call: ChatToolCall; approval: ApprovalCard }
+  | { type: 'elicitation'; call: ChatToolCall; elicitation: { id: string; connector: string; message: string; requestedSchema: Record<string, unknown> } }
+  | { type: 'elicitation-end'; id: string }
   | { type: 'error'; error: { code: string; message: string } }
   | { type: 'done'; reason: 'finished' | 'awaiting-approval' | 'stopped' | 'step-limit' | 'error' };
 

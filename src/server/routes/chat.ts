@@ -28,6 +28,12 @@ const attachment = z.discriminatedUnion('kind', [
 ]);
 const messageBody = z.object({ text: z.string().max(100_000), attachments: z.array(attachment).max(20).optional() }).strict();
 const answerBody = z.object({ answer: z.enum(['once', 'always', 'deny']) }).strict();
+const elicitationBody = z
+  .object({
+    action: z.enum(['accept', 'decline', 'cancel']),
+    content: z.record(z.string().max(200), z.union([z.string().max(100_000), z.number(), z.boolean(), z.array(z.string().max(10_000)).max(100)])).optional(),
+  })
+  .strict();
 
 /** /api/models: the person's model endpoints; a key goes in, never out. */
 export function modelRoutes(models: ModelEndpoints): Hono<ApiEnv> {
@@ -71,6 +77,11 @@ export function chatRoutes(chat: Chat, logger: Logger): Hono<ApiEnv> {
   app.post('/:id/approvals/:approvalId', async (c) => {
     const body = parseInput(answerBody, await readJson(c.req));
     return streamEvents(chat.answer(c.get('actor'), c.req.param('id'), c.req.param('approvalId'), body.answer, c.req.raw.signal), logger);
+  });
+  app.post('/:id/elicitations/:elicitationId', async (c) => {
+    const body = parseInput(elicitationBody, await readJson(c.req));
+    await chat.answerElicitation(c.get('actor'), c.req.param('id'), c.req.param('elicitationId'), body);
+    return c.json({ answered: true });
   });
   app.post('/:id/stop', async (c) => {
     await chat.getConversation(c.get('actor'), c.req.param('id'));

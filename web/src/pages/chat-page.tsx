@@ -16,6 +16,7 @@ import {
 } from '../chat-api.ts';
 import { ChatApprovalCard, ChatToolCard } from '../components/chat-tool-card.tsx';
 import { ChatAttachMenu, type ChosenAttachment } from '../components/chat-attach-menu.tsx';
+import { ChatElicitationForm, type ElicitationCard } from '../components/chat-elicitation.tsx';
 import { Notice } from '../components/status-badge.tsx';
 import { followLink, navigate } from '../router.ts';
 import type { Connector } from '../types.ts';
@@ -44,6 +45,9 @@ function MessageView(props: {
   approvals: Map<string, ApprovalCard>;
   answering: boolean;
   onAnswer: (approvalId: string, answer: 'once' | 'always' | 'deny') => void;
+  conversationId: string;
+  elicitations: Array<{ callId: string; card: ElicitationCard }>;
+  onElicitationDone: (id: string) => void;
 }) {
   const { message } = props;
   const text = message.parts.map((p) => (p.type === 'text' ? p.text : '')).join('');
@@ -76,6 +80,11 @@ function MessageView(props: {
           <div key={call.id}>
             <ChatToolCard call={call} running={props.running.has(call.id)} description={description} />
             {approval ? <ChatApprovalCard approval={approval} busy={props.answering} onAnswer={(answer) => props.onAnswer(approval.id, answer)} /> : null}
+            {props.elicitations
+              .filter((e) => e.callId === call.id)
+              .map((e) => (
+                <ChatElicitationForm key={e.card.id} conversationId={props.conversationId} card={e.card} onDone={() => props.onElicitationDone(e.card.id)} />
+              ))}
           </div>
         );
       })}
@@ -119,6 +128,7 @@ function ConversationView(props: { id: string; models: ModelEndpoint[]; connecto
   const [streaming, setStreaming] = useState(false);
   const [running, setRunning] = useState<Set<string>>(new Set());
   const [approvals, setApprovals] = useState<Map<string, ApprovalCard>>(new Map());
+  const [elicitations, setElicitations] = useState<Array<{ callId: string; card: ElicitationCard }>>([]);
   const [error, setError] = useState<string | null>(null);
   const [ended, setEnded] = useState<string | null>(null);
   const [text, setText] = useState('');
@@ -183,6 +193,12 @@ function ConversationView(props: { id: string; models: ModelEndpoint[]; connecto
         setApprovals((a) => new Map(a).set(event.call.id, event.approval));
         setMessages((m) => replaceCall(m, event.call));
         break;
+      case 'elicitation':
+        setElicitations((all) => [...all, { callId: event.call.id, card: event.elicitation }]);
+        break;
+      case 'elicitation-end':
+        setElicitations((all) => all.filter((e) => e.card.id !== event.id));
+        break;
       case 'error':
         setError(event.error.message);
         break;
@@ -206,6 +222,7 @@ function ConversationView(props: { id: string; models: ModelEndpoint[]; connecto
       setStreaming(false);
       setDraft('');
       setRunning(new Set());
+      setElicitations([]);
       abort.current = null;
       apiRequest<{ conversation: Conversation }>('GET', conversationPath(props.id)).then(
         (r) => setConversation(r.conversation),
@@ -309,7 +326,18 @@ function ConversationView(props: { id: string; models: ModelEndpoint[]; connecto
       </header>
       <ol className="chat-messages" aria-live="polite" aria-busy={streaming}>
         {messages.map((m) => (
-          <MessageView key={m.id} message={m} running={running} tools={tools} approvals={approvals} answering={streaming} onAnswer={answer} />
+          <MessageView
+            key={m.id}
+            message={m}
+            running={running}
+            tools={tools}
+            approvals={approvals}
+            answering={streaming}
+            onAnswer={answer}
+            conversationId={props.id}
+            elicitations={elicitations}
+            onElicitationDone={(id) => setElicitations((all) => all.filter((e) => e.card.id !== id))}
+          />
         ))}
         {draft ? (
           <li className="chat-message chat-assistant chat-streaming">
