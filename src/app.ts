@@ -116,7 +116,7 @@ export async function openPatchbay(config: Config, options: OpenOptions = {}): P
   const pruner = setInterval(() => void prune(), 86_400_000);
   pruner.unref();
   const models = new ModelEndpoints({ store, vault });
-  const chat = new Chat({ hub, models, store, logger: logger.child({ area: 'chat' }), maxToolSteps: config.chatMaxToolSteps });
+  const chat = new Chat({ hub, models, store, logger: logger.child({ area: 'chat' }), maxToolSteps: config.chatMaxToolSteps, toolTokenBudget: config.chatToolTokenBudget });
   let closed = false;
   return {
     config,

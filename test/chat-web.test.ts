@@ -64,6 +64,11 @@ describe('the chat in a browser', () => {
 
   test('Ask: the approval card shows connector, description and arguments; Allow once runs the tool and the answer streams', async () => {
     await newConversation();
+    const connectors = page.locator('details.chat-connectors');
+    await connectors.locator('summary').click();
+    await connectors.getByText(/tiny · \d+ tools · ≈[\d,]+ tokens/).waitFor();
+    assert.match((await connectors.textContent()) ?? '', /Tool definitions: ≈[\d,]+ tokens a turn\./);
+    await connectors.locator('summary').click();
     llm.script({ text: 'Let me check.', toolCalls: [{ name: 'tiny__echo', arguments: { text: 'hello browser' } }] }, { text: ['The tool ', 'said ', 'hello browser.'], chunkDelayMs: 30 });
     await say('Echo hello browser');
     const card = page.getByRole('region', { name: 'Approval needed' });

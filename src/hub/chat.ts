@@ -6,6 +6,7 @@ import type { Logger } from '../core/log.ts';
 import type { ChatAttachment, ChatMessage, ChatToolCall, Conversation, ConversationPatch, NewChatToolCall, Store } from '../store/index.ts';
 import type { Actor, Hub, ModelTool } from './hub.ts';
 import type { ModelEndpoints } from './model-endpoints.ts';
+import { CALL_TOOL, DESCRIBE_TOOL, definitionOf, SEARCH_TOOL, searchTools, surfaceDefinitions, type ToolDefinition, toolFootprint } from './tool-surface.ts';
 
 // The provider packages print their warnings to the console; a server's log is not the console.
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
@@ -78,6 +79,21 @@ export interface ChatDeps {
   maxToolSteps?: number;
   /** Longest answer the model may write in one step, in tokens. */
   maxOutputTokens?: number;
+  /**
+   * Above this many (estimated) tokens of tool definitions, the model is given the
+   * search/describe/call surface instead of every definition.
+   */
+  toolTokenBudget?: number;
+}
+
+/** What a conversation's model is told about tools, and what that costs. */
+export interface ToolOffer {
+  tools: ModelTool[];
+  /** The definitions sent to the model: every tool's, or the three of the search surface. */
+  definitions: ToolDefinition[];
+  compact: boolean;
+  budget: number;
+  footprint: ReturnType<typeof toolFootprint>;
 }
 
 const DEFAULT_TITLE = 'New conversation';
@@ -98,6 +114,7 @@ export class Chat {
   readonly #log: Logger;
   readonly #maxToolSteps: number;
   readonly #maxOutputTokens: number;
+  readonly #toolTokenBudget: number;
   /** Turns running in this process, per conversation: what `stop` aborts. */
   readonly #running = new Map<string, AbortController>();
   /** Elicitations waiting for the person, by id: the tool call that caused them is running in this process. */
@@ -110,6 +127,7 @@ export class Chat {
     this.#log = deps.logger;
     this.#maxToolSteps = deps.maxToolSteps ?? 8;
     this.#maxOutputTokens = deps.maxOutputTokens ?? 4096;
+    this.#toolTokenBudget = deps.toolTokenBudget ?? 4000;
   }
 
   get maxToolSteps(): number {
@@ -152,6 +170,11 @@ export class Chat {
     await this.#conversation(actor, id);
     this.#running.get(id)?.abort();
     await this.#store.conversations.remove(actor.userId, id);
+  }
+
+  /** What the model of a conversation is told about tools: every definition, or the search surface when they cost more than the budget. */
+  async toolOffer(actor: Actor, conversation: Conversation): Promise<ToolOffer> {
+    return offerFor(await this.toolsFor(actor, conversation), this.#toolTokenBudget);
   }
 
   /** The tools the conversation's model is offered: enabled ones of its connectors, under their stable names. */
@@ -279,7 +302,8 @@ export class Chat {
       yield { type: 'done', reason: 'error' };
       return;
     }
-    const offered = await this.toolsFor(actor, conversation);
+    const offer = await this.toolOffer(actor, conversation);
+    const offered = offer.tools;
     let steps = 0;
     for (;;) {
       const messages = await this.#store.messages.list(conversationId);
@@ -312,7 +336,7 @@ export class Chat {
         return;
       }
       steps += 1;
-      const outcome = yield* this.#ask(model, conversationId, toModelMessages(messages), offered, signal, steps > this.#maxToolSteps);
+      const outcome = yield* this.#ask(model, conversationId, toModelMessages(messages), offer, signal, steps > this.#maxToolSteps);
       if (outcome !== 'continue') {
         yield { type: 'done', reason: outcome };
         return;
@@ -325,13 +349,13 @@ export class Chat {
     model: LanguageModel,
     conversationId: string,
     messages: ModelMessage[],
-    offered: ModelTool[],
+    offer: ToolOffer,
     signal: AbortSignal,
     lastStep: boolean,
   ): AsyncGenerator<ChatEvent, 'continue' | 'stopped' | 'error' | 'step-limit'> {
     const tools: ToolSet = {};
     if (!lastStep) {
-      for (const t of offered) tools[t.name] = tool({ description: t.definition.description ?? '', inputSchema: jsonSchema(t.definition.inputSchema as Parameters<typeof jsonSchema>[0]) });
+      for (const d of offer.definitions) tools[d.name] = tool({ description: d.description, inputSchema: jsonSchema(d.inputSchema as Parameters<typeof jsonSchema>[0]) });
     }
     const result = streamText({
       model,
@@ -352,14 +376,17 @@ export class Chat {
         text += part.text;
         yield { type: 'text', delta: part.text };
       } else if (part.type === 'tool-call') {
-        const known = offered.find((t) => t.name === part.toolName);
-        const [connector, ...rest] = part.toolName.split('__');
+        const input = isObject(part.input) ? part.input : {};
+        // Through the search surface, the tool meant is named in the arguments.
+        const meant = part.toolName === CALL_TOOL && typeof input.name === 'string' ? input.name : part.toolName;
+        const known = offer.tools.find((t) => t.name === meant);
+        const [connector, ...rest] = meant.split('__');
         calls.push({
           modelCallId: part.toolCallId,
           toolName: part.toolName,
           connector: known?.connector ?? (rest.length > 0 ? connector : null),
           connectorTool: known?.toolName ?? (rest.length > 0 ? rest.join('__') : null),
-          arguments: isObject(part.input) ? part.input : {},
+          arguments: input,
         });
       } else if (part.type === 'error') {
         failure = modelFailure(part.error);
@@ -397,7 +424,16 @@ export class Chat {
   /** One tool call through the one door; the outcome stored with the call. */
   async *#execute(actor: Actor, conversation: Conversation, call: ChatToolCall, offered: ModelTool[], signal: AbortSignal): AsyncGenerator<ChatEvent, 'done' | 'awaiting-approval'> {
     yield { type: 'tool-start', call };
-    const known = offered.find((t) => t.name === call.toolName);
+    if (call.toolName === SEARCH_TOOL || call.toolName === DESCRIBE_TOOL) {
+      // Patchbay's own tools: they only read what the model may already use, so no door is involved.
+      const result = surfaceResult(call, offered);
+      yield { type: 'tool-end', call: await this.#store.messages.updateToolCall(call.id, { status: 'done', result, error: null }) };
+      return 'done';
+    }
+    const through = call.toolName === CALL_TOOL;
+    const toolName = through ? String(call.arguments.name ?? '') : call.toolName;
+    const args = through ? (isObject(call.arguments.arguments) ? call.arguments.arguments : {}) : call.arguments;
+    const known = offered.find((t) => t.name === toolName);
     // Requests for input the server sends while the call runs, shown to the person as they come.
     const asked: ChatEvent[] = [];
     let wake: (() => void) | undefined;
@@ -427,15 +463,15 @@ export class Chat {
     };
     const ctx = { signal, conversationId: conversation.id, direct: false, approvalId: call.approvalId ?? undefined, onElicitation };
     const running = (async (): Promise<CallToolResult> => {
-      if (known) return this.#hub.callModelTool(actor, call.toolName, call.arguments, ctx);
+      if (known) return this.#hub.callModelTool(actor, toolName, args, ctx);
       // Not offered: a tool that is off, blocked or of a connector outside the conversation. The door
       // says why for the person's own connectors; others are simply unknown.
-      const [connector, ...rest] = call.toolName.split('__');
-      const toolName = rest.join('__');
-      if (!toolName || (conversation.connectors !== null && !conversation.connectors.includes(connector))) {
-        throw new PatchbayError('TOOL_NOT_FOUND', `There is no tool "${call.toolName.slice(0, 80)}" in this conversation.`);
+      const [connector, ...rest] = toolName.split('__');
+      const connectorTool = rest.join('__');
+      if (!connectorTool || (conversation.connectors !== null && !conversation.connectors.includes(connector))) {
+        throw new PatchbayError('TOOL_NOT_FOUND', `There is no tool "${toolName.slice(0, 80)}" in this conversation. Search for tools by what they do.`);
       }
-      return this.#hub.callTool(actor, connector, toolName, call.arguments, ctx);
+      return this.#hub.callTool(actor, connector, connectorTool, args, ctx);
     })();
     let settled = false;
     const ended = running.then(
@@ -470,9 +506,9 @@ export class Chat {
           approval: {
             id: approvalId,
             connector: known?.connector ?? String(err.details?.connector ?? ''),
-            tool: known?.toolName ?? String(err.details?.tool ?? call.toolName),
+            tool: known?.toolName ?? String(err.details?.tool ?? toolName),
             description: known?.definition.description ?? '',
-            arguments: call.arguments,
+            arguments: args,
           },
         };
         return 'awaiting-approval';
@@ -522,6 +558,28 @@ export class Chat {
     if (unknown.length > 0) throw new PatchbayError('CONNECTOR_NOT_FOUND', `No connector named ${unknown.map((n) => `"${n.slice(0, 64)}"`).join(', ')}. Run \`patchbay list\` to see yours.`);
     return [...new Set(names)];
   }
+}
+
+function offerFor(tools: ModelTool[], budget: number): ToolOffer {
+  const footprint = toolFootprint(tools);
+  const compact = footprint.total > budget;
+  const definitions = compact ? surfaceDefinitions(tools.length, footprint.connectors.map((c) => c.connector)) : tools.map(definitionOf);
+  return { tools, definitions, compact, budget, footprint };
+}
+
+/** Answers the search surface's search and describe calls from the tools the model may use. */
+function surfaceResult(call: ChatToolCall, tools: ModelTool[]): CallToolResult {
+  if (call.toolName === SEARCH_TOOL) {
+    const query = typeof call.arguments.query === 'string' ? call.arguments.query : '';
+    const limit = typeof call.arguments.limit === 'number' ? call.arguments.limit : 8;
+    const found = searchTools(tools, query, limit);
+    if (found.length === 0) return { content: [{ type: 'text', text: `No tool matches "${query.slice(0, 200)}". Try other words.` }] };
+    return { content: [{ type: 'text', text: found.map((f) => `${f.name}: ${f.summary}`).join('\n') }], structuredContent: { tools: found.map(({ name, connector, summary }) => ({ name, connector, summary })) } };
+  }
+  const name = typeof call.arguments.name === 'string' ? call.arguments.name : '';
+  const tool = tools.find((t) => t.name === name);
+  if (!tool) return { content: [{ type: 'text', text: `No tool named "${name.slice(0, 100)}". Search for tools first.` }], isError: true };
+  return { content: [{ type: 'text', text: JSON.stringify(definitionOf(tool), null, 2) }] };
 }
 
 function asChat(actor: Actor): Actor {

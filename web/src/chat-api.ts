@@ -84,6 +84,14 @@ export interface OfferedTool {
   description: string | null;
 }
 
+/** What the conversation's model is told about tools, and what it costs, per connector. */
+export interface ToolOffer {
+  tools: OfferedTool[];
+  footprint: { connectors: Array<{ connector: string; tools: number; tokens: number }>; total: number };
+  budget: number;
+  compact: boolean;
+}
+
 export type ChatEvent =
   | { type: 'user-message'; message: ChatMessage }
   | { type: 'text'; delta: string }

@@ -58,8 +58,13 @@ export function chatRoutes(chat: Chat, logger: Logger): Hono<ApiEnv> {
   app.get('/:id', async (c) => c.json(await chat.getConversation(c.get('actor'), c.req.param('id'))));
   app.get('/:id/tools', async (c) => {
     const { conversation } = await chat.getConversation(c.get('actor'), c.req.param('id'));
-    const tools = await chat.toolsFor(c.get('actor'), conversation);
-    return c.json({ tools: tools.map((t) => ({ name: t.name, connector: t.connector, tool: t.toolName, description: t.definition.description ?? null })) });
+    const offer = await chat.toolOffer(c.get('actor'), conversation);
+    return c.json({
+      tools: offer.tools.map((t) => ({ name: t.name, connector: t.connector, tool: t.toolName, description: t.definition.description ?? null })),
+      footprint: offer.footprint,
+      budget: offer.budget,
+      compact: offer.compact,
+    });
   });
   app.get('/:id/attachables', async (c) => c.json({ connectors: await chat.attachables(c.get('actor'), c.req.param('id')) }));
   app.patch('/:id', async (c) => {

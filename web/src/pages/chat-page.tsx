@@ -12,6 +12,7 @@ import {
   listModels,
   type ModelEndpoint,
   type OfferedTool,
+  type ToolOffer,
   streamTurn,
 } from '../chat-api.ts';
 import { ChatApprovalCard, ChatToolCard } from '../components/chat-tool-card.tsx';
@@ -92,7 +93,7 @@ function MessageView(props: {
   );
 }
 
-function ConnectorChoice(props: { connectors: Connector[]; chosen: string[] | null; onChange: (next: string[] | null) => void }) {
+function ConnectorChoice(props: { connectors: Connector[]; chosen: string[] | null; offer: ToolOffer | null; onChange: (next: string[] | null) => void }) {
   const all = props.chosen === null;
   const label = all ? 'All connectors' : props.chosen!.length === 0 ? 'No connectors' : props.chosen!.join(', ');
   return (
@@ -113,17 +114,38 @@ function ConnectorChoice(props: { connectors: Connector[]; chosen: string[] | nu
               onChange={(e) => props.onChange(e.target.checked ? [...(props.chosen ?? []), c.name] : (props.chosen ?? []).filter((n) => n !== c.name))}
             />
             {c.name}
+            <FootprintNote offer={props.offer} connector={c.name} />
           </label>
         ))}
+        {props.offer ? (
+          <p className="field-hint">
+            Tool definitions: ≈{props.offer.footprint.total.toLocaleString()} tokens a turn
+            {props.offer.compact
+              ? ` — over the budget of ${props.offer.budget.toLocaleString()}, so the model searches the tools instead of getting them all.`
+              : '.'}
+          </p>
+        ) : null}
       </fieldset>
     </details>
+  );
+}
+
+function FootprintNote(props: { offer: ToolOffer | null; connector: string }) {
+  const entry = props.offer?.footprint.connectors.find((c) => c.connector === props.connector);
+  if (!entry) return null;
+  return (
+    <span className="muted">
+      {' '}
+      · {entry.tools} tools · ≈{entry.tokens.toLocaleString()} tokens
+    </span>
   );
 }
 
 function ConversationView(props: { id: string; models: ModelEndpoint[]; connectors: Connector[]; onChanged: () => void }) {
   const [conversation, setConversation] = useState<Conversation | null>(null);
   const [messages, setMessages] = useState<ChatMessage[]>([]);
-  const [tools, setTools] = useState<OfferedTool[]>([]);
+  const [offer, setOffer] = useState<ToolOffer | null>(null);
+  const tools: OfferedTool[] = offer?.tools ?? [];
   const [draft, setDraft] = useState('');
   const [streaming, setStreaming] = useState(false);
   const [running, setRunning] = useState<Set<string>>(new Set());
@@ -138,10 +160,7 @@ function ConversationView(props: { id: string; models: ModelEndpoint[]; connecto
   const bottom = useRef<HTMLDivElement | null>(null);
 
   const loadTools = useCallback(() => {
-    apiRequest<{ tools: OfferedTool[] }>('GET', conversationPath(props.id, '/tools')).then(
-      (r) => setTools(r.tools),
-      () => setTools([]),
-    );
+    apiRequest<ToolOffer>('GET', conversationPath(props.id, '/tools')).then(setOffer, () => setOffer(null));
   }, [props.id]);
 
   useEffect(() => {
@@ -315,7 +334,7 @@ function ConversationView(props: { id: string; models: ModelEndpoint[]; connecto
               ))}
             </select>
           </label>
-          <ConnectorChoice connectors={props.connectors} chosen={conversation.connectors} onChange={(next) => update({ connectors: next })} />
+          <ConnectorChoice connectors={props.connectors} chosen={conversation.connectors} offer={offer} onChange={(next) => update({ connectors: next })} />
           <button type="button" className="button button-small" onClick={() => setRenaming(conversation.title)}>
             Rename
           </button>
