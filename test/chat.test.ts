@@ -115,6 +115,22 @@ describe('chat turns through the one door', () => {
     assert.deepEqual(texts(second), ['Understood.']);
   });
 
+  test('Always allow makes the tool Allow: the next call runs without asking; an image result is described to the model', async () => {
+    const conversation = await patchbay.chat.createConversation(me(), {});
+    llm.script({ toolCalls: [{ name: 'tiny__image', arguments: {} }] }, { text: 'An image.' });
+    const first = await collect(patchbay.chat.send(me(), conversation.id, { text: 'Show an image' }));
+    const card = first.find((e) => e.type === 'approval');
+    assert.ok(card && card.type === 'approval');
+    await collect(patchbay.chat.answer(me(), conversation.id, card.approval.id, 'always'));
+    assert.match(toolResults(llm.requests.at(-1)!.body)[0], /^\[image: image\/png, 1229 bytes\]\n\[resource link: tiny:\/\/logo\.png \(logo\)\]$/);
+    llm.script({ toolCalls: [{ name: 'tiny__image', arguments: {} }] }, { text: 'Again.' });
+    const again = await collect(patchbay.chat.send(me(), conversation.id, { text: 'Once more' }));
+    assert.equal(again.some((e) => e.type === 'approval'), false);
+    assert.equal(again.find((e) => e.type === 'tool-end')?.type === 'tool-end', true);
+    const { tools } = await patchbay.hub.toolPolicies(patchbay.actor('cli'), 'tiny');
+    assert.equal(tools.find((t) => t.tool.name === 'image')?.setting.approval, 'allow');
+  });
+
   test('a blocked tool is refused at the door and the model is told so', async () => {
     await patchbay.hub.updateToolSetting(patchbay.actor('cli'), 'tiny', 'add', { approval: 'block' });
     const conversation = await patchbay.chat.createConversation(me(), {});
@@ -265,6 +281,17 @@ describe('chat turns through the one door', () => {
     await assert.rejects(patchbay.chat.createConversation(me(), { connectors: ['nope'] }), (e: unknown) => isPatchbayError(e, 'CONNECTOR_NOT_FOUND'));
     await patchbay.chat.deleteConversation(me(), conversation.id);
     await assert.rejects(patchbay.chat.getConversation(me(), conversation.id), (e: unknown) => isPatchbayError(e, 'CONVERSATION_NOT_FOUND'));
+  });
+});
+
+describe('model endpoints under the address policy', () => {
+  test('outside local mode a model endpoint on loopback is refused when added', async () => {
+    await using patchbay = await openTestPatchbay({ PATCHBAY_HOST: '0.0.0.0', PATCHBAY_ACCESS_TOKEN: 'pb_test-token-0123456789abcdef' });
+    await assert.rejects(
+      patchbay.models.add(patchbay.actor('api'), { provider: 'openai-compatible', baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama' }),
+      (e: unknown) => isPatchbayError(e, 'SSRF_BLOCKED'),
+    );
+    assert.deepEqual(await patchbay.models.list(patchbay.actor('api')), []);
   });
 });
 

@@ -679,12 +679,17 @@ export function resultText(result: CallToolResult): string {
   const parts: string[] = [];
   for (const c of result.content ?? []) {
     if (c.type === 'text') parts.push(c.text);
-    else if (c.type === 'image' || c.type === 'audio') parts.push(`[${c.type}: ${c.mimeType}, ${Math.floor((c.data.length * 3) / 4)} bytes]`);
+    else if (c.type === 'image' || c.type === 'audio') parts.push(`[${c.type}: ${c.mimeType}, ${base64Bytes(c.data)} bytes]`);
     else if (c.type === 'resource_link') parts.push(`[resource link: ${c.uri}${c.name ? ` (${c.name})` : ''}]`);
     else if (c.type === 'resource') parts.push('text' in c.resource && typeof c.resource.text === 'string' ? c.resource.text : `[embedded resource: ${c.resource.uri}]`);
   }
   if (result.structuredContent && parts.length === 0) parts.push(JSON.stringify(result.structuredContent));
   return parts.join('\n');
+}
+
+function base64Bytes(data: string): number {
+  const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
+  return Math.floor((data.length * 3) / 4) - padding;
 }
 
 function contentText(content: unknown): string {

@@ -55,14 +55,23 @@ export function validateModelEndpoint(input: ModelEndpointInput): { name: string
 export class ModelEndpoints {
   readonly #store: Store;
   readonly #vault: Vault;
+  readonly #fetch: typeof fetch | undefined;
+  readonly #checkUrl: (url: string) => Promise<void>;
 
-  constructor(deps: { store: Store; vault: Vault }) {
+  /**
+   * `fetch` carries every request to a model endpoint (the deployment's address guard);
+   * `checkUrl` refuses at once a base URL the guard would refuse later.
+   */
+  constructor(deps: { store: Store; vault: Vault; fetch?: typeof fetch; checkUrl?: (url: string) => Promise<void> }) {
     this.#store = deps.store;
     this.#vault = deps.vault;
+    this.#fetch = deps.fetch;
+    this.#checkUrl = deps.checkUrl ?? (async () => {});
   }
 
   async add(actor: Actor, input: ModelEndpointInput): Promise<ModelEndpoint> {
     const valid = validateModelEndpoint(input);
+    if (valid.baseUrl !== null) await this.#checkUrl(valid.baseUrl);
     const id = newId();
     return this.#store.models.create({
       id,
@@ -96,20 +105,20 @@ export class ModelEndpoints {
     const endpoint = await this.get(actor, id);
     const sealed = await this.#store.models.keyCiphertext(actor.userId, id);
     const apiKey = sealed === null ? undefined : this.#vault.open(sealed, keyBinding(actor.userId, id));
-    return { endpoint, model: createLanguageModel(endpoint, apiKey) };
+    return { endpoint, model: createLanguageModel(endpoint, apiKey, this.#fetch) };
   }
 }
 
 /** The provider packages do the wire format; a local endpoint without a key gets a placeholder the clients require. */
-export function createLanguageModel(endpoint: Pick<ModelEndpoint, 'provider' | 'baseUrl' | 'model' | 'name'>, apiKey: string | undefined): LanguageModel {
+export function createLanguageModel(endpoint: Pick<ModelEndpoint, 'provider' | 'baseUrl' | 'model' | 'name'>, apiKey: string | undefined, fetch?: typeof globalThis.fetch): LanguageModel {
   const baseURL = endpoint.baseUrl ?? undefined;
   switch (endpoint.provider) {
     case 'anthropic':
-      return createAnthropic({ baseURL, apiKey: apiKey ?? 'none' }).languageModel(endpoint.model);
+      return createAnthropic({ baseURL, apiKey: apiKey ?? 'none', fetch }).languageModel(endpoint.model);
     case 'openai':
       // Chat Completions: what OpenAI and every compatible server speak.
-      return createOpenAI({ baseURL, apiKey: apiKey ?? 'none' }).chat(endpoint.model);
+      return createOpenAI({ baseURL, apiKey: apiKey ?? 'none', fetch }).chat(endpoint.model);
     case 'openai-compatible':
-      return createOpenAICompatible({ name: 'openai-compatible', baseURL: baseURL!, apiKey, includeUsage: true }).chatModel(endpoint.model);
+      return createOpenAICompatible({ name: 'openai-compatible', baseURL: baseURL!, apiKey, includeUsage: true, fetch }).chatModel(endpoint.model);
   }
 }
