@@ -13,6 +13,7 @@ import { doctorCommand } from './commands/doctor.ts';
 import { exampleServerCommand } from './commands/example-server.ts';
 import { helpCommand } from './commands/help.ts';
 import { listCommand } from './commands/list.ts';
+import { modelsCommand } from './commands/models.ts';
 import { promptCommand, promptsCommand } from './commands/prompts.ts';
 import { removeCommand } from './commands/remove.ts';
 import { readCommand, resourcesCommand } from './commands/resources.ts';
@@ -47,6 +48,7 @@ export const COMMANDS: CommandSpec[] = [
   promptsCommand,
   promptCommand,
   completeCommand,
+  modelsCommand,
   serveCommand,
   exampleServerCommand,
   helpCommand,
