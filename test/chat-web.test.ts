@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { type BrowserSession, openBrowserSession, SCREENSHOTS } from './fixtures/browser.ts';
+import { type AskingServer, startAskingServer, VISIT_URL } from './fixtures/asking-server.ts';
 import { type LlmServer, startLlmServer } from './fixtures/llm-server.ts';
 import { startTinyServer, TINY_README_TEXT, type TinyServer } from './fixtures/tiny-server.ts';
 
@@ -16,6 +17,7 @@ const toolResults = (body: { messages: Array<{ role: string; content: string }> 
 
 describe('the chat in a browser', () => {
   let tiny: TinyServer;
+  let asking: AskingServer;
   let llm: LlmServer;
   let session: BrowserSession;
   let page: Page;
@@ -33,6 +35,7 @@ describe('the chat in a browser', () => {
 
   before(async () => {
     tiny = await startTinyServer();
+    asking = await startAskingServer();
     llm = await startLlmServer();
     session = await openBrowserSession();
     page = session.page;
@@ -43,6 +46,7 @@ describe('the chat in a browser', () => {
     await session?.close();
     await llm?.close();
     await tiny?.close();
+    await asking?.close();
   });
 
   test('without a model the chat says so and links to Settings › Models, where one is added', async () => {
@@ -203,6 +207,34 @@ describe('the chat in a browser', () => {
     await page.getByText('Nice to meet you.').waitFor();
     assert.equal(await form.count(), 0);
     assert.deepEqual(toolResults(llm.requests.at(-1)!.body), ['Hello, Grace!']);
+  });
+
+  test('a page a server asks to open is shown in full and opened only by a click; sampling asks before using the model', async () => {
+    assert.equal((await session.api('POST', '/api/connectors', { url: asking.url, name: 'asking' })).status, 201);
+    await session.api('PATCH', '/api/connectors/asking/policy', { defaultApproval: 'allow' });
+    await newConversation();
+    llm.script({ toolCalls: [{ name: 'asking__visit', arguments: {} }] }, { text: 'Account connected.' });
+    await say('Connect my account');
+    const visit = page.getByRole('region', { name: 'asking asks you to open a page' });
+    await visit.waitFor();
+    assert.equal(await visit.locator('code').textContent(), VISIT_URL);
+    const link = visit.getByRole('link', { name: 'Open page' });
+    assert.equal(await link.getAttribute('href'), VISIT_URL);
+    assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
+    assert.equal(session.context.pages().length, 1, 'nothing was opened by itself');
+    await visit.getByRole('button', { name: 'Done' }).click();
+    await page.getByText('Account connected.').waitFor();
+    assert.deepEqual(toolResults(llm.requests.at(-1)!.body), ['You chose accept.']);
+
+    llm.script({ toolCalls: [{ name: 'asking__summarize', arguments: { text: 'a long story' } }] }, { text: 'One line.' }, { text: 'Here is the summary.' });
+    await say('Summarize a long story');
+    const sampling = page.getByRole('region', { name: 'asking asks to use your model' });
+    await sampling.waitFor();
+    assert.match((await sampling.textContent()) ?? '', /You write one-line summaries\..*Summarize: a long story/s);
+    await page.screenshot({ path: join(SCREENSHOTS, 'chat-sampling.png'), fullPage: true });
+    await sampling.getByRole('button', { name: 'Allow' }).click();
+    await page.getByText('Here is the summary.').waitFor();
+    assert.deepEqual(toolResults(llm.requests.at(-1)!.body).at(-1), 'Summary by double-1: One line.');
   });
 
   test('no page errors or policy refusals happened', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isPatchbayError } from '../src/core/errors.ts';
 import type { ChatEvent } from '../src/hub/index.ts';
+import { startAskingServer, VISIT_URL } from './fixtures/asking-server.ts';
 import { type LlmServer, startLlmServer } from './fixtures/llm-server.ts';
 import { openTestPatchbay, type TestPatchbay } from './fixtures/patchbay.ts';
 import { startTinyServer, TINY_README_TEXT, TINY_README_URI, type TinyServer } from './fixtures/tiny-server.ts';
@@ -281,6 +282,61 @@ describe('chat turns through the one door', () => {
     await assert.rejects(patchbay.chat.createConversation(me(), { connectors: ['nope'] }), (e: unknown) => isPatchbayError(e, 'CONNECTOR_NOT_FOUND'));
     await patchbay.chat.deleteConversation(me(), conversation.id);
     await assert.rejects(patchbay.chat.getConversation(me(), conversation.id), (e: unknown) => isPatchbayError(e, 'CONVERSATION_NOT_FOUND'));
+  });
+});
+
+describe('requests from servers during a chat tool call', () => {
+  test('URL mode shows the full URL and goes on when the person answers; sampling asks first, then uses the conversation’s model', async () => {
+    await using llm = await startLlmServer();
+    const asking = await startAskingServer();
+    await using patchbay = await openTestPatchbay();
+    try {
+      const me = patchbay.actor('api');
+      await patchbay.hub.addConnector(patchbay.actor('cli'), { url: asking.url, name: 'asking' });
+      await patchbay.hub.setConnectorPolicy(patchbay.actor('cli'), 'asking', { defaultApproval: 'allow' });
+      await patchbay.models.add(me, { provider: 'openai-compatible', baseUrl: llm.openaiBaseUrl, model: 'double-s' });
+      const conversation = await patchbay.chat.createConversation(me, {});
+
+      llm.script({ toolCalls: [{ name: 'asking__visit', arguments: {} }] }, { text: 'Connected.' });
+      const visits: ChatEvent[] = [];
+      for await (const event of patchbay.chat.send(me, conversation.id, { text: 'Connect my account' })) {
+        visits.push(event);
+        if (event.type === 'elicitation') {
+          assert.deepEqual([event.elicitation.mode, event.elicitation.url, event.elicitation.message], ['url', VISIT_URL, 'Open this page to connect your account.']);
+          await patchbay.chat.answerElicitation(me, conversation.id, event.elicitation.id, { action: 'accept' });
+        }
+      }
+      assert.deepEqual(toolResults(llm.requests.at(-1)!.body), ['You chose accept.']);
+
+      // Sampling: denied, then allowed.
+      for (const [answer, expected] of [
+        ['decline', /^Sampling refused: .*did not allow/],
+        ['accept', /^Summary by double-s: A short summary\.$/],
+      ] as const) {
+        llm.script({ toolCalls: [{ name: 'asking__summarize', arguments: { text: 'a long text' } }] }, ...(answer === 'accept' ? [{ text: 'A short summary.' }] : []), { text: 'Done.' });
+        const before = llm.requests.length;
+        for await (const event of patchbay.chat.send(me, conversation.id, { text: `Summarize (${answer})` })) {
+          if (event.type === 'sampling') {
+            assert.equal(event.sampling.connector, 'asking');
+            assert.equal(event.sampling.systemPrompt, 'You write one-line summaries.');
+            assert.deepEqual(event.sampling.messages, [{ role: 'user', text: 'Summarize: a long text' }]);
+            assert.equal(llm.requests.length, before + 1, 'the model is not used before the person allows it');
+            await patchbay.chat.answerElicitation(me, conversation.id, event.sampling.id, { action: answer });
+          }
+        }
+        assert.match(toolResults(llm.requests.at(-1)!.body).at(-1)!, expected);
+        if (answer === 'accept') {
+          const sampled = llm.requests.at(-2)!.body;
+          assert.deepEqual(sampled.messages, [
+            { role: 'system', content: 'You write one-line summaries.' },
+            { role: 'user', content: 'Summarize: a long text' },
+          ]);
+          assert.equal(sampled.max_tokens, 200);
+        }
+      }
+    } finally {
+      await asking.close();
+    }
   });
 });
 

@@ -1,6 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { CallToolResult, ElicitRequest, ElicitResult, GetPromptResult, Prompt, ReadResourceResult, Resource, ResourceTemplateType } from '@modelcontextprotocol/client';
-import { APICallError, jsonSchema, type LanguageModel, type ModelMessage, streamText, type ToolSet, tool } from 'ai';
+import type {
+  CallToolResult,
+  CreateMessageRequest,
+  CreateMessageResult,
+  ElicitRequest,
+  ElicitResult,
+  GetPromptResult,
+  Prompt,
+  ReadResourceResult,
+  Resource,
+  ResourceTemplateType,
+} from '@modelcontextprotocol/client';
+import { APICallError, generateText, jsonSchema, type LanguageModel, type ModelMessage, streamText, type ToolSet, tool } from 'ai';
 import { PatchbayError, toPatchbayError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { ChatAttachment, ChatMessage, ChatToolCall, Conversation, ConversationPatch, NewChatToolCall, Store } from '../store/index.ts';
@@ -21,6 +32,8 @@ export type ChatEvent =
   | { type: 'approval'; call: ChatToolCall; approval: ApprovalCard }
   | { type: 'elicitation'; call: ChatToolCall; elicitation: ElicitationCard }
   | { type: 'elicitation-end'; id: string }
+  | { type: 'sampling'; call: ChatToolCall; sampling: SamplingCard }
+  | { type: 'sampling-end'; id: string }
   | { type: 'error'; error: { code: string; message: string } }
   | { type: 'done'; reason: TurnEnd };
 
@@ -40,8 +53,20 @@ export interface ElicitationCard {
   id: string;
   connector: string;
   message: string;
-  /** The form's fields (a flat JSON Schema object). */
-  requestedSchema: Record<string, unknown>;
+  mode: 'form' | 'url';
+  /** Form mode: the form's fields (a flat JSON Schema object). */
+  requestedSchema?: Record<string, unknown>;
+  /** URL mode: the page the server asks the person to open, shown in full and opened only on a click. */
+  url?: string;
+}
+
+/** A server asking to use the conversation's model during a tool call, for the person to allow or deny. */
+export interface SamplingCard {
+  id: string;
+  connector: string;
+  systemPrompt: string | null;
+  messages: Array<{ role: 'user' | 'assistant'; text: string }>;
+  maxTokens: number;
 }
 
 /** The person's answer to an elicitation. */
@@ -53,7 +78,8 @@ export interface ElicitationAnswer {
 interface PendingElicitation {
   userId: string;
   conversationId: string;
-  resolve: (result: ElicitResult) => void;
+  kind: 'elicitation' | 'sampling';
+  resolve: (answer: ElicitationAnswer) => void;
 }
 
 /** Something the person attached to a message from the paperclip menu. */
@@ -263,11 +289,12 @@ export class Chat {
       throw new PatchbayError('NOT_FOUND', 'No request for input is waiting with that id: it was answered, or its tool call ended.');
     }
     if (!['accept', 'decline', 'cancel'].includes(answer?.action)) throw new PatchbayError('VALIDATION_FAILED', 'Answer with action "accept", "decline" or "cancel".');
-    if (answer.action === 'accept' && (answer.content === null || typeof answer.content !== 'object' || Array.isArray(answer.content))) {
+    if (pending.kind === 'elicitation' && answer.action === 'accept' && answer.content !== undefined && (answer.content === null || typeof answer.content !== 'object' || Array.isArray(answer.content))) {
       throw new PatchbayError('VALIDATION_FAILED', 'Accepting needs the form’s content as an object.');
     }
+    if (pending.kind === 'sampling') answer = { action: answer.action };
     this.#elicitations.delete(elicitationId);
-    pending.resolve(answer.action === 'accept' ? { action: 'accept', content: answer.content } : { action: answer.action });
+    pending.resolve(answer);
   }
 
   async *#exclusive(conversationId: string, outer: AbortSignal | undefined, body: (this: Chat, signal: AbortSignal) => AsyncGenerator<ChatEvent>): AsyncGenerator<ChatEvent> {
@@ -437,31 +464,61 @@ export class Chat {
     // Requests for input the server sends while the call runs, shown to the person as they come.
     const asked: ChatEvent[] = [];
     let wake: (() => void) | undefined;
-    const onElicitation = (request: ElicitRequest['params'], context: { connector: string }): Promise<ElicitResult> => {
-      if (request.mode === 'url' || !('requestedSchema' in request)) return Promise.resolve({ action: 'decline' });
+    /** Shows a request from the server to the person and waits for the answer (cancelled if the turn stops). */
+    const askPerson = (kind: 'elicitation' | 'sampling', show: (id: string) => ChatEvent): Promise<ElicitationAnswer> => {
       const id = randomUUID();
-      return new Promise<ElicitResult>((resolve) => {
-        const finish = (result: ElicitResult) => {
+      return new Promise<ElicitationAnswer>((resolve) => {
+        const finish = (answer: ElicitationAnswer) => {
           signal.removeEventListener('abort', onAbort);
-          asked.push({ type: 'elicitation-end', id });
+          asked.push(kind === 'elicitation' ? { type: 'elicitation-end', id } : { type: 'sampling-end', id });
           wake?.();
-          resolve(result);
+          resolve(answer);
         };
         const onAbort = () => {
           this.#elicitations.delete(id);
           finish({ action: 'cancel' });
         };
         signal.addEventListener('abort', onAbort, { once: true });
-        this.#elicitations.set(id, { userId: actor.userId, conversationId: conversation.id, resolve: finish });
-        asked.push({
-          type: 'elicitation',
-          call,
-          elicitation: { id, connector: context.connector, message: request.message, requestedSchema: request.requestedSchema as Record<string, unknown> },
-        });
+        this.#elicitations.set(id, { userId: actor.userId, conversationId: conversation.id, kind, resolve: finish });
+        asked.push(show(id));
         wake?.();
       });
     };
-    const ctx = { signal, conversationId: conversation.id, direct: false, approvalId: call.approvalId ?? undefined, onElicitation };
+    const onElicitation = async (request: ElicitRequest['params'], context: { connector: string }): Promise<ElicitResult> => {
+      const url = request.mode === 'url' && 'url' in request ? String(request.url) : undefined;
+      if (url !== undefined && !/^https?:\/\//i.test(url)) return { action: 'decline' };
+      const answer = await askPerson('elicitation', (id) => ({
+        type: 'elicitation',
+        call,
+        elicitation:
+          url !== undefined
+            ? { id, connector: context.connector, message: request.message, mode: 'url', url }
+            : { id, connector: context.connector, message: request.message, mode: 'form', requestedSchema: ('requestedSchema' in request ? request.requestedSchema : {}) as Record<string, unknown> },
+      }));
+      if (answer.action !== 'accept') return { action: answer.action };
+      return url !== undefined ? { action: 'accept' } : { action: 'accept', content: answer.content ?? {} };
+    };
+    const onSampling = async (request: CreateMessageRequest['params'], context: { connector: string }): Promise<CreateMessageResult> => {
+      const messages = request.messages.map((m) => ({ role: m.role, text: samplingText(m.content) }));
+      const maxTokens = Math.min(request.maxTokens, this.#maxOutputTokens);
+      const answer = await askPerson('sampling', (id) => ({
+        type: 'sampling',
+        call,
+        sampling: { id, connector: context.connector, systemPrompt: request.systemPrompt ?? null, messages, maxTokens },
+      }));
+      if (answer.action !== 'accept') throw new PatchbayError('ELICITATION_DECLINED', 'The person did not allow the server to use their model.');
+      const { model, endpoint } = await this.#models.languageModel(actor, conversation.modelId ?? '');
+      const generated = await generateText({
+        model,
+        system: request.systemPrompt,
+        messages: messages.map((m) => ({ role: m.role, content: m.text })),
+        maxOutputTokens: maxTokens,
+        abortSignal: signal,
+        maxRetries: 1,
+      });
+      return { role: 'assistant', content: { type: 'text', text: generated.text }, model: endpoint.model, stopReason: generated.finishReason === 'length' ? 'maxTokens' : 'endTurn' };
+    };
+    const ctx = { signal, conversationId: conversation.id, direct: false, approvalId: call.approvalId ?? undefined, onElicitation, onSampling };
     const running = (async (): Promise<CallToolResult> => {
       if (known) return this.#hub.callModelTool(actor, toolName, args, ctx);
       // Not offered: a tool that is off, blocked or of a connector outside the conversation. The door
@@ -685,6 +742,11 @@ export function resultText(result: CallToolResult): string {
   }
   if (result.structuredContent && parts.length === 0) parts.push(JSON.stringify(result.structuredContent));
   return parts.join('\n');
+}
+
+function samplingText(content: unknown): string {
+  const parts = Array.isArray(content) ? content : [content];
+  return parts.map((c) => (isObject(c) && c.type === 'text' && typeof c.text === 'string' ? c.text : `[${isObject(c) ? String(c.type) : 'content'}]`)).join('\n');
 }
 
 function base64Bytes(data: string): number {

@@ -99,8 +99,10 @@ export type ChatEvent =
   | { type: 'tool-start'; call: ChatToolCall }
   | { type: 'tool-end'; call: ChatToolCall }
   | { type: 'approval'; call: ChatToolCall; approval: ApprovalCard }
-  | { type: 'elicitation'; call: ChatToolCall; elicitation: { id: string; connector: string; message: string; requestedSchema: Record<string, unknown> } }
+  | { type: 'elicitation'; call: ChatToolCall; elicitation: { id: string; connector: string; message: string; mode: 'form' | 'url'; requestedSchema?: Record<string, unknown>; url?: string } }
   | { type: 'elicitation-end'; id: string }
+  | { type: 'sampling'; call: ChatToolCall; sampling: { id: string; connector: string; systemPrompt: string | null; messages: Array<{ role: 'user' | 'assistant'; text: string }>; maxTokens: number } }
+  | { type: 'sampling-end'; id: string }
   | { type: 'error'; error: { code: string; message: string } }
   | { type: 'done'; reason: 'finished' | 'awaiting-approval' | 'stopped' | 'step-limit' | 'error' };
 

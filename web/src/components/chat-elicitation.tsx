@@ -6,7 +6,112 @@ export interface ElicitationCard {
   id: string;
   connector: string;
   message: string;
-  requestedSchema: Record<string, unknown>;
+  mode: 'form' | 'url';
+  requestedSchema?: Record<string, unknown>;
+  url?: string;
+}
+
+export interface SamplingCard {
+  id: string;
+  connector: string;
+  systemPrompt: string | null;
+  messages: Array<{ role: 'user' | 'assistant'; text: string }>;
+  maxTokens: number;
+}
+
+async function answerRequest(conversationId: string, id: string, body: unknown): Promise<void> {
+  await apiRequest('POST', conversationPath(conversationId, `/elicitations/${encodeURIComponent(id)}`), body);
+}
+
+/** A server asking to open a web page: the full address is shown, and opened only when the person clicks it. */
+function UrlRequest(props: { conversationId: string; card: ElicitationCard; onDone: () => void }) {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const safe = typeof props.card.url === 'string' && /^https?:\/\//i.test(props.card.url);
+  const answer = async (action: 'accept' | 'decline' | 'cancel') => {
+    setBusy(true);
+    try {
+      await answerRequest(props.conversationId, props.card.id, { action });
+      props.onDone();
+    } catch (e) {
+      setError(messageOf(e));
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="chat-approval chat-elicitation" aria-label={`${props.card.connector} asks you to open a page`}>
+      <h3>
+        <strong>{props.card.connector}</strong> asks you to open a page:
+      </h3>
+      <p className="chat-approval-description">{props.card.message}</p>
+      <p>
+        <code className="chat-url">{props.card.url}</code>
+      </p>
+      {error ? <p className="field-error">{error}</p> : null}
+      <div className="chat-approval-actions">
+        {safe ? (
+          <a className="button" href={props.card.url} target="_blank" rel="noopener noreferrer">
+            Open page
+          </a>
+        ) : null}
+        <button type="button" className="button button-primary" disabled={busy} onClick={() => answer('accept')}>
+          Done
+        </button>
+        <button type="button" className="button" disabled={busy} onClick={() => answer('decline')}>
+          Decline
+        </button>
+        <button type="button" className="button button-danger-quiet" disabled={busy} onClick={() => answer('cancel')}>
+          Cancel
+        </button>
+      </div>
+    </section>
+  );
+}
+
+/** A server asking to use the conversation's model: what it would send, for the person to allow or deny. */
+export function ChatSamplingCard(props: { conversationId: string; card: SamplingCard; onDone: () => void }) {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const answer = async (action: 'accept' | 'decline') => {
+    setBusy(true);
+    try {
+      await answerRequest(props.conversationId, props.card.id, { action });
+      props.onDone();
+    } catch (e) {
+      setError(messageOf(e));
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="chat-approval" aria-label={`${props.card.connector} asks to use your model`}>
+      <h3>
+        <strong>{props.card.connector}</strong> asks to use your model
+      </h3>
+      <p className="muted">It would send this (at most {props.card.maxTokens} tokens back):</p>
+      {props.card.systemPrompt ? (
+        <>
+          <h4>Instructions</h4>
+          <pre className="chat-tool-text">{props.card.systemPrompt}</pre>
+        </>
+      ) : null}
+      {props.card.messages.map((m, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: the messages are fixed for the card's life
+        <div key={i}>
+          <h4>{m.role === 'user' ? 'Message' : 'Answer so far'}</h4>
+          <pre className="chat-tool-text">{m.text}</pre>
+        </div>
+      ))}
+      {error ? <p className="field-error">{error}</p> : null}
+      <div className="chat-approval-actions">
+        <button type="button" className="button button-primary" disabled={busy} onClick={() => answer('accept')}>
+          Allow
+        </button>
+        <button type="button" className="button button-danger-quiet" disabled={busy} onClick={() => answer('decline')}>
+          Deny
+        </button>
+      </div>
+    </section>
+  );
 }
 
 interface FieldSchema {
@@ -71,10 +176,16 @@ function Field(props: { name: string; schema: FieldSchema; required: boolean; va
   );
 }
 
-/** A server's request for input during a tool call, as a form in the conversation. */
+/** A server's request for input during a tool call, in the conversation: a form, or a page to open. */
 export function ChatElicitationForm(props: { conversationId: string; card: ElicitationCard; onDone: () => void }) {
-  const properties = (props.card.requestedSchema.properties ?? {}) as Record<string, FieldSchema>;
-  const required = new Set((props.card.requestedSchema.required ?? []) as string[]);
+  if (props.card.mode === 'url') return <UrlRequest {...props} />;
+  return <FormRequest {...props} />;
+}
+
+function FormRequest(props: { conversationId: string; card: ElicitationCard; onDone: () => void }) {
+  const schema = props.card.requestedSchema ?? {};
+  const properties = (schema.properties ?? {}) as Record<string, FieldSchema>;
+  const required = new Set((schema.required ?? []) as string[]);
   const [values, setValues] = useState<Record<string, unknown>>(() =>
     Object.fromEntries(Object.entries(properties).flatMap(([k, s]) => (s.default !== undefined ? [[k, s.default]] : []))),
   );
@@ -85,7 +196,7 @@ export function ChatElicitationForm(props: { conversationId: string; card: Elici
     setError(null);
     try {
       const content = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined && v !== ''));
-      await apiRequest('POST', conversationPath(props.conversationId, `/elicitations/${encodeURIComponent(props.card.id)}`), action === 'accept' ? { action, content } : { action });
+      await answerRequest(props.conversationId, props.card.id, action === 'accept' ? { action, content } : { action });
       props.onDone();
     } catch (e) {
       setError(messageOf(e));

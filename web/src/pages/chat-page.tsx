@@ -17,7 +17,7 @@ import {
 } from '../chat-api.ts';
 import { ChatApprovalCard, ChatToolCard } from '../components/chat-tool-card.tsx';
 import { ChatAttachMenu, type ChosenAttachment } from '../components/chat-attach-menu.tsx';
-import { ChatElicitationForm, type ElicitationCard } from '../components/chat-elicitation.tsx';
+import { ChatElicitationForm, ChatSamplingCard, type ElicitationCard, type SamplingCard } from '../components/chat-elicitation.tsx';
 import { Notice } from '../components/status-badge.tsx';
 import { followLink, navigate } from '../router.ts';
 import type { Connector } from '../types.ts';
@@ -35,6 +35,9 @@ const END_WORDS: Record<string, string | null> = {
   error: null,
 };
 
+/** A server's request during a running call, waiting for the person. */
+type Asked = { kind: 'elicitation'; callId: string; card: ElicitationCard } | { kind: 'sampling'; callId: string; card: SamplingCard };
+
 function replaceCall(messages: ChatMessage[], call: ChatToolCall): ChatMessage[] {
   return messages.map((m) => (m.id === call.messageId ? { ...m, toolCalls: m.toolCalls.map((c) => (c.id === call.id ? call : c)) } : m));
 }
@@ -47,7 +50,7 @@ function MessageView(props: {
   answering: boolean;
   onAnswer: (approvalId: string, answer: 'once' | 'always' | 'deny') => void;
   conversationId: string;
-  elicitations: Array<{ callId: string; card: ElicitationCard }>;
+  elicitations: Asked[];
   onElicitationDone: (id: string) => void;
 }) {
   const { message } = props;
@@ -83,9 +86,13 @@ function MessageView(props: {
             {approval ? <ChatApprovalCard approval={approval} busy={props.answering} onAnswer={(answer) => props.onAnswer(approval.id, answer)} /> : null}
             {props.elicitations
               .filter((e) => e.callId === call.id)
-              .map((e) => (
-                <ChatElicitationForm key={e.card.id} conversationId={props.conversationId} card={e.card} onDone={() => props.onElicitationDone(e.card.id)} />
-              ))}
+              .map((e) =>
+                e.kind === 'sampling' ? (
+                  <ChatSamplingCard key={e.card.id} conversationId={props.conversationId} card={e.card} onDone={() => props.onElicitationDone(e.card.id)} />
+                ) : (
+                  <ChatElicitationForm key={e.card.id} conversationId={props.conversationId} card={e.card} onDone={() => props.onElicitationDone(e.card.id)} />
+                ),
+              )}
           </div>
         );
       })}
@@ -150,7 +157,7 @@ function ConversationView(props: { id: string; models: ModelEndpoint[]; connecto
   const [streaming, setStreaming] = useState(false);
   const [running, setRunning] = useState<Set<string>>(new Set());
   const [approvals, setApprovals] = useState<Map<string, ApprovalCard>>(new Map());
-  const [elicitations, setElicitations] = useState<Array<{ callId: string; card: ElicitationCard }>>([]);
+  const [elicitations, setElicitations] = useState<Asked[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [ended, setEnded] = useState<string | null>(null);
   const [text, setText] = useState('');
@@ -213,9 +220,13 @@ function ConversationView(props: { id: string; models: ModelEndpoint[]; connecto
         setMessages((m) => replaceCall(m, event.call));
         break;
       case 'elicitation':
-        setElicitations((all) => [...all, { callId: event.call.id, card: event.elicitation }]);
+        setElicitations((all) => [...all, { kind: 'elicitation', callId: event.call.id, card: event.elicitation }]);
+        break;
+      case 'sampling':
+        setElicitations((all) => [...all, { kind: 'sampling', callId: event.call.id, card: event.sampling }]);
         break;
       case 'elicitation-end':
+      case 'sampling-end':
         setElicitations((all) => all.filter((e) => e.card.id !== event.id));
         break;
       case 'error':
