@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createTestApiApp, TEST_HOST, TEST_TOKEN } from '../../test/fixtures/api-app.ts';
+import { startServer } from './serve.ts';
 import { type LlmServer, startLlmServer } from '../../test/fixtures/llm-server.ts';
 import { openTestPatchbay, type TestPatchbay } from '../../test/fixtures/patchbay.ts';
 import { startTinyServer, type TinyServer } from '../../test/fixtures/tiny-server.ts';
@@ -76,6 +77,38 @@ describe('chat API', () => {
     assert.equal(stored.messages[1].toolCalls[0].status, 'done');
     const tools = await json(await call('GET', `/api/chat/conversations/${conversation.id}/tools`));
     assert.ok(tools.tools.some((t: { name: string; connector: string }) => t.name === 'tiny__echo' && t.connector === 'tiny'));
+  });
+
+  test('a client that goes away mid-turn stops it: the model stream is cancelled and the turn ends', async () => {
+    const server = await startServer(patchbay, TEST_TOKEN, { port: 0 });
+    try {
+      const { conversation } = await json(await call('POST', '/api/chat/conversations', {}));
+      llm.script({ text: ['never ', 'finished'], hang: true });
+      const abortedBefore = llm.aborted;
+      const controller = new AbortController();
+      const streaming = await fetch(`${server.url}/api/chat/conversations/${conversation.id}/messages`, {
+        method: 'POST',
+        signal: controller.signal,
+        headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'Talk forever' }),
+      });
+      const reader = streaming.body!.getReader();
+      assert.match(new TextDecoder().decode((await reader.read()).value), /"type":"user-message"/);
+      controller.abort();
+      while (llm.aborted === abortedBefore) await new Promise((resolve) => setTimeout(resolve, 20));
+      // The conversation is free again: the turn ended when its client went away.
+      llm.script({ text: 'Back.' });
+      let response2 = await call('POST', `/api/chat/conversations/${conversation.id}/messages`, { text: 'Hello?' });
+      // The turn may still be writing down its partial answer for a moment.
+      while (response2.status === 409) {
+        assert.equal((await json(response2)).error.code, 'CONVERSATION_BUSY');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        response2 = await call('POST', `/api/chat/conversations/${conversation.id}/messages`, { text: 'Hello?' });
+      }
+      assert.equal((await ndjson(response2)).at(-1).reason, 'finished');
+    } finally {
+      await server.close();
+    }
   });
 
   test('errors before a turn starts are ordinary JSON errors with codes', async () => {
