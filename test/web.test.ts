@@ -9,7 +9,6 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { buildWeb, isWebBuildStale } from '../scripts/build-web.ts';
@@ -18,19 +17,8 @@ import { type ExampleServer, startExampleServer } from '../src/example-server/in
 import { runCli, spawnCli, waitForOutput } from './fixtures/cli-process.ts';
 import { MARKUP, type MarkupServer, startMarkupServer } from './fixtures/markup-server.ts';
 import { openTestPatchbay } from './fixtures/patchbay.ts';
+import { CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS } from './fixtures/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const SCREENSHOTS = fileURLToPath(new URL('../test-results/screenshots/', import.meta.url));
 
 // Functions passed to page.evaluate run in the page; the test's own types have no DOM.
 declare const document: any;
