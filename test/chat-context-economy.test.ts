@@ -110,4 +110,14 @@ describe('the search surface', () => {
     assert.equal(offer.footprint.total, estimateTokensOfEach(offer.definitions));
     assert.deepEqual(offer.footprint.connectors.map((c) => [c.connector, c.tools]), [['ops', 100]]);
   });
+
+  test('a conversation of a project offers only the tools of that project’s connectors', async () => {
+    await patchbay.hub.updateConnector(patchbay.actor('cli'), 'ops', { project: 'field' });
+    const conversation = await patchbay.chat.createConversation(me(), { project: 'field' });
+    const offer = await patchbay.chat.toolOffer(me(), conversation);
+    assert.equal(offer.tools.length, 100);
+    assert.ok(offer.tools.every((t) => t.connector === 'ops'));
+    const everything = await patchbay.chat.toolOffer(me(), await patchbay.chat.updateConversation(me(), conversation.id, { project: null }));
+    assert.equal(everything.tools.length, 300);
+  });
 });

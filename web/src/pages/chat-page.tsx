@@ -288,12 +288,12 @@ function ConversationView(props: { id: string; models: ModelEndpoint[]; connecto
     }
   };
 
-  const update = async (patch: Partial<Pick<Conversation, 'title' | 'modelId' | 'connectors'>>) => {
+  const update = async (patch: Partial<Pick<Conversation, 'title' | 'modelId' | 'connectors' | 'project'>>) => {
     try {
       const r = await apiRequest<{ conversation: Conversation }>('PATCH', conversationPath(props.id), patch);
       setConversation(r.conversation);
       props.onChanged();
-      if (patch.connectors !== undefined) loadTools();
+      if (patch.connectors !== undefined || patch.project !== undefined) loadTools();
     } catch (e) {
       setError(messageOf(e));
     }
@@ -310,6 +310,7 @@ function ConversationView(props: { id: string; models: ModelEndpoint[]; connecto
     }
   };
 
+  const projects = [...new Set(props.connectors.flatMap((c) => (c.project ? [c.project] : [])))].sort();
   if (!conversation) return error ? <Notice tone="error">{error}</Notice> : <p className="muted">Loading…</p>;
   return (
     <section className="chat-main" aria-label="Conversation">
@@ -345,7 +346,25 @@ function ConversationView(props: { id: string; models: ModelEndpoint[]; connecto
               ))}
             </select>
           </label>
-          <ConnectorChoice connectors={props.connectors} chosen={conversation.connectors} offer={offer} onChange={(next) => update({ connectors: next })} />
+          {projects.length > 0 ? (
+            <label>
+              <span className="visually-hidden">Project</span>
+              <select aria-label="Project" value={conversation.project ?? ''} onChange={(e) => update({ project: e.target.value || null })}>
+                <option value="">All projects</option>
+                {projects.map((p) => (
+                  <option key={p} value={p}>
+                    Project {p}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : null}
+          <ConnectorChoice
+            connectors={props.connectors.filter((c) => conversation.project === null || c.project === conversation.project)}
+            chosen={conversation.connectors}
+            offer={offer}
+            onChange={(next) => update({ connectors: next })}
+          />
           <button type="button" className="button button-small" onClick={() => setRenaming(conversation.title)}>
             Rename
           </button>
