@@ -96,6 +96,34 @@ describe('the chat in a browser', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'chat-answered.png'), fullPage: true });
   });
 
+  test('two calls in one step are approved in turn; cards show images, resource links and structured content', async () => {
+    await newConversation();
+    llm.script(
+      {
+        toolCalls: [
+          { name: 'tiny__image', arguments: {} },
+          { name: 'tiny__add', arguments: { a: 20, b: 22 } },
+        ],
+      },
+      { text: 'Both done.' },
+    );
+    await say('Show the image and add 20 and 22');
+    const card = page.getByRole('region', { name: 'Approval needed' });
+    await card.getByText('Allow image on tiny?').waitFor();
+    await card.getByRole('button', { name: 'Always allow' }).click();
+    await card.getByText('Allow add on tiny?').waitFor();
+    await card.getByRole('button', { name: 'Allow once' }).click();
+    await page.getByText('Both done.').waitFor();
+    const [image, add] = [page.locator('details.chat-tool').nth(0), page.locator('details.chat-tool').nth(1)];
+    await image.locator('summary').click();
+    assert.match((await image.locator('img').getAttribute('src')) ?? '', /^data:image\/png;base64,/);
+    assert.match((await image.textContent()) ?? '', /Resource link: tiny:\/\/logo\.png \(logo\)/);
+    await add.locator('summary').click();
+    assert.match((await add.textContent()) ?? '', /Structured content\s*\{\s*"sum": 42\s*\}/);
+    const policies = await session.api('GET', '/api/connectors/tiny/tool-policies');
+    assert.equal(policies.json.tools.find((t: { name: string }) => t.name === 'image').setting.approval, 'allow', 'Always allow changed the tool’s setting');
+  });
+
   test('a blocked tool is refused, the card says why, and the model is told', async () => {
     await session.api('PATCH', '/api/connectors/tiny/tools/add/setting', { approval: 'block' });
     await newConversation();
