@@ -104,6 +104,19 @@ describe('chat turns through the one door', () => {
     await assert.rejects(collect(patchbay.chat.answer(me(), conversation.id, card.approval.id, 'once')), (e: unknown) => isPatchbayError(e, 'APPROVAL_INVALID'));
   });
 
+  test('an approval answered elsewhere (the connector page, the CLI) stands when the chat continues', async () => {
+    const conversation = await patchbay.chat.createConversation(me(), {});
+    llm.script({ toolCalls: [{ name: 'tiny__echo', arguments: { text: 'elsewhere' } }] }, { text: 'Done elsewhere.' });
+    const first = await collect(patchbay.chat.send(me(), conversation.id, { text: 'Echo elsewhere' }));
+    const card = first.find((e) => e.type === 'approval');
+    assert.ok(card && card.type === 'approval');
+    await patchbay.hub.answerApproval(patchbay.actor('cli'), card.approval.id, 'once');
+    const rest = await collect(patchbay.chat.answer(me(), conversation.id, card.approval.id, 'deny'));
+    const end = rest.find((e) => e.type === 'tool-end');
+    assert.equal(end?.type === 'tool-end' && end.call.status, 'done', 'allowed at the CLI, so it ran');
+    assert.deepEqual(texts(rest), ['Done elsewhere.']);
+  });
+
   test('Deny tells the model the person refused', async () => {
     const conversation = await patchbay.chat.createConversation(me(), {});
     llm.script({ toolCalls: [{ name: 'tiny__echo', arguments: { text: 'no' } }] }, { text: 'Understood.' });

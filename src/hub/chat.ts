@@ -12,7 +12,7 @@ import type {
   ResourceTemplateType,
 } from '@modelcontextprotocol/client';
 import { APICallError, generateText, jsonSchema, type LanguageModel, type ModelMessage, streamText, type ToolSet, tool } from 'ai';
-import { PatchbayError, toPatchbayError } from '../core/errors.ts';
+import { isPatchbayError, PatchbayError, toPatchbayError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { ChatAttachment, ChatMessage, ChatToolCall, Conversation, ConversationPatch, NewChatToolCall, Store } from '../store/index.ts';
 import type { Actor, Hub, ModelTool } from './hub.ts';
@@ -262,8 +262,16 @@ export class Chat {
       const call = await this.#store.messages.findToolCallByApproval(conversationId, approvalId);
       if (!call) throw new PatchbayError('NOT_FOUND', `No tool call in this conversation waits for approval ${approvalId.slice(0, 40)}.`);
       if (call.status !== 'awaiting-approval') throw new PatchbayError('APPROVAL_INVALID', 'This tool call was already answered.');
-      await this.#hub.answerApproval(chatActor, approvalId, answer);
-      if (answer === 'deny') {
+      let decided: 'allow' | 'deny' = answer === 'deny' ? 'deny' : 'allow';
+      try {
+        await this.#hub.answerApproval(chatActor, approvalId, answer);
+      } catch (error) {
+        // Answered elsewhere meanwhile (the connector's page, `patchbay approve`): that answer stands.
+        const request = await this.#store.approvals.get(approvalId);
+        if (!isPatchbayError(error, 'APPROVAL_INVALID') || request?.userId !== actor.userId || (request.status !== 'allowed' && request.status !== 'denied')) throw error;
+        decided = request.status === 'allowed' ? 'allow' : 'deny';
+      }
+      if (decided === 'deny') {
         const denied = await this.#store.messages.updateToolCall(call.id, { status: 'denied', error: { code: 'APPROVAL_DENIED', message: 'The person denied this call.' } });
         yield { type: 'tool-end', call: denied };
       } else {
