@@ -246,6 +246,12 @@ function ConversationView(props: { id: string; models: ModelEndpoint[]; connecto
     setEnded(null);
     try {
       await streamTurn(path, body, apply, controller.signal);
+      if (controller.signal.aborted) {
+        // The stream was closed before its end: what was kept is on the server.
+        const r = await apiRequest<{ messages: ChatMessage[] }>('GET', conversationPath(props.id));
+        setMessages(r.messages);
+        setEnded('Stopped.');
+      }
     } catch (e) {
       setError(messageOf(e));
     } finally {
@@ -282,8 +288,11 @@ function ConversationView(props: { id: string; models: ModelEndpoint[]; connecto
 
   const stop = async () => {
     try {
-      await apiRequest('POST', conversationPath(props.id, '/stop'));
+      const r = await apiRequest<{ stopped: boolean }>('POST', conversationPath(props.id, '/stop'));
+      // Another Patchbay process may run this turn: closing the stream stops it there too.
+      if (!r.stopped) abort.current?.abort();
     } catch (e) {
+      abort.current?.abort();
       setError(messageOf(e));
     }
   };
