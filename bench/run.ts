@@ -3,7 +3,7 @@
  * run. Prints tables on stdout (progress on stderr) and writes the figures to
  * bench/results/latest.json. See bench/README.md.
  *
- *   node bench/run.ts [--only calls,door,gateway,connect,memory] [--variants raw,patchbay,t-]
+ *   node bench/run.ts [--only calls,door,gateway,connect,memory,chat] [--variants raw,patchbay,t-]
  *                     [--mcp-remote PATH/dist/proxy.js] [--gateway-sessions 100] [--no-profile]
  *                     [--cell-ms 1500] [--cell-calls 4000] [--warmup-ms 250] [--rounds 1]
  *                     [--postgres URL] [--connectors 20] [--sessions 200]
@@ -16,13 +16,16 @@ import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { describePostgresUrl } from '../src/store/index.ts';
 import { benchCalls, type CallsRow } from './calls.ts';
+import { benchChat, type ChatBenchResult } from './chat.ts';
 import { benchConnect, type ConnectRow } from './connect.ts';
 import { benchDoor, DOOR_USAGE_LIMIT, type DoorRow } from './door.ts';
 import { formatTable } from './format-table.ts';
 import { benchGateway, type GatewayBenchResult } from './gateway.ts';
 import { benchMemory, type MemoryRow } from './memory.ts';
 
-const PARTS = ['calls', 'door', 'gateway', 'connect', 'memory'] as const;
+const PARTS = ['calls', 'door', 'gateway', 'connect', 'memory', 'chat'] as const;
+/** Turns measured for the chat's time to first token, each straight and through Patchbay. */
+const CHAT_FIRST_TOKEN_ROUNDS = 30;
 const CONCURRENCIES = [1, 8, 32, 128];
 const CONNECT_ROUNDS = 5;
 const MEMORY_TARGET_KB = 150;
@@ -106,6 +109,7 @@ const results: {
   gateway?: GatewayBenchResult;
   connect?: ConnectRow[];
   memory?: MemoryRow[];
+  chat?: ChatBenchResult;
   failures: Record<string, string>;
   seconds: Record<string, number>;
 } = { environment, settings, failures: {}, seconds: {} };
@@ -189,6 +193,14 @@ if (only.includes('memory')) {
   if (rows) {
     results.memory = rows;
     printMemory(rows);
+  }
+}
+
+if (only.includes('chat')) {
+  const result = await runPart('chat', () => benchChat({ rounds: CHAT_FIRST_TOKEN_ROUNDS, log }));
+  if (result) {
+    results.chat = result;
+    printChat(result);
   }
 }
 
@@ -362,4 +374,32 @@ function printMemory(rows: MemoryRow[]): void {
     ),
   );
   for (const r of failed) if ('error' in r) console.log(`${r.label}: ${r.error}`);
+}
+
+function printChat(result: ChatBenchResult): void {
+  console.log(
+    `\nC. The chat. Tool definitions sent to the model in one turn (tokens estimated at four characters each, counted from the request\n` +
+      `   the model endpoint received): every definition, or the search/describe/call surface; the default budget (4,000) picks one.\n`,
+  );
+  console.log(
+    formatTable(
+      ['enabled tools', 'every definition', 'search surface', 'default picks'],
+      result.tokens.map((r) => [String(r.tools), String(r.allDefinitions), String(r.searchSurface), r.defaultPicks]),
+    ),
+  );
+  const f = result.firstToken;
+  console.log(
+    `\n   Time to the first streamed token against the local model double (text in three chunks), ${f.rounds} turns each, interleaved:\n` +
+      `   straight through the AI SDK, and through a Patchbay conversation with one 10-tool connector (store, tools, history, stream).\n`,
+  );
+  console.log(
+    formatTable(
+      ['path', 'p50 ms', 'p90 ms'],
+      [
+        ['model endpoint, direct', ms(f.directP50Ms), ms(f.directP90Ms)],
+        ['through Patchbay', ms(f.patchbayP50Ms), ms(f.patchbayP90Ms)],
+        ['added by Patchbay (p50)', ms(f.addedP50Ms), '—'],
+      ],
+    ),
+  );
 }

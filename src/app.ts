@@ -10,7 +10,7 @@ import { createFileOnce } from './core/files.ts';
 import { randomToken } from './core/ids.ts';
 import { createLogger, type Logger } from './core/log.ts';
 import { checkOutboundUrl, createAddressGuardConnector, createGuardedFetch, loadVaultKey, resolveOutboundUrl, Vault } from './auth/index.ts';
-import { AccessTokens, type Actor, type Door, Doctor, Hub, isLoopbackHost, SignIn } from './hub/index.ts';
+import { AccessTokens, type Actor, Chat, type Door, Doctor, Hub, isLoopbackHost, ModelEndpoints, SignIn } from './hub/index.ts';
 import { createMcpFetch, type FetchLike, SessionPool } from './mcp/index.ts';
 import { openStore, type Store, type User } from './store/index.ts';
 
@@ -22,6 +22,10 @@ export interface Patchbay {
   hub: Hub;
   /** Personal access tokens (the gateway's callers). */
   tokens: AccessTokens;
+  /** The chat: conversations whose model uses the person's connectors through the hub. */
+  chat: Chat;
+  /** The person's LLM endpoints (keys in the vault). */
+  models: ModelEndpoints;
   pool: SessionPool;
   logger: Logger;
   localUser: User;
@@ -75,6 +79,18 @@ export async function openPatchbay(config: Config, options: OpenOptions = {}): P
     allowLoopbackHttp: localMode,
     logger: logger.child({ area: 'sign-in' }),
   });
+  // Refuse at once, with a clear message, what the connection guard would refuse later.
+  const hubUrlCheck: ((url: string) => Promise<void>) | undefined = localMode
+    ? undefined
+    : async (url) => {
+        checkOutboundUrl(url, policy);
+        try {
+          await resolveOutboundUrl(url, policy);
+        } catch (error) {
+          if (error instanceof PatchbayError) throw error;
+          throw new PatchbayError('CONNECTOR_UNREACHABLE', `The host of ${url} cannot be resolved (${(error as NodeJS.ErrnoException).code ?? 'DNS error'}). Check the URL.`, { cause: error });
+        }
+      };
   hub = new Hub({
     store,
     pool,
@@ -95,30 +111,25 @@ export async function openPatchbay(config: Config, options: OpenOptions = {}): P
       maxResponseBytes: config.maxResponseBytes,
       logger: logger.child({ area: 'doctor' }),
     }),
-    // Refuse at once, with a clear message, what the connection guard would refuse later.
-    checkConnectorUrl: localMode
-      ? undefined
-      : async (url) => {
-          checkOutboundUrl(url, policy);
-          try {
-            await resolveOutboundUrl(url, policy);
-          } catch (error) {
-            if (error instanceof PatchbayError) throw error;
-            throw new PatchbayError('CONNECTOR_UNREACHABLE', `The host of ${url} cannot be resolved (${(error as NodeJS.ErrnoException).code ?? 'DNS error'}). Check the URL.`, { cause: error });
-          }
-        },
+    checkConnectorUrl: hubUrlCheck,
   });
   // Retention: at start, then daily (a timer that never keeps the process alive).
   const prune = () => hub!.pruneHistory(config.auditRetentionDays).catch((error) => logger.warn('pruning history failed', { error }));
   await prune();
   const pruner = setInterval(() => void prune(), 86_400_000);
   pruner.unref();
+  // Model endpoints are reached under the same address policy as connectors; answers stream for minutes.
+  const modelFetch = createGuardedFetch(policy, { timeoutMs: Math.max(config.requestTimeoutMs, 600_000), maxBodyBytes: config.maxResponseBytes });
+  const models = new ModelEndpoints({ store, vault, fetch: modelFetch, checkUrl: hubUrlCheck });
+  const chat = new Chat({ hub, models, store, logger: logger.child({ area: 'chat' }), maxToolSteps: config.chatMaxToolSteps, toolTokenBudget: config.chatToolTokenBudget });
   let closed = false;
   return {
     config,
     store,
     hub,
     tokens: new AccessTokens(store, logger.child({ area: 'tokens' })),
+    chat,
+    models,
     pool,
     logger,
     localUser,
@@ -131,6 +142,7 @@ export async function openPatchbay(config: Config, options: OpenOptions = {}): P
       await pool.closeAll();
       await http.close().catch(() => {});
       await guarded.close().catch(() => {});
+      await modelFetch.close().catch(() => {});
       await store.close();
     },
   };

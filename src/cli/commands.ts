@@ -14,6 +14,7 @@ import { exampleServerCommand } from './commands/example-server.ts';
 import { gatewayCommand } from './commands/gateway.ts';
 import { helpCommand } from './commands/help.ts';
 import { listCommand } from './commands/list.ts';
+import { modelsCommand } from './commands/models.ts';
 import { promptCommand, promptsCommand } from './commands/prompts.ts';
 import { removeCommand } from './commands/remove.ts';
 import { readCommand, resourcesCommand } from './commands/resources.ts';
@@ -49,6 +50,7 @@ export const COMMANDS: CommandSpec[] = [
   promptsCommand,
   promptCommand,
   completeCommand,
+  modelsCommand,
   serveCommand,
   gatewayCommand,
   tokenCommand,

@@ -64,6 +64,8 @@ const envSchema = z.object({
   PATCHBAY_CONNECT_TIMEOUT_MS: positiveInt('PATCHBAY_CONNECT_TIMEOUT_MS').default(15_000),
   PATCHBAY_SESSION_IDLE_MS: positiveInt('PATCHBAY_SESSION_IDLE_MS').default(300_000),
   PATCHBAY_MAX_RESPONSE_BYTES: positiveInt('PATCHBAY_MAX_RESPONSE_BYTES').default(16 * 1024 * 1024),
+  PATCHBAY_CHAT_MAX_TOOL_STEPS: positiveInt('PATCHBAY_CHAT_MAX_TOOL_STEPS').default(8),
+  PATCHBAY_CHAT_TOOL_TOKEN_BUDGET: positiveInt('PATCHBAY_CHAT_TOOL_TOKEN_BUDGET').default(4000),
   PATCHBAY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   PATCHBAY_ALLOW_HTTP: boolean.default(false),
   PATCHBAY_PROTOCOL: z.enum(['auto', 'legacy']).default('auto'),
@@ -104,6 +106,10 @@ export interface Config {
   connectTimeoutMs: number;
   sessionIdleMs: number;
   maxResponseBytes: number;
+  /** Model steps with tool calls one chat turn may take. */
+  chatMaxToolSteps: number;
+  /** Tokens of tool definitions above which the chat's model gets the search surface instead. */
+  chatToolTokenBudget: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Allow plain-http connector URLs on non-loopback hosts for every connector. */
   allowHttp: boolean;
@@ -170,6 +176,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     connectTimeoutMs: e.PATCHBAY_CONNECT_TIMEOUT_MS,
     sessionIdleMs: e.PATCHBAY_SESSION_IDLE_MS,
     maxResponseBytes: e.PATCHBAY_MAX_RESPONSE_BYTES,
+    chatMaxToolSteps: e.PATCHBAY_CHAT_MAX_TOOL_STEPS,
+    chatToolTokenBudget: e.PATCHBAY_CHAT_TOOL_TOKEN_BUDGET,
     logLevel: e.PATCHBAY_LOG_LEVEL,
     allowHttp: e.PATCHBAY_ALLOW_HTTP,
     protocol: e.PATCHBAY_PROTOCOL,

@@ -23,6 +23,9 @@ export const ERROR_CODES = {
   TOOL_NOT_FOUND: { status: 404, exit: 3 },
   PROMPT_NOT_FOUND: { status: 404, exit: 3 },
   RESOURCE_NOT_FOUND: { status: 404, exit: 3 },
+  CONVERSATION_NOT_FOUND: { status: 404, exit: 3 },
+  MODEL_NOT_FOUND: { status: 404, exit: 3 },
+  MODEL_NOT_CONFIGURED: { status: 409, exit: 2 },
   NAME_TAKEN: { status: 409, exit: 2 },
   CAPABILITY_NOT_SUPPORTED: { status: 422, exit: 5 },
   // what a person decided
@@ -32,6 +35,8 @@ export const ERROR_CODES = {
   APPROVAL_REQUIRED: { status: 409, exit: 6 },
   APPROVAL_INVALID: { status: 409, exit: 6 },
   USAGE_LIMIT_EXCEEDED: { status: 429, exit: 6 },
+  CHAT_STEP_LIMIT: { status: 409, exit: 6 },
+  CONVERSATION_BUSY: { status: 409, exit: 6 },
   // the remote server
   CONNECTOR_UNREACHABLE: { status: 502, exit: 5 },
   PROTOCOL_ERROR: { status: 502, exit: 5 },
@@ -40,6 +45,7 @@ export const ERROR_CODES = {
   TIMEOUT: { status: 504, exit: 5 },
   CANCELLED: { status: 499, exit: 130 },
   ELICITATION_DECLINED: { status: 409, exit: 5 },
+  MODEL_ERROR: { status: 502, exit: 5 },
   // ours
   CONFIG_INVALID: { status: 500, exit: 1 },
   STORE_ERROR: { status: 500, exit: 1 },

@@ -23,3 +23,6 @@ export {
   type StoredSignIn,
 } from './doctor.ts';
 export { canonicalJson, definitionOf, hashCall, hashDefinition } from './tool-policy.ts';
+export { type ApprovalCard, type AttachableGroup, type AttachmentInput, Chat, type ChatDeps, type ChatEvent, type ElicitationAnswer, type ElicitationCard, type SamplingCard, resultText, type ToolOffer, type TurnEnd, toModelMessages } from './chat.ts';
+export { CALL_TOOL, DESCRIBE_TOOL, estimateTokens, SEARCH_TOOL, searchTools, surfaceDefinitions, type ToolDefinition, toolFootprint } from './tool-surface.ts';
+export { createLanguageModel, MODEL_PROVIDERS, type ModelEndpointInput, ModelEndpoints, validateModelEndpoint } from './model-endpoints.ts';

@@ -3,11 +3,14 @@ import {
   Client,
   type CompleteRequest,
   type CompleteResult,
+  type CreateMessageRequest,
+  type CreateMessageResult,
   type ElicitRequest,
   type ElicitResult,
   type GetPromptResult,
   type Progress,
   type Prompt,
+  ProtocolError,
   type ReadResourceResult,
   type RequestOptions,
   type Resource,
@@ -73,6 +76,9 @@ export interface SessionFacts {
 
 export type ElicitationHandler = (request: ElicitRequest['params'], context: { connector: string }) => Promise<ElicitResult>;
 
+/** Answers a server's sampling request (its own LLM call through the client's model). */
+export type SamplingHandler = (request: CreateMessageRequest['params'], context: { connector: string }) => Promise<CreateMessageResult>;
+
 /** Per-request controls a caller may pass. */
 export interface RequestControl {
   signal?: AbortSignal;
@@ -80,6 +86,8 @@ export interface RequestControl {
   onProgress?: (progress: Progress) => void;
   /** Answers elicitation requests the server sends while this request runs. */
   onElicitation?: ElicitationHandler;
+  /** Answers sampling requests the server sends while this request runs; without one they are refused. */
+  onSampling?: SamplingHandler;
 }
 
 const DEFAULT_RECONNECT_DELAYS = [100, 250, 500, 1000, 2000, 4000];
@@ -107,6 +115,7 @@ export class McpSession {
   #lastUsed = Date.now();
   #inFlight = 0;
   #elicitationHandlers: ElicitationHandler[] = [];
+  #samplingHandlers: SamplingHandler[] = [];
   #closed = false;
 
   constructor(target: SessionTarget, settings: SessionSettings, hooks: SessionHooks = {}) {
@@ -216,6 +225,7 @@ export class McpSession {
     this.#inFlight++;
     this.#lastUsed = Date.now();
     if (control.onElicitation) this.#elicitationHandlers.push(control.onElicitation);
+    if (control.onSampling) this.#samplingHandlers.push(control.onSampling);
     try {
       for (;;) {
         if (control.signal?.aborted) throw cancelled(this.target.name, operation);
@@ -255,6 +265,10 @@ export class McpSession {
       if (control.onElicitation) {
         const i = this.#elicitationHandlers.lastIndexOf(control.onElicitation);
         if (i >= 0) this.#elicitationHandlers.splice(i, 1);
+      }
+      if (control.onSampling) {
+        const i = this.#samplingHandlers.lastIndexOf(control.onSampling);
+        if (i >= 0) this.#samplingHandlers.splice(i, 1);
       }
     }
   }
@@ -314,7 +328,8 @@ export class McpSession {
         : new SSEClientTransport(url, { fetch, requestInit, eventSourceInit: { fetch } });
     const client = new Client(clientInfo, {
       // SEP-1034: fields a person leaves empty take the schema's defaults before the answer is sent.
-      capabilities: { elicitation: { form: { applyDefaults: true } } },
+      // URL-mode elicitation and sampling are answered by a surface that can (the chat); others decline or refuse them.
+      capabilities: { elicitation: { form: { applyDefaults: true }, url: {} }, sampling: {} },
       versionNegotiation: { mode: kind === 'streamable-http' && this.#settings.protocol !== 'legacy' ? 'auto' : 'legacy' },
       listChanged: {
         tools: { autoRefresh: false, debounceMs: 50, onChanged: () => this.#hooks.onListChanged?.('tools') },
@@ -323,6 +338,7 @@ export class McpSession {
       },
     });
     client.setRequestHandler('elicitation/create', async (request) => this.#answerElicitation(request.params));
+    client.setRequestHandler('sampling/createMessage', async (request) => this.#answerSampling(request.params as CreateMessageRequest['params']));
     const connection: Connection = { client, transport, closed: false, facts: undefined as unknown as SessionFacts };
     client.onerror = (error) => this.#settings.logger.debug('mcp transport error', { connector: this.target.name, error: String(error?.message ?? error) });
     client.onclose = () => {
@@ -351,6 +367,18 @@ export class McpSession {
     // No surface is waiting on this session (nobody can answer): decline rather than hang the server.
     if (!handler) return { action: 'decline' };
     return handler(params, { connector: this.target.name });
+  }
+
+  async #answerSampling(params: CreateMessageRequest['params']): Promise<CreateMessageResult> {
+    const handler = this.#samplingHandlers.at(-1);
+    // -1: the spec's code for a sampling request the user rejected.
+    if (!handler) throw new ProtocolError(-1, 'Sampling is not available for this request: nobody can approve it here.');
+    try {
+      return await handler(params, { connector: this.target.name });
+    } catch (error) {
+      if (error instanceof PatchbayError) throw new ProtocolError(-1, error.message);
+      throw error;
+    }
   }
 
   async #drop(connection: Connection): Promise<void> {

@@ -2,10 +2,11 @@ import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { PatchbayError, toPatchbayError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import type { AccessTokens, Actor, Hub } from '../hub/index.ts';
+import type { AccessTokens, Actor, Chat, Hub, ModelEndpoints } from '../hub/index.ts';
 import { apiCallerGuard, BrowserSessions, browserLoginRoutes } from './browser-session.ts';
 import { hostAndOriginGuard, jsonBodies } from './guards.ts';
 import { connectorRoutes } from './routes/connectors.ts';
+import { chatRoutes, modelRoutes } from './routes/chat.ts';
 import { doctorRoutes } from './routes/doctor.ts';
 import { oauthRoutes } from './routes/oauth.ts';
 import { approvalAndAuditRoutes, toolPolicyRoutes } from './routes/policy.ts';
@@ -31,6 +32,9 @@ export interface ApiAppOptions {
   webRoot?: string;
   /** Patchbay is reached over https: the browser session cookies get `Secure`. */
   secureCookies?: boolean;
+  /** The chat and its model endpoints, served under /api/chat and /api/models. */
+  chat?: Chat;
+  models?: ModelEndpoints;
 }
 
 export type ApiEnv = { Variables: { actor: Actor } };
@@ -69,6 +73,8 @@ export function createApiApp(options: ApiAppOptions): Hono<ApiEnv> {
   app.route('/api', approvalAndAuditRoutes(options.hub));
   app.route('/api', doctorRoutes(options.hub));
   if (options.tokens) app.route('/api/tokens', tokenRoutes(options.tokens));
+  if (options.models) app.route('/api/models', modelRoutes(options.models));
+  if (options.chat) app.route('/api/chat/conversations', chatRoutes(options.chat, options.logger));
   if (options.webRoot !== undefined) app.get('*', webAppHandler({ root: options.webRoot }));
   return app;
 }

@@ -45,6 +45,8 @@ export async function startServer(patchbay: Patchbay, accessToken: string, overr
     hub: patchbay.hub,
     tokens: patchbay.tokens,
     gateway,
+    chat: patchbay.chat,
+    models: patchbay.models,
     actor: (door) => patchbay.actor(door),
     accessToken,
     allowedHosts: [...[...names].map((h) => `${h}:${port}`), ...config.allowedHosts],

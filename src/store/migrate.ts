@@ -5,6 +5,7 @@ import * as signInFlowsAndLeases from './migrations/002-sign-in-flows-and-leases
 import * as policy from './migrations/003-policy.ts';
 import * as usage from './migrations/004-usage.ts';
 import * as accessTokens from './migrations/005-access-tokens.ts';
+import * as chat from './migrations/006-chat.ts';
 import * as reserveUsageFunction from './migrations/008-reserve-usage-function.ts';
 
 /**
@@ -17,6 +18,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '003_policy': policy,
   '004_usage': usage,
   '005_access_tokens': accessTokens,
+  '006_chat': chat,
   '008_reserve_usage_function': reserveUsageFunction,
 };
 

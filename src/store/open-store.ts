@@ -3,6 +3,7 @@ import { type Clock, systemClock } from '../core/clock.ts';
 import type { DatabaseConfig } from '../core/config.ts';
 import { type Logger, silentLogger } from '../core/log.ts';
 import { type ChangeFeed, createPostgresChangeFeed, createSqliteChangeFeed } from './change-feed.ts';
+import { createChatMessageRepository, createConversationRepository, createModelEndpointRepository } from './chat-repository.ts';
 import { createCatalogRepository } from './catalog-repository.ts';
 import { createConnectorRepository } from './connector-repository.ts';
 import { createAccessTokenRepository } from './access-token-repository.ts';
@@ -76,6 +77,9 @@ function createStore(kind: Store['kind'], db: Kysely<Database>, options: { schem
     audit: createAuditRepository(context),
     usage: createUsageRepository(context),
     accessTokens: createAccessTokenRepository(context),
+    models: createModelEndpointRepository(context),
+    conversations: createConversationRepository(context),
+    messages: createChatMessageRepository(context),
     migrations: () => runStoreOperation('migrations', () => listAppliedMigrations(db as unknown as Kysely<unknown>, options.schema)),
     changes: options.changes,
     close: () => {

@@ -175,7 +175,7 @@ export interface AccessTokensTable {
   revoked_at: string | null;
 }
 
-export interface Database {
+export interface Database extends ChatTables {
   users: UsersTable;
   organizations: OrganizationsTable;
   organization_members: OrganizationMembersTable;
@@ -190,4 +190,82 @@ export interface Database {
   usage_counters: UsageCountersTable;
   usage_slots: UsageSlotsTable;
   access_tokens: AccessTokensTable;
+}
+
+export interface ModelEndpointsTable {
+  id: string;
+  user_id: string;
+  name: string;
+  provider: string;
+  base_url: string | null;
+  model: string;
+  /** Sealed by the vault; null when the endpoint needs no key. */
+  key_ciphertext: string | null;
+  created_at: string;
+}
+
+export interface ConversationsTable {
+  id: string;
+  user_id: string;
+  title: string;
+  model_id: string | null;
+  project: string | null;
+  /** JSON array of connector names, or null for all. */
+  connectors: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ChatMessagesTable {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  role: string;
+  /** JSON array. */
+  parts: string;
+  created_at: string;
+}
+
+export interface ChatToolCallsTable {
+  id: string;
+  conversation_id: string;
+  message_id: string;
+  position: number;
+  model_call_id: string;
+  tool_name: string;
+  connector: string | null;
+  connector_tool: string | null;
+  /** JSON object. */
+  arguments: string;
+  status: string;
+  approval_id: string | null;
+  /** JSON (the MCP result) or null. */
+  result: string | null;
+  /** JSON {code, message} or null. */
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ChatAttachmentsTable {
+  id: string;
+  message_id: string;
+  position: number;
+  kind: string;
+  connector: string;
+  ref: string;
+  /** JSON object or null. */
+  arguments: string | null;
+  /** JSON. */
+  content: string;
+  created_at: string;
+}
+
+/** The chat's tables, part of `Database`. */
+export interface ChatTables {
+  model_endpoints: ModelEndpointsTable;
+  conversations: ConversationsTable;
+  chat_messages: ChatMessagesTable;
+  chat_tool_calls: ChatToolCallsTable;
+  chat_attachments: ChatAttachmentsTable;
 }

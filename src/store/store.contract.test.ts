@@ -831,6 +831,101 @@ for (const backend of [sqliteBackend, postgresBackend]) {
         assert.equal(await store.usage.prune(new Date(at - 3_600_000).toISOString()), 0);
       });
     });
+
+    describe('chat', () => {
+      it('keeps model endpoints per user, with the sealed key readable only through keyCiphertext', async (t) => {
+        const db = useDatabase(t, backend);
+        const store = await db.open();
+        const user = await store.users.ensureLocalUser();
+        const model = await store.models.create({ id: 'm1', userId: user.id, name: 'local', provider: 'openai-compatible', baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3', keyCiphertext: 'v1.sealed' });
+        assert.equal(model.hasKey, true);
+        assert.equal(JSON.stringify(model).includes('sealed'), false);
+        await store.models.create({ id: 'm2', userId: user.id, name: 'claude', provider: 'anthropic', baseUrl: null, model: 'claude-sonnet', keyCiphertext: null });
+        assert.deepEqual((await store.models.list(user.id)).map((m) => [m.name, m.hasKey]), [['claude', false], ['local', true]]);
+        assert.equal(await store.models.keyCiphertext(user.id, 'm1'), 'v1.sealed');
+        assert.equal(await store.models.keyCiphertext('someone-else', 'm1'), null);
+        await rejectsWithCode(store.models.create({ id: 'm3', userId: user.id, name: 'local', provider: 'openai', baseUrl: null, model: 'x', keyCiphertext: null }), 'NAME_TAKEN');
+        assert.equal(await store.models.remove(user.id, 'm1'), true);
+        assert.equal(await store.models.remove(user.id, 'm1'), false);
+        assert.equal(await store.models.get(user.id, 'm1'), undefined);
+      });
+
+      it('stores conversations with messages, tool calls and attachments, and deletes them together', async (t) => {
+        const db = useDatabase(t, backend);
+        const clock = createManualClock();
+        const store = await db.open({ clock });
+        const user = await store.users.ensureLocalUser();
+        await store.models.create({ id: 'm1', userId: user.id, name: 'local', provider: 'openai', baseUrl: null, model: 'gpt', keyCiphertext: null });
+        const first = await store.conversations.create({ userId: user.id, title: 'First', modelId: 'm1', connectors: ['tiny'] });
+        clock.advance(1000);
+        const second = await store.conversations.create({ userId: user.id, title: 'Second' });
+        assert.deepEqual((await store.conversations.list(user.id)).map((c) => c.title), ['Second', 'First']);
+        assert.deepEqual(first.connectors, ['tiny']);
+        assert.equal(second.connectors, null);
+        assert.equal(await store.conversations.get('someone-else', first.id), undefined);
+
+        clock.advance(1000);
+        const asked = await store.messages.append({
+          conversationId: first.id,
+          role: 'user',
+          parts: [{ type: 'text', text: 'Echo hi' }],
+          attachments: [{ kind: 'resource', connector: 'tiny', ref: 'file:///a.txt', arguments: null, content: { contents: [{ uri: 'file:///a.txt', text: 'A' }] } }],
+        });
+        const answered = await store.messages.append({
+          conversationId: first.id,
+          role: 'assistant',
+          parts: [{ type: 'text', text: 'Calling.' }],
+          toolCalls: [
+            { modelCallId: 'call_1', toolName: 'tiny__echo', connector: 'tiny', connectorTool: 'echo', arguments: { text: 'hi' } },
+            { modelCallId: 'call_2', toolName: 'tiny__add', connector: 'tiny', connectorTool: 'add', arguments: { a: 1, b: 2 } },
+          ],
+        });
+        assert.deepEqual([asked.seq, answered.seq], [1, 2]);
+        assert.deepEqual((await store.conversations.list(user.id)).map((c) => c.title), ['First', 'Second']);
+        const call = answered.toolCalls[0];
+        assert.equal(call.status, 'pending');
+        await store.messages.updateToolCall(call.id, { status: 'awaiting-approval', approvalId: 'ap-1' });
+        assert.equal((await store.messages.findToolCallByApproval(first.id, 'ap-1'))?.id, call.id);
+        assert.equal(await store.messages.findToolCallByApproval(second.id, 'ap-1'), undefined);
+        const done = await store.messages.updateToolCall(call.id, { status: 'done', result: { content: [{ type: 'text', text: 'hi' }] } });
+        assert.deepEqual(done.result, { content: [{ type: 'text', text: 'hi' }] });
+        await store.messages.updateToolCall(answered.toolCalls[1].id, { status: 'refused', error: { code: 'TOOL_BLOCKED', message: 'blocked' } });
+
+        const messages = await store.messages.list(first.id);
+        assert.deepEqual(messages.map((m) => [m.role, m.parts]), [
+          ['user', [{ type: 'text', text: 'Echo hi' }]],
+          ['assistant', [{ type: 'text', text: 'Calling.' }]],
+        ]);
+        assert.deepEqual(messages[0].attachments.map((a) => [a.kind, a.ref, a.content]), [['resource', 'file:///a.txt', { contents: [{ uri: 'file:///a.txt', text: 'A' }] }]]);
+        assert.deepEqual(messages[1].toolCalls.map((c) => [c.toolName, c.status, c.arguments, c.error?.code ?? null]), [
+          ['tiny__echo', 'done', { text: 'hi' }, null],
+          ['tiny__add', 'refused', { a: 1, b: 2 }, 'TOOL_BLOCKED'],
+        ]);
+
+        const renamed = await store.conversations.update(user.id, first.id, { title: 'Renamed', connectors: null });
+        assert.equal(renamed.title, 'Renamed');
+        assert.equal(renamed.connectors, null);
+        await rejectsWithCode(store.conversations.update('someone-else', first.id, { title: 'x' }), 'CONVERSATION_NOT_FOUND');
+        // Removing the model leaves the conversation without one.
+        await store.models.remove(user.id, 'm1');
+        assert.equal((await store.conversations.get(user.id, first.id))?.modelId, null);
+
+        assert.equal(await store.conversations.remove(user.id, first.id), true);
+        assert.equal(await db.count('chat_messages'), 0);
+        assert.equal(await db.count('chat_tool_calls'), 0);
+        assert.equal(await db.count('chat_attachments'), 0);
+        assert.deepEqual((await store.conversations.list(user.id)).map((c) => c.title), ['Second']);
+      });
+
+      it('gives concurrent appends distinct, ordered sequence numbers', async (t) => {
+        const db = useDatabase(t, backend);
+        const store = await db.open();
+        const user = await store.users.ensureLocalUser();
+        const conversation = await store.conversations.create({ userId: user.id, title: 'Busy' });
+        await Promise.all(Array.from({ length: 6 }, (_, i) => store.messages.append({ conversationId: conversation.id, role: 'user', parts: [{ type: 'text', text: String(i) }] })));
+        assert.deepEqual((await store.messages.list(conversation.id)).map((m) => m.seq), [1, 2, 3, 4, 5, 6]);
+      });
+    });
   });
 }
 

@@ -419,7 +419,159 @@ export interface Store {
   readonly accessTokens: AccessTokenRepository;
   /** When connectors, tool settings or catalogs may have changed, here or in another process. */
   readonly changes: ChangeFeed;
+  readonly models: ModelEndpointRepository;
+  readonly conversations: ConversationRepository;
+  readonly messages: ChatMessageRepository;
   /** Names of migrations applied, oldest first. */
   migrations(): Promise<string[]>;
   close(): Promise<void>;
+}
+
+// ---- chat ------------------------------------------------------------------------
+
+export type ModelProvider = 'anthropic' | 'openai' | 'openai-compatible';
+
+/** An LLM endpoint a person configured. The key is never part of it, only whether there is one. */
+export interface ModelEndpoint {
+  id: string;
+  userId: string;
+  name: string;
+  provider: ModelProvider;
+  /** null: the provider's own API. */
+  baseUrl: string | null;
+  model: string;
+  hasKey: boolean;
+  createdAt: string;
+}
+
+export interface NewModelEndpoint {
+  id: string;
+  userId: string;
+  name: string;
+  provider: ModelProvider;
+  baseUrl: string | null;
+  model: string;
+  keyCiphertext: string | null;
+}
+
+export interface ModelEndpointRepository {
+  create(input: NewModelEndpoint): Promise<ModelEndpoint>;
+  list(userId: string): Promise<ModelEndpoint[]>;
+  get(userId: string, id: string): Promise<ModelEndpoint | undefined>;
+  /** The sealed key, for the vault to open; null when there is none. */
+  keyCiphertext(userId: string, id: string): Promise<string | null>;
+  remove(userId: string, id: string): Promise<boolean>;
+}
+
+export interface Conversation {
+  id: string;
+  userId: string;
+  title: string;
+  modelId: string | null;
+  project: string | null;
+  /** Names of the connectors the model may use; null for every connector (of the project). */
+  connectors: string[] | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ConversationPatch {
+  title?: string;
+  modelId?: string | null;
+  project?: string | null;
+  connectors?: string[] | null;
+}
+
+export interface ConversationRepository {
+  create(input: { userId: string; title: string; modelId?: string | null; project?: string | null; connectors?: string[] | null }): Promise<Conversation>;
+  /** Most recently updated first. */
+  list(userId: string): Promise<Conversation[]>;
+  get(userId: string, id: string): Promise<Conversation | undefined>;
+  update(userId: string, id: string, patch: ConversationPatch): Promise<Conversation>;
+  /** Marks the conversation as just used. */
+  touch(id: string): Promise<void>;
+  remove(userId: string, id: string): Promise<boolean>;
+}
+
+export type ChatRole = 'user' | 'assistant';
+
+/** A piece of a message: text, or (on a user message) a message a prompt inserted. */
+export type ChatPart = { type: 'text'; text: string } | { type: 'prompt-message'; role: 'user' | 'assistant'; text: string };
+
+export type ToolCallStatus = 'pending' | 'awaiting-approval' | 'done' | 'error' | 'refused' | 'denied' | 'cancelled';
+
+export interface ChatToolCall {
+  id: string;
+  conversationId: string;
+  messageId: string;
+  position: number;
+  /** The id the model gave the call. */
+  modelCallId: string;
+  /** The stable name the model used, `<connector>__<tool>`. */
+  toolName: string;
+  connector: string | null;
+  connectorTool: string | null;
+  arguments: Record<string, unknown>;
+  status: ToolCallStatus;
+  approvalId: string | null;
+  /** The MCP CallToolResult, when the server answered. */
+  result: unknown;
+  error: { code: string; message: string } | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ChatAttachment {
+  id: string;
+  messageId: string;
+  position: number;
+  kind: 'resource' | 'prompt';
+  connector: string;
+  /** A resource URI, or a prompt name. */
+  ref: string;
+  arguments: Record<string, string> | null;
+  /** What was given to the model: the ReadResourceResult or GetPromptResult. */
+  content: unknown;
+  createdAt: string;
+}
+
+export interface ChatMessage {
+  id: string;
+  conversationId: string;
+  seq: number;
+  role: ChatRole;
+  parts: ChatPart[];
+  toolCalls: ChatToolCall[];
+  attachments: ChatAttachment[];
+  createdAt: string;
+}
+
+export interface NewChatToolCall {
+  modelCallId: string;
+  toolName: string;
+  connector: string | null;
+  connectorTool: string | null;
+  arguments: Record<string, unknown>;
+}
+
+export interface ChatToolCallPatch {
+  status?: ToolCallStatus;
+  approvalId?: string | null;
+  result?: unknown;
+  error?: { code: string; message: string } | null;
+}
+
+export interface ChatMessageRepository {
+  /** Appends a message (next seq) with its tool calls and attachments, in one transaction. */
+  append(input: {
+    conversationId: string;
+    role: ChatRole;
+    parts: ChatPart[];
+    toolCalls?: NewChatToolCall[];
+    attachments?: Array<Omit<ChatAttachment, 'id' | 'messageId' | 'position' | 'createdAt'>>;
+  }): Promise<ChatMessage>;
+  /** Every message of the conversation, oldest first, with tool calls and attachments. */
+  list(conversationId: string): Promise<ChatMessage[]>;
+  updateToolCall(id: string, patch: ChatToolCallPatch): Promise<ChatToolCall>;
+  findToolCallByApproval(conversationId: string, approvalId: string): Promise<ChatToolCall | undefined>;
 }

@@ -3,6 +3,8 @@ import { SIGNED_OUT_EVENT } from './api.ts';
 import { ApprovalsPage } from './pages/approvals-page.tsx';
 import { ConnectorPage } from './pages/connector-page.tsx';
 import { ConnectorsPage } from './pages/connectors-page.tsx';
+import { ChatPage } from './pages/chat-page.tsx';
+import { SettingsModelsPage } from './pages/settings-models.tsx';
 import { followLink, navigate, useLocation } from './router.ts';
 import { LOGIN_OUTCOMES } from './words.ts';
 
@@ -42,6 +44,10 @@ function Routes() {
   }, [path]);
   if (path === '/' || path === '/connectors' || path === '/connectors/') return <ConnectorsPage query={query} />;
   if (path === '/approvals' || path === '/approvals/') return <ApprovalsPage />;
+  if (path === '/chat' || path === '/chat/') return <ChatPage />;
+  const chatMatch = /^\/chat\/([^/]+)\/?$/.exec(path);
+  if (chatMatch) return <ChatPage id={decodeURIComponent(chatMatch[1])} />;
+  if (path === '/settings/models' || path === '/settings' || path === '/settings/') return <SettingsModelsPage />;
   const match = /^\/connectors\/([^/]+)\/?$/.exec(path);
   if (match) {
     let name: string;
@@ -80,6 +86,12 @@ export function App() {
           </a>
           <a href="/approvals" onClick={followLink} aria-current={path.startsWith('/approvals') ? 'page' : undefined}>
             Approvals
+          </a>
+          <a href="/chat" onClick={followLink} aria-current={path.startsWith('/chat') ? 'page' : undefined}>
+            Chat
+          </a>
+          <a href="/settings/models" onClick={followLink} aria-current={path.startsWith('/settings') ? 'page' : undefined}>
+            Settings
           </a>
         </nav>
       </header>

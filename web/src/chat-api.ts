@@ -1,0 +1,169 @@
+/**
+ * The chat's side of the HTTP API: model endpoints, conversations, and turns read as
+ * NDJSON (one event a line) from a streamed response.
+ */
+import { ApiError, apiRequest, SIGNED_OUT_EVENT } from './api.ts';
+
+export type ModelProvider = 'anthropic' | 'openai' | 'openai-compatible';
+
+export interface ModelEndpoint {
+  id: string;
+  name: string;
+  provider: ModelProvider;
+  baseUrl: string | null;
+  model: string;
+  hasKey: boolean;
+  createdAt: string;
+}
+
+export interface Conversation {
+  id: string;
+  title: string;
+  modelId: string | null;
+  project: string | null;
+  connectors: string[] | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type ToolCallStatus = 'pending' | 'awaiting-approval' | 'done' | 'error' | 'refused' | 'denied' | 'cancelled';
+
+export interface ToolContent {
+  type: string;
+  text?: string;
+  data?: string;
+  mimeType?: string;
+  uri?: string;
+  name?: string;
+  resource?: { uri: string; text?: string; mimeType?: string };
+}
+
+export interface ChatToolCall {
+  id: string;
+  messageId: string;
+  toolName: string;
+  connector: string | null;
+  connectorTool: string | null;
+  arguments: Record<string, unknown>;
+  status: ToolCallStatus;
+  approvalId: string | null;
+  result: { content?: ToolContent[]; structuredContent?: unknown; isError?: boolean } | null;
+  error: { code: string; message: string } | null;
+}
+
+export interface ChatAttachment {
+  id: string;
+  kind: 'resource' | 'prompt';
+  connector: string;
+  ref: string;
+  arguments: Record<string, string> | null;
+}
+
+export interface ChatMessage {
+  id: string;
+  seq: number;
+  role: 'user' | 'assistant';
+  parts: Array<{ type: 'text'; text: string } | { type: 'prompt-message'; role: string; text: string }>;
+  toolCalls: ChatToolCall[];
+  attachments: ChatAttachment[];
+  createdAt: string;
+}
+
+export interface ApprovalCard {
+  id: string;
+  connector: string;
+  tool: string;
+  description: string;
+  arguments: Record<string, unknown>;
+}
+
+export interface OfferedTool {
+  name: string;
+  connector: string;
+  tool: string;
+  description: string | null;
+}
+
+/** What the conversation's model is told about tools, and what it costs, per connector. */
+export interface ToolOffer {
+  tools: OfferedTool[];
+  footprint: { connectors: Array<{ connector: string; tools: number; tokens: number }>; total: number };
+  budget: number;
+  compact: boolean;
+}
+
+export type ChatEvent =
+  | { type: 'user-message'; message: ChatMessage }
+  | { type: 'text'; delta: string }
+  | { type: 'assistant-message'; message: ChatMessage }
+  | { type: 'tool-start'; call: ChatToolCall }
+  | { type: 'tool-end'; call: ChatToolCall }
+  | { type: 'approval'; call: ChatToolCall; approval: ApprovalCard }
+  | { type: 'elicitation'; call: ChatToolCall; elicitation: { id: string; connector: string; message: string; mode: 'form' | 'url'; requestedSchema?: Record<string, unknown>; url?: string } }
+  | { type: 'elicitation-end'; id: string }
+  | { type: 'sampling'; call: ChatToolCall; sampling: { id: string; connector: string; systemPrompt: string | null; messages: Array<{ role: 'user' | 'assistant'; text: string }>; maxTokens: number } }
+  | { type: 'sampling-end'; id: string }
+  | { type: 'error'; error: { code: string; message: string } }
+  | { type: 'done'; reason: 'finished' | 'awaiting-approval' | 'stopped' | 'step-limit' | 'error' };
+
+export type AttachmentInput = { kind: 'resource'; connector: string; uri: string } | { kind: 'prompt'; connector: string; name: string; arguments?: Record<string, string> };
+
+export function conversationPath(id: string, rest = ''): string {
+  return `/api/chat/conversations/${encodeURIComponent(id)}${rest}`;
+}
+
+export const listModels = () => apiRequest<{ models: ModelEndpoint[] }>('GET', '/api/models').then((r) => r.models);
+export const listConversations = () => apiRequest<{ conversations: Conversation[] }>('GET', '/api/chat/conversations').then((r) => r.conversations);
+
+function csrfToken(): string {
+  for (const part of document.cookie.split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === 'pb_csrf') return decodeURIComponent(rest.join('='));
+  }
+  return '';
+}
+
+/**
+ * POSTs and calls `onEvent` for each event of the streamed turn, until it ends.
+ * A turn that cannot start is an ApiError, as for any other request.
+ */
+export async function streamTurn(path: string, body: unknown, onEvent: (event: ChatEvent) => void, signal?: AbortSignal): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method: 'POST',
+      headers: { accept: 'application/x-ndjson', 'content-type': 'application/json', 'x-csrf-token': csrfToken() },
+      body: JSON.stringify(body),
+      credentials: 'same-origin',
+      cache: 'no-store',
+      signal,
+    });
+  } catch (error) {
+    if (signal?.aborted) return;
+    throw new ApiError(0, 'NETWORK', `Patchbay did not answer (${error instanceof Error ? error.message : String(error)}). Is \`patchbay serve\` still running?`);
+  }
+  if (!response.ok || !response.body) {
+    const data = (await response.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined;
+    if (response.status === 401) window.dispatchEvent(new Event(SIGNED_OUT_EVENT));
+    throw new ApiError(response.status, data?.error?.code ?? `HTTP_${response.status}`, data?.error?.message ?? `The request failed (HTTP ${response.status}).`);
+  }
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffered += value;
+      let newline = buffered.indexOf('\n');
+      while (newline >= 0) {
+        const line = buffered.slice(0, newline).trim();
+        buffered = buffered.slice(newline + 1);
+        if (line) onEvent(JSON.parse(line) as ChatEvent);
+        newline = buffered.indexOf('\n');
+      }
+    }
+  } catch (error) {
+    if (signal?.aborted) return;
+    throw error;
+  }
+}
