@@ -4,6 +4,7 @@
  * checkout), each configured URL is connected to with the configured header.
  */
 import assert from 'node:assert/strict';
+import { setTimeout as delay } from 'node:timers/promises';
 import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -130,9 +131,13 @@ describe('the README’s gateway configurations work as written', () => {
     await full.connect(new StdioClientTransport({ command: 'patchbay', args: ['gateway', '--stdio'], env: env({ PATCHBAY_PORT: port, PATCHBAY_GATEWAY_TOKEN: token }) }));
     try {
       await exercise(full);
-      await patchbay.hub.auditIdle();
-      const [last] = await patchbay.hub.auditEvents(patchbay.actor('cli'), { limit: 1 });
-      assert.equal(last.door, 'gateway');
+      // The running server writes its audit just after answering; wait for its event to land.
+      let last: { door: string } | undefined;
+      for (let i = 0; i < 200 && last?.door !== 'gateway'; i++) {
+        [last] = await patchbay.hub.auditEvents(patchbay.actor('cli'), { limit: 1 });
+        if (last?.door !== 'gateway') await delay(25);
+      }
+      assert.equal(last?.door, 'gateway', 'the relayed call is audited at the gateway door');
     } finally {
       await full.close();
     }

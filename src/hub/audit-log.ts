@@ -3,16 +3,10 @@ import type { Logger } from '../core/log.ts';
 import type { AuditEvent, AuditFilter, Store } from '../store/index.ts';
 
 /**
- * How long an event may wait for others to share its INSERT. Under load a batch then holds
- * tens of events, so the database parses, plans and commits once for all of them (on
- * PostgreSQL that work runs on the same cores as the calls).
- */
-const BATCH_WINDOW_MS = 10;
-
-/**
  * The record of every tool call at every door. Writes leave the call's critical path:
- * events are queued and written together a few milliseconds later (one INSERT and one
- * commit for many calls), so the caller has its result before the event is stored;
+ * events are queued and written together once the current burst of work is done (one
+ * INSERT and one commit for many calls; while one is being written the next batch
+ * gathers), so the caller has its result before the event is stored;
  * `idle()` waits for everything queued (shutdown, the audit API, tests). A failed write
  * is logged, never turned into a failed call.
  */
@@ -33,7 +27,7 @@ export class AuditLog {
     full.id = newTimeOrderedId();
     full.at ??= new Date().toISOString();
     this.#queue.push(full);
-    this.#flushing ??= new Promise<void>((resolve) => setTimeout(resolve, BATCH_WINDOW_MS)).then(() => this.#flush());
+    this.#flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flush());
   }
 
   async #flush(): Promise<void> {
@@ -49,7 +43,9 @@ export class AuditLog {
     while (this.#flushing) await this.#flushing;
   }
 
-  list(filter: AuditFilter): Promise<AuditEvent[]> {
+  /** Lists events, after writing what this process still holds: a call that returned is in the list. */
+  async list(filter: AuditFilter): Promise<AuditEvent[]> {
+    await this.idle();
     return this.#store.audit.list(filter);
   }
 
