@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { type BrowserSession, openBrowserSession, SCREENSHOTS } from './fixtures/browser.ts';
+import { SCREENSHOTS, startWebSession, type WebSession } from './fixtures/web-browser.ts';
 import { type AskingServer, startAskingServer, VISIT_URL } from './fixtures/asking-server.ts';
 import { type LlmServer, startLlmServer } from './fixtures/llm-server.ts';
 import { startTinyServer, TINY_README_TEXT, type TinyServer } from './fixtures/tiny-server.ts';
@@ -19,7 +19,7 @@ describe('the chat in a browser', () => {
   let tiny: TinyServer;
   let asking: AskingServer;
   let llm: LlmServer;
-  let session: BrowserSession;
+  let session: WebSession;
   let page: Page;
 
   const newConversation = async () => {
@@ -37,7 +37,8 @@ describe('the chat in a browser', () => {
     tiny = await startTinyServer();
     asking = await startAskingServer();
     llm = await startLlmServer();
-    session = await openBrowserSession();
+    session = await startWebSession();
+    await session.signIn();
     page = session.page;
     const added = await session.api('POST', '/api/connectors', { url: tiny.url, name: 'tiny' });
     assert.equal(added.status, 201, JSON.stringify(added.json));

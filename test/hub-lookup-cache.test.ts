@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import pg from 'pg';
 import { isPatchbayError } from '../src/core/errors.ts';
 import { startExampleServer } from '../src/example-server/index.ts';
@@ -51,16 +51,27 @@ test('SQLite: a Block set by another process (the CLI) is enforced on the server
   await assert.rejects(callEcho(patchbay, 'five'), (e: unknown) => isPatchbayError(e, 'CONNECTOR_NOT_FOUND'));
 });
 
-test('PostgreSQL: a Block set on one replica is enforced by another once its notification arrives', { skip: url ? false : 'PATCHBAY_TEST_DATABASE_URL is not set' }, async (t) => {
+/**
+ * Two Patchbays on one PostgreSQL schema, the example server as connector "ex" with echo
+ * allowed, and replica A's lookups warm (it has called echo twice).
+ */
+async function openTwoReplicas(t: TestContext): Promise<{ a: TestPatchbay; b: TestPatchbay; env: Record<string, string> }> {
   const server = await startExampleServer();
   t.after(() => server.close());
   const env = replicaEnvironment(t, url!, 'pb_lookups');
-  await using a = await openTestPatchbay(env);
-  await using b = await openTestPatchbay(env);
+  const a = await openTestPatchbay(env);
+  t.after(() => a.close());
+  const b = await openTestPatchbay(env);
+  t.after(() => b.close());
   await a.hub.addConnector(a.actor('cli'), { url: server.url, name: 'ex' });
   await a.hub.updateToolSetting(a.actor('cli'), 'ex', 'echo', { approval: 'allow' });
   assert.equal(await callEcho(a, 'one'), 'one');
   assert.equal(await callEcho(a, 'two'), 'two');
+  return { a, b, env };
+}
+
+test('PostgreSQL: a Block set on one replica is enforced by another once its notification arrives', { skip: url ? false : 'PATCHBAY_TEST_DATABASE_URL is not set' }, async (t) => {
+  const { a, b, env } = await openTwoReplicas(t);
 
   const before = a.store.changes.version();
   assert.notEqual(before, null, 'replica A listens for changes');
@@ -71,15 +82,7 @@ test('PostgreSQL: a Block set on one replica is enforced by another once its not
 });
 
 test('PostgreSQL: a replica whose notifications were cut reads the database until it listens again', { skip: url ? false : 'PATCHBAY_TEST_DATABASE_URL is not set' }, async (t) => {
-  const server = await startExampleServer();
-  t.after(() => server.close());
-  const env = replicaEnvironment(t, url!, 'pb_lookups');
-  await using a = await openTestPatchbay(env);
-  await using b = await openTestPatchbay(env);
-  await a.hub.addConnector(a.actor('cli'), { url: server.url, name: 'ex' });
-  await a.hub.updateToolSetting(a.actor('cli'), 'ex', 'echo', { approval: 'allow' });
-  assert.equal(await callEcho(a, 'one'), 'one');
-  assert.equal(await callEcho(a, 'two'), 'two');
+  const { a, b, env } = await openTwoReplicas(t);
 
   // Cut both replicas' listening connections; what B then writes is announced to nobody.
   const before = a.store.changes.version();
