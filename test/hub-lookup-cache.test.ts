@@ -71,7 +71,7 @@ async function openTwoReplicas(t: TestContext): Promise<{ a: TestPatchbay; b: Te
 }
 
 test('PostgreSQL: a Block set on one replica is enforced by another once its notification arrives', { skip: url ? false : 'PATCHBAY_TEST_DATABASE_URL is not set' }, async (t) => {
-  const { a, b, env } = await openTwoReplicas(t);
+  const { a, b } = await openTwoReplicas(t);
 
   const before = a.store.changes.version();
   assert.notEqual(before, null, 'replica A listens for changes');
