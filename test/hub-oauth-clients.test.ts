@@ -101,6 +101,24 @@ describe('OAuth clients beyond dynamic registration, against the example authori
     assert.equal((await kindsStored(patchbay, connector.id)).includes('oauth-client-credentials'), false);
   });
 
+  test('removing a connector signed in as a machine client revokes its token at the server', async (t) => {
+    const server = await startAuthServer();
+    t.after(() => server.close());
+    server.auth.preRegister({ client_id: 'robot', client_secret: 'robot-secret' });
+    await using patchbay = await openTestPatchbay();
+    const actor = patchbay.actor('api');
+    const { connector } = await patchbay.hub.addConnector(actor, { url: server.url });
+    await patchbay.hub.signInWithClientCredentials(actor, connector.name, { client_id: 'robot', client_secret: 'robot-secret' });
+    await patchbay.hub.callTool(actor, connector.name, 'echo', { message: 'beep' });
+    await patchbay.hub.removeConnector(actor, connector.name);
+    const revocations = server.auth.requests('revoke') as ReadonlyArray<{ clientId?: string; status?: number }>;
+    assert.deepEqual(
+      revocations.map((r) => [r.clientId, r.status]),
+      [['robot', 200]],
+      'the machine client revoked its access token (it has no refresh token)',
+    );
+  });
+
   test('a machine client the server refuses is not kept', async (t) => {
     const server = await startAuthServer();
     t.after(() => server.close());

@@ -297,7 +297,11 @@ export class SignIn {
     if (!issuer || !tokens || !endpoint) return 0;
     // Not clientInformation(): that refuses a registration made for another redirect URI
     // (the CLI's loopback listener), and such a client can still revoke its tokens.
-    const client = await provider.storedClient(issuer);
+    // A machine client (client credentials) is not a registration: its own id and secret revoke.
+    // One that signs with a private key is left to expire: a revocation request would need a
+    // client assertion of its own.
+    const machine = await createOAuthStorage(this.#deps.store, this.#deps.vault, userId, connector.id).load<ClientCredentials>('oauth-client-credentials', CONFIGURED);
+    const client = (await provider.storedClient(issuer)) ?? (machine && !machine.private_key_pem ? machine : undefined);
     if (!client) return 0;
     let revoked = 0;
     const candidates: Array<[string, string]> = [];
