@@ -9,7 +9,7 @@ import { PatchbayError } from './core/errors.ts';
 import { createFileOnce } from './core/files.ts';
 import { randomToken } from './core/ids.ts';
 import { createLogger, type Logger } from './core/log.ts';
-import { checkOutboundUrl, createAddressGuardConnector, createGuardedFetch, loadVaultKey, resolveOutboundUrl, Vault } from './auth/index.ts';
+import { checkOutboundUrl, createAddressGuardConnector, createGuardedFetch, createMetadataGuardConnector, loadVaultKey, resolveOutboundUrl, Vault } from './auth/index.ts';
 import { AccessTokens, type Actor, Chat, type Door, Doctor, Hub, isLoopbackHost, ModelEndpoints, SignIn } from './hub/index.ts';
 import { createMcpFetch, type FetchLike, SessionPool } from './mcp/index.ts';
 import { openStore, type Store, type User } from './store/index.ts';
@@ -51,7 +51,8 @@ export async function openPatchbay(config: Config, options: OpenOptions = {}): P
   // own network, loopback or cloud metadata through a connector URL.
   const localMode = isLoopbackHost(config.host);
   const policy = { allowLoopback: localMode, allowPrivate: localMode || config.allowPrivateNetworks };
-  const http = createMcpFetch({ maxResponseBytes: config.maxResponseBytes, ...(localMode ? {} : { connect: createAddressGuardConnector(policy) }) });
+  // Even on a person's own machine, a connector never reaches a cloud metadata endpoint.
+  const http = createMcpFetch({ maxResponseBytes: config.maxResponseBytes, connect: localMode ? createMetadataGuardConnector() : createAddressGuardConnector(policy) });
   const fetch = options.wrapFetch ? options.wrapFetch(http.fetch) : http.fetch;
   let hub: Hub | undefined;
   const pool = new SessionPool(

@@ -57,3 +57,19 @@ describe('connector URLs in a shared deployment (not bound to loopback)', () => 
     );
   });
 });
+
+describe('connector URLs in local mode (bound to loopback)', () => {
+  for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://[::ffff:a9fe:a9fe]/mcp', 'http://169.254.170.2/v2/credentials', 'https://169.254.169.254/mcp']) {
+    test(`never connects to the cloud metadata endpoint ${url}`, async () => {
+      await using patchbay = await openTestPatchbay();
+      // Plain http to the LAN is the person's choice here (--allow-http); the metadata endpoint is not.
+      await assert.rejects(patchbay.hub.addConnector(patchbay.actor('cli'), { url, allowHttp: true }), (e: unknown) => {
+        assert.ok(isPatchbayError(e), String(e));
+        assert.equal(e.code, 'SSRF_BLOCKED', `${e.code}: ${e.message}`);
+        assert.match(e.message, /cloud metadata endpoint/);
+        return true;
+      });
+      assert.deepEqual(await patchbay.hub.listConnectors(patchbay.actor('cli')), []);
+    });
+  }
+});

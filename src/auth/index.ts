@@ -34,6 +34,7 @@ export {
   checkOutboundUrl,
   classifyAddress,
   createGuardedFetch,
+  createMetadataGuardConnector,
   type GuardedFetch,
   type GuardedFetchOptions,
   isAddressAllowed,

@@ -2,7 +2,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import { Agent, buildConnector, fetch as undiciFetch } from 'undici';
 import { PatchbayError } from '../core/errors.ts';
 import type { AddressPolicy } from './address-policy.ts';
-import { type AddressCheck, addressCheckFor, checkOutboundUrl, createCheckedLookup, describeUrl, unbracket } from './outbound-url.ts';
+import { type AddressCheck, addressCheckFor, checkOutboundUrl, createCheckedLookup, describeUrl, metadataCheck, unbracket } from './outbound-url.ts';
 
 // The guard's whole surface in one place: address policy, URL check, fetch.
 export { type AddressClass, type AddressPolicy, classifyAddress, isAddressAllowed } from './address-policy.ts';
@@ -51,7 +51,7 @@ export function createGuardedFetch(policy: AddressPolicy, options: GuardedFetchO
   const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const agent = new Agent({ connect: createGuardedConnector(policy, options.lookup, timeoutMs) });
+  const agent = new Agent({ connect: createAddressGuardConnector(policy, { lookup: options.lookup, timeoutMs }) });
 
   const guardedFetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const request = await readRequest(input, init);
@@ -118,11 +118,22 @@ export function createGuardedFetch(policy: AddressPolicy, options: GuardedFetchO
  * sessions) that keep their own fetch but must not reach what the policy forbids.
  */
 export function createAddressGuardConnector(policy: AddressPolicy, options: { lookup?: LookupFunction; timeoutMs?: number } = {}): buildConnector.connector {
-  return createGuardedConnector(policy, options.lookup, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const checks: Record<string, AddressCheck> = { 'https:': addressCheckFor('https:', policy), 'http:': addressCheckFor('http:', policy) };
+  return createGuardedConnector(checks, (protocol) => addressCheckFor(protocol, policy), options.lookup, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
 }
 
-function createGuardedConnector(policy: AddressPolicy, lookup: LookupFunction | undefined, timeoutMs: number): buildConnector.connector {
-  const checks: Record<string, AddressCheck> = { 'https:': addressCheckFor('https:', policy), 'http:': addressCheckFor('http:', policy) };
+/** Local mode's guard for MCP connections: everything but cloud metadata endpoints (see {@link metadataCheck}). */
+export function createMetadataGuardConnector(options: { lookup?: LookupFunction; timeoutMs?: number } = {}): buildConnector.connector {
+  const check = metadataCheck();
+  return createGuardedConnector({ 'https:': check, 'http:': check }, (protocol) => addressCheckFor(protocol, { allowLoopback: true, allowPrivate: true }), options.lookup, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+}
+
+function createGuardedConnector(
+  checks: Record<string, AddressCheck>,
+  otherScheme: (protocol: string) => AddressCheck,
+  lookup: LookupFunction | undefined,
+  timeoutMs: number,
+): buildConnector.connector {
   const connectors: Record<string, buildConnector.connector> = {};
   for (const [protocol, check] of Object.entries(checks)) {
     connectors[protocol] = buildConnector({ timeout: timeoutMs, lookup: createCheckedLookup(check, lookup) });
@@ -131,7 +142,7 @@ function createGuardedConnector(policy: AddressPolicy, lookup: LookupFunction | 
     const connect = connectors[options.protocol];
     const host = unbracket(options.hostname);
     try {
-      if (!connect) addressCheckFor(options.protocol, policy)(host, host);
+      if (!connect) otherScheme(options.protocol)(host, host);
       else if (isIP(host) !== 0) checks[options.protocol](host, host);
     } catch (refusal) {
       callback(refusal as Error, null);

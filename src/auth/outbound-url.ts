@@ -98,6 +98,19 @@ export function addressCheckFor(protocol: string, policy: AddressPolicy): Addres
 }
 
 /**
+ * Local mode's check for MCP connections: a person's own machine may reach anything a
+ * connector URL names — loopback, the LAN, plain http — except cloud metadata endpoints,
+ * which hand out the machine's credentials to whoever asks.
+ */
+export function metadataCheck(): AddressCheck {
+  const everything: AddressPolicy = { allowLoopback: true, allowPrivate: true };
+  return (hostname, address) => {
+    const refusal = describeRefusal(address, everything);
+    if (refusal) throw blocked(`Refused to connect to ${hostname}: it resolves to ${address}, and ${refusal}.`, { reason: 'address', host: hostname, address });
+  };
+}
+
+/**
  * A `lookup` for `net.connect` that resolves once, checks every address, and hands the
  * same addresses to the socket: what was checked is what is connected to, so a name
  * that answers differently on a second query (DNS rebinding) gains nothing.
