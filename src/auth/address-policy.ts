@@ -13,6 +13,11 @@ export interface AddressPolicy {
   allowLoopback: boolean;
   /** Private networks (RFC 1918, IPv6 unique-local, carrier-grade NAT): a team install reaching internal servers. */
   allowPrivate: boolean;
+  /**
+   * Plain http beyond this machine: only a local Patchbay, for a connector the person added
+   * with --allow-http (a server on their own LAN). Otherwise plain http goes to loopback only.
+   */
+  allowPlainHttp?: boolean;
 }
 
 /** Where an IPv6 range carries an IPv4 address, and how to read it out. */

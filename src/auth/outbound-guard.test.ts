@@ -305,6 +305,16 @@ test('resolveOutboundUrl checks every address a name resolves to', async () => {
   await assert.rejects(resolveOutboundUrl('https://nowhere.test/', STRICT, { lookup }), (e: unknown) => (e as { code?: string }).code === 'ENOTFOUND');
 });
 
+test('plain http beyond this machine only where the policy says so (a local connector added with --allow-http), never to cloud metadata', async () => {
+  const lookup = tableLookup({ 'nas.test': '192.168.1.20', 'metadata.test': '169.254.169.254' });
+  const LAN_HTTP: AddressPolicy = { ...OPEN, allowPlainHttp: true };
+  assert.throws(() => checkOutboundUrl('http://nas.test/mcp', OPEN), hasCode('SSRF_BLOCKED', 'scheme'));
+  assert.equal(checkOutboundUrl('http://nas.test/mcp', LAN_HTTP).host, 'nas.test');
+  assert.deepEqual((await resolveOutboundUrl('http://nas.test/mcp', LAN_HTTP, { lookup })).addresses, ['192.168.1.20']);
+  await assert.rejects(resolveOutboundUrl('http://metadata.test/', LAN_HTTP, { lookup }), hasCode('SSRF_BLOCKED', 'address'));
+  await assert.rejects(resolveOutboundUrl('http://169.254.169.254/', LAN_HTTP, { lookup }), hasCode('SSRF_BLOCKED', 'address'));
+});
+
 // ---------------------------------------------------------------------------------
 // The guarded fetch, against real servers on loopback
 

@@ -30,7 +30,7 @@ export function checkOutboundUrl(raw: string, policy: AddressPolicy): URL {
   }
   const loopbackHost = isLoopbackHostname(url.hostname);
   if (url.protocol === 'http:') {
-    if (!policy.allowLoopback || !loopbackHost) {
+    if (!policy.allowPlainHttp && (!policy.allowLoopback || !loopbackHost)) {
       const why = loopbackHost ? 'plain http is allowed only to this machine in local mode' : 'plain http is allowed only to this machine (127.0.0.1, ::1, localhost) in local mode';
       throw blocked(`Refused to fetch ${shown}: ${why}. Use an https:// URL.`, { reason: 'scheme', origin: url.origin });
     }
@@ -73,7 +73,7 @@ export type AddressCheck = (hostname: string, address: string) => void;
  * {@link checkOutboundUrl} admitted it for that reason alone.
  */
 export function addressCheckFor(protocol: string, policy: AddressPolicy): AddressCheck {
-  if (protocol === 'https:') {
+  if (protocol === 'https:' || (protocol === 'http:' && policy.allowPlainHttp)) {
     return (hostname, address) => {
       const refusal = describeRefusal(address, policy);
       if (refusal) throw blocked(`Refused to connect to ${hostname}: it resolves to ${address}, and ${refusal}.`, { reason: 'address', host: hostname, address });

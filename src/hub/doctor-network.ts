@@ -51,6 +51,9 @@ export function checkUrl(raw: string, policy: AddressPolicy): StepResult<UrlFact
   const facts: UrlFacts = { url, host, port, secure };
   const where = `host ${quoteServerText(host, [], 100)}, port ${port}, path ${quoteServerText(url.pathname, [], 100)}`;
   if (secure) return { status: 'ok', detail: `${shown}: https to ${where}.`, value: facts };
+  if (!isLoopbackHost(host) && policy.allowPlainHttp) {
+    return { status: 'ok', detail: `${shown}: plain http to ${where}, allowed for this connector in local mode (unencrypted on the network).`, value: facts };
+  }
   if (!isLoopbackHost(host)) {
     return {
       status: 'fail',
@@ -132,7 +135,7 @@ function judgeAddress(address: string, family: number, secure: boolean, policy: 
     return { address, family, class: 'unknown', refusal: `${address} is not an IP address` };
   }
   const out: ResolvedAddress = { address, family, class: kind };
-  if (!secure && kind !== 'loopback') out.refusal = `plain http goes only to this machine, and ${address} is ${kind}`;
+  if (!secure && kind !== 'loopback' && !policy.allowPlainHttp) out.refusal = `plain http goes only to this machine, and ${address} is ${kind}`;
   else if (!isAddressAllowed(address, policy)) out.refusal = refusalReason(address, kind, policy);
   return out;
 }

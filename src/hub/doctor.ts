@@ -74,6 +74,8 @@ export interface DoctorOptions {
   stepTimeoutMs?: number;
   /** Told about each step as it finishes (for a progress display). */
   onStep?: (step: DoctorStep) => void;
+  /** For an address not added yet: plain http beyond this machine is allowed, as `--allow-http` would (local mode only). */
+  allowHttp?: boolean;
 }
 
 export interface DiagnoseDeps {
@@ -122,6 +124,9 @@ export async function diagnose(target: DoctorTarget, deps: DiagnoseDeps, options
   const startedAt = new Date().toISOString();
   const connector = 'connector' in target ? target.connector : undefined;
   const rawUrl = connector ? connector.url : (target as { url: string }).url;
+  // A local Patchbay reaches a LAN server over plain http when the person allowed it, and so does its doctor.
+  const plainHttp = deps.connectorPolicy.allowLoopback && (connector ? connector.allowHttp : options.allowHttp === true);
+  if (plainHttp) deps = { ...deps, connectorPolicy: { ...deps.connectorPolicy, allowPlainHttp: true } };
   const transport: TransportPreference = connector?.transport ?? 'auto';
   const stepMs = options.stepTimeoutMs ?? deps.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
   const stored: StoredSignIn | undefined = connector ? (deps.stored ?? { kind: connector.authKind, secrets: [] }) : undefined;

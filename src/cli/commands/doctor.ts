@@ -1,7 +1,7 @@
 import type { DoctorReport, DoctorStep } from '../../hub/index.ts';
 import type { CommandSpec } from '../command.ts';
 import type { Printer } from '../io.ts';
-import { integerOption } from '../option-values.ts';
+import { flagOption, integerOption } from '../option-values.ts';
 
 const MARKS: Record<DoctorStep['status'], string> = { ok: '✓', warn: '!', fail: '✗', skipped: '–' };
 /** Exit codes: 0 works, 4 needs sign-in (as AUTH_REQUIRED), 5 failed (as the remote-server errors). */
@@ -20,6 +20,7 @@ export const doctorCommand: CommandSpec = {
   positionals: [{ name: 'name|url', required: true, description: 'Connector name, or the URL of a server not added yet.' }],
   options: {
     timeout: { type: 'string', value: 'MS', description: 'Time limit of each step in milliseconds (default: PATCHBAY_CONNECT_TIMEOUT_MS).' },
+    'allow-http': { type: 'boolean', description: 'For a URL not added yet: plain http to a server on your network, as `add --allow-http` would (local mode only).' },
   },
   examples: ['patchbay doctor github', 'patchbay doctor https://mcp.example.com/mcp', 'patchbay doctor github --json'],
   async run(ctx, { values, positionals }) {
@@ -30,6 +31,7 @@ export const doctorCommand: CommandSpec = {
       patchbay.hub.diagnose(patchbay.actor('cli'), positionals[0], {
         signal: control.signal,
         stepTimeoutMs,
+        allowHttp: flagOption(values, 'allow-http'),
         onStep: (step) => control.onProgress?.({ progress: ++done, total: STEP_COUNT, message: step.title }),
       }),
     );

@@ -9,6 +9,8 @@ const doctorBody = z
   .object({
     // The hub reads text without ":" or "/" as a connector name; this route only takes addresses.
     url: z.string().min(1).max(2048).refine((url) => /[:/]/.test(url), 'give the full URL of the MCP endpoint, such as https://mcp.example.com/mcp'),
+    /** Plain http to a server on your network, as adding it with allowHttp would (local mode only). */
+    allowHttp: z.boolean().optional(),
   })
   .strict();
 
@@ -22,7 +24,7 @@ export function doctorRoutes(hub: Hub): Hono<ApiEnv> {
   app.get('/connectors/:name/doctor', async (c) => c.json({ report: await hub.diagnose(c.get('actor'), c.req.param('name'), { signal: c.req.raw.signal }) }));
   app.post('/doctor', async (c) => {
     const body = parseInput(doctorBody, await readJson(c.req));
-    return c.json({ report: await hub.diagnose(c.get('actor'), body.url, { signal: c.req.raw.signal }) });
+    return c.json({ report: await hub.diagnose(c.get('actor'), body.url, { signal: c.req.raw.signal, allowHttp: body.allowHttp }) });
   });
   return app;
 }
