@@ -365,6 +365,7 @@ describe('patchbay serve', () => {
     assert.ok(url && token, printed);
     assert.equal(token, (await readFile(join(dataDir, 'access-token'), 'utf8')).trim());
     assert.match(printed, new RegExp(`^Use it: curl -H "Authorization: Bearer ${token}" ${url}/api/connectors`, 'm'));
+    assert.match(printed, new RegExp(`^Gateway for other MCP clients: ${url}/mcp `, 'm'));
   });
 
   test('the API answers 200 with the token, 401 without, 403 for a foreign Host and 415 for a form body', async () => {

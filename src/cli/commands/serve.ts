@@ -33,6 +33,7 @@ export const serveCommand: CommandSpec = {
       ctx.out.line(`Patchbay is running at ${server.url}`);
       ctx.out.line(`Open it in your browser: ${browserUrl}`);
       ctx.out.line(`Access token: ${token}`);
+      ctx.out.line(`Gateway for other MCP clients: ${server.url}/mcp (with a token from \`patchbay token create <name>\`)`);
       ctx.out.line(`Use it: curl -H "Authorization: Bearer ${token}" ${server.url}/api/connectors   (Ctrl-C stops the server)`);
     }
     if (!ctx.signal.aborted) await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
