@@ -7,7 +7,7 @@ import type { ChatEvent } from '../src/hub/index.ts';
 import { startAskingServer, VISIT_URL } from './fixtures/asking-server.ts';
 import { type LlmServer, startLlmServer } from './fixtures/llm-server.ts';
 import { openTestPatchbay, type TestPatchbay } from './fixtures/patchbay.ts';
-import { startTinyServer, TINY_README_TEXT, TINY_README_URI, type TinyServer } from './fixtures/tiny-server.ts';
+import { startTinyServer, TINY_LOGO_BYTES, TINY_LOGO_URI, TINY_README_TEXT, TINY_README_URI, type TinyServer } from './fixtures/tiny-server.ts';
 
 /**
  * The chat's turn loop end to end below the browser: a real Patchbay (SQLite file), the
@@ -286,6 +286,21 @@ describe('chat turns through the one door', () => {
     const last = messages.at(-1)!;
     assert.ok(last.content.includes(TINY_README_TEXT), 'the resource content is given');
     assert.ok(last.content.endsWith('Summarise'));
+  });
+
+  test('an attached picture reaches the model as a picture, from the data the server sent', async () => {
+    const conversation = await patchbay.chat.createConversation(me(), {});
+    llm.script({ text: 'A logo.' });
+    await collect(patchbay.chat.send(me(), conversation.id, { text: 'What is this?', attachments: [{ kind: 'resource', connector: 'tiny', uri: TINY_LOGO_URI }] }));
+    const last = (llm.requests.at(-1)!.body.messages as Array<{ role: string; content: unknown }>).at(-1)!;
+    assert.equal(last.role, 'user');
+    const parts = last.content as Array<{ type: string; text?: string; image_url?: { url: string } }>;
+    assert.ok(Array.isArray(parts), 'text and picture travel as parts');
+    assert.match(parts[0].text ?? '', /What is this\?$/);
+    assert.deepEqual(
+      parts.filter((p) => p.type === 'image_url').map((p) => p.image_url?.url),
+      [`data:image/png;base64,${TINY_LOGO_BYTES.toString('base64')}`],
+    );
   });
 
   test('conversations are renamed, listed and deleted; a missing one has its own code', async () => {

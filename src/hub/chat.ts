@@ -11,7 +11,7 @@ import type {
   Resource,
   ResourceTemplateType,
 } from '@modelcontextprotocol/client';
-import { APICallError, generateText, jsonSchema, type LanguageModel, type ModelMessage, streamText, type ToolSet, tool } from 'ai';
+import { APICallError, generateText, jsonSchema, type ImagePart, type LanguageModel, type ModelMessage, streamText, type ToolSet, tool } from 'ai';
 import { isPatchbayError, PatchbayError, toPatchbayError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { ChatAttachment, ChatMessage, ChatToolCall, Conversation, ConversationPatch, NewChatToolCall, Store } from '../store/index.ts';
@@ -688,7 +688,8 @@ export function toModelMessages(messages: ChatMessage[]): ModelMessage[] {
   const out: ModelMessage[] = [];
   for (const message of messages) {
     if (message.role === 'user') {
-      const content: string[] = [];
+      const texts: string[] = [];
+      const images: ImagePart[] = [];
       for (const attachment of message.attachments) {
         if (attachment.kind === 'prompt') {
           for (const m of (attachment.content as GetPromptResult).messages ?? []) {
@@ -698,12 +699,22 @@ export function toModelMessages(messages: ChatMessage[]): ModelMessage[] {
           }
         } else {
           const read = attachment.content as ReadResourceResult;
-          const body = (read.contents ?? []).map((c) => ('text' in c && typeof c.text === 'string' ? c.text : `[binary content, ${c.mimeType ?? 'unknown type'}]`)).join('\n');
-          content.push(`Attached resource ${attachment.ref} from the connector "${attachment.connector}":\n${body}`);
+          const body = (read.contents ?? []).map((c) => {
+            if ('text' in c && typeof c.text === 'string') return c.text;
+            const blob = 'blob' in c && typeof c.blob === 'string' ? c.blob : undefined;
+            // A picture goes to the model as a picture (from the data the server sent, never a URL to fetch).
+            if (blob !== undefined && c.mimeType && MODEL_IMAGE_TYPES.has(c.mimeType) && base64Bytes(blob) <= MAX_MODEL_IMAGE_BYTES) {
+              images.push({ type: 'image', image: blob, mediaType: c.mimeType });
+              return `[image ${c.uri}, ${c.mimeType}, attached below]`;
+            }
+            return `[binary content, ${c.mimeType ?? 'unknown type'}${blob !== undefined ? `, ${base64Bytes(blob)} bytes` : ''}]`;
+          });
+          texts.push(`Attached resource ${attachment.ref} from the connector "${attachment.connector}":\n${body.join('\n')}`);
         }
       }
-      for (const part of message.parts) if (part.type === 'text') content.push(part.text);
-      if (content.length > 0) out.push({ role: 'user', content: content.join('\n\n') });
+      for (const part of message.parts) if (part.type === 'text') texts.push(part.text);
+      if (images.length > 0) out.push({ role: 'user', content: [{ type: 'text', text: texts.join('\n\n') }, ...images] });
+      else if (texts.length > 0) out.push({ role: 'user', content: texts.join('\n\n') });
       continue;
     }
     const text = message.parts.map((p) => (p.type === 'text' ? p.text : '')).join('');
@@ -756,6 +767,10 @@ function samplingText(content: unknown): string {
   const parts = Array.isArray(content) ? content : [content];
   return parts.map((c) => (isObject(c) && c.type === 'text' && typeof c.text === 'string' ? c.text : `[${isObject(c) ? String(c.type) : 'content'}]`)).join('\n');
 }
+
+/** Picture types the model providers take inline, and the largest they take. */
+const MODEL_IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+const MAX_MODEL_IMAGE_BYTES = 4 * 1024 * 1024;
 
 function base64Bytes(data: string): number {
   const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
