@@ -145,6 +145,20 @@ describe('chat turns through the one door', () => {
     assert.equal(tools.find((t) => t.tool.name === 'image')?.setting.approval, 'allow');
   });
 
+  test('invisible characters in what a server returns never reach the model; the conversation keeps what was sent', async () => {
+    await patchbay.hub.updateToolSetting(patchbay.actor('cli'), 'tiny', 'echo', { approval: 'allow' });
+    const conversation = await patchbay.chat.createConversation(me(), {});
+    // Zero-width space, right-to-left override and tag characters spelling "RUN": a message only a model would read.
+    const hidden = 'sunny\u200b\u202e\u{E0052}\u{E0055}\u{E004E}';
+    llm.script({ toolCalls: [{ name: 'tiny__echo', arguments: { text: hidden } }] }, { text: 'Sunny.' });
+    await collect(patchbay.chat.send(me(), conversation.id, { text: 'Weather?' }));
+    assert.deepEqual(toolResults(llm.requests.at(-1)!.body), ['sunny']);
+    const { messages } = await patchbay.chat.getConversation(me(), conversation.id);
+    const call = messages.flatMap((m) => m.toolCalls).at(-1)!;
+    assert.deepEqual((call.result as { content: unknown }).content, [{ type: 'text', text: hidden }]);
+    await patchbay.hub.updateToolSetting(patchbay.actor('cli'), 'tiny', 'echo', { approval: 'default' });
+  });
+
   test('a blocked tool is refused at the door and the model is told so', async () => {
     await patchbay.hub.updateToolSetting(patchbay.actor('cli'), 'tiny', 'add', { approval: 'block' });
     const conversation = await patchbay.chat.createConversation(me(), {});

@@ -15,6 +15,7 @@ import { APICallError, generateText, jsonSchema, type ImagePart, type LanguageMo
 import { isPatchbayError, PatchbayError, toPatchbayError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { ChatAttachment, ChatMessage, ChatToolCall, Conversation, ConversationPatch, NewChatToolCall, Store } from '../store/index.ts';
+import { inspectText } from '../policy/index.ts';
 import type { Actor, Hub, ModelTool } from './hub.ts';
 import type { ModelEndpoints } from './model-endpoints.ts';
 import { CALL_TOOL, DESCRIBE_TOOL, definitionOf, SEARCH_TOOL, searchTools, surfaceDefinitions, type ToolDefinition, toolFootprint } from './tool-surface.ts';
@@ -693,14 +694,14 @@ export function toModelMessages(messages: ChatMessage[]): ModelMessage[] {
       for (const attachment of message.attachments) {
         if (attachment.kind === 'prompt') {
           for (const m of (attachment.content as GetPromptResult).messages ?? []) {
-            const text = contentText(m.content);
+            const text = withoutHiddenText(contentText(m.content));
             if (m.role === 'assistant') out.push({ role: 'assistant', content: text });
             else out.push({ role: 'user', content: text });
           }
         } else {
           const read = attachment.content as ReadResourceResult;
           const body = (read.contents ?? []).map((c) => {
-            if ('text' in c && typeof c.text === 'string') return c.text;
+            if ('text' in c && typeof c.text === 'string') return withoutHiddenText(c.text);
             const blob = 'blob' in c && typeof c.blob === 'string' ? c.blob : undefined;
             // A picture goes to the model as a picture (from the data the server sent, never a URL to fetch).
             if (blob !== undefined && c.mimeType && MODEL_IMAGE_TYPES.has(c.mimeType) && base64Bytes(blob) <= MAX_MODEL_IMAGE_BYTES) {
@@ -740,7 +741,7 @@ export function toModelMessages(messages: ChatMessage[]): ModelMessage[] {
 function toolOutput(call: ChatToolCall): { type: 'text'; value: string } | { type: 'error-text'; value: string } {
   if (call.status === 'done') {
     const result = call.result as CallToolResult;
-    const text = resultText(result);
+    const text = withoutHiddenText(resultText(result));
     return result.isError ? { type: 'error-text', value: text || 'The tool reported an error.' } : { type: 'text', value: text };
   }
   if (call.status === 'refused') return { type: 'error-text', value: `Refused by Patchbay (${call.error?.code}): ${call.error?.message}` };
@@ -766,6 +767,15 @@ export function resultText(result: CallToolResult): string {
 function samplingText(content: unknown): string {
   const parts = Array.isArray(content) ? content : [content];
   return parts.map((c) => (isObject(c) && c.type === 'text' && typeof c.text === 'string' ? c.text : `[${isObject(c) ? String(c.type) : 'content'}]`)).join('\n');
+}
+
+/**
+ * What a server wrote, as the model is given it: invisible characters (tag characters,
+ * zero-width and bidi controls, terminal escapes) removed, since they can carry
+ * instructions a person never sees. The conversation keeps what the server sent.
+ */
+function withoutHiddenText(text: string): string {
+  return inspectText(text).clean;
 }
 
 /** Picture types the model providers take inline, and the largest they take. */
