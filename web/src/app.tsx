@@ -3,6 +3,7 @@ import { SIGNED_OUT_EVENT } from './api.ts';
 import { ApprovalsPage } from './pages/approvals-page.tsx';
 import { ConnectorPage } from './pages/connector-page.tsx';
 import { ConnectorsPage } from './pages/connectors-page.tsx';
+import { TokensPage } from './pages/tokens-page.tsx';
 import { followLink, navigate, useLocation } from './router.ts';
 import { LOGIN_OUTCOMES } from './words.ts';
 
@@ -42,6 +43,7 @@ function Routes() {
   }, [path]);
   if (path === '/' || path === '/connectors' || path === '/connectors/') return <ConnectorsPage query={query} />;
   if (path === '/approvals' || path === '/approvals/') return <ApprovalsPage />;
+  if (path === '/settings' || path === '/settings/' || path === '/settings/tokens' || path === '/settings/tokens/') return <TokensPage />;
   const match = /^\/connectors\/([^/]+)\/?$/.exec(path);
   if (match) {
     let name: string;
@@ -80,6 +82,9 @@ export function App() {
           </a>
           <a href="/approvals" onClick={followLink} aria-current={path.startsWith('/approvals') ? 'page' : undefined}>
             Approvals
+          </a>
+          <a href="/settings/tokens" onClick={followLink} aria-current={path.startsWith('/settings') ? 'page' : undefined}>
+            Settings
           </a>
         </nav>
       </header>
