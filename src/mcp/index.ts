@@ -14,6 +14,7 @@ export {
   type ListKind,
   McpSession,
   type RequestControl,
+  type SamplingHandler,
   type SessionFacts,
   type SessionHooks,
   type SessionSettings,

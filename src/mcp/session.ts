@@ -3,8 +3,12 @@ import {
   Client,
   type CompleteRequest,
   type CompleteResult,
+  type CreateMessageRequest,
+  type CreateMessageResult,
+  type CreateMessageResultWithTools,
   type ElicitRequest,
   type ElicitResult,
+  ProtocolError,
   type GetPromptResult,
   type Progress,
   type Prompt,
@@ -73,6 +77,12 @@ export interface SessionFacts {
 
 export type ElicitationHandler = (request: ElicitRequest['params'], context: { connector: string }) => Promise<ElicitResult>;
 
+/** Answers a server's `sampling/createMessage` request: a model's reply, from whoever the surface can ask. */
+export type SamplingHandler = (request: CreateMessageRequest['params'], context: { connector: string }) => Promise<CreateMessageResult | CreateMessageResultWithTools>;
+
+/** The JSON-RPC error code MCP clients use when a sampling request is refused. */
+const SAMPLING_REFUSED = -1;
+
 /** Per-request controls a caller may pass. */
 export interface RequestControl {
   signal?: AbortSignal;
@@ -80,6 +90,8 @@ export interface RequestControl {
   onProgress?: (progress: Progress) => void;
   /** Answers elicitation requests the server sends while this request runs. */
   onElicitation?: ElicitationHandler;
+  /** Answers sampling requests the server sends while this request runs. */
+  onSampling?: SamplingHandler;
 }
 
 const DEFAULT_RECONNECT_DELAYS = [100, 250, 500, 1000, 2000, 4000];
@@ -107,6 +119,7 @@ export class McpSession {
   #lastUsed = Date.now();
   #inFlight = 0;
   #elicitationHandlers: ElicitationHandler[] = [];
+  #samplingHandlers: SamplingHandler[] = [];
   #closed = false;
 
   constructor(target: SessionTarget, settings: SessionSettings, hooks: SessionHooks = {}) {
@@ -216,6 +229,7 @@ export class McpSession {
     this.#inFlight++;
     this.#lastUsed = Date.now();
     if (control.onElicitation) this.#elicitationHandlers.push(control.onElicitation);
+    if (control.onSampling) this.#samplingHandlers.push(control.onSampling);
     try {
       for (;;) {
         if (control.signal?.aborted) throw cancelled(this.target.name, operation);
@@ -255,6 +269,10 @@ export class McpSession {
       if (control.onElicitation) {
         const i = this.#elicitationHandlers.lastIndexOf(control.onElicitation);
         if (i >= 0) this.#elicitationHandlers.splice(i, 1);
+      }
+      if (control.onSampling) {
+        const i = this.#samplingHandlers.lastIndexOf(control.onSampling);
+        if (i >= 0) this.#samplingHandlers.splice(i, 1);
       }
     }
   }
@@ -314,7 +332,9 @@ export class McpSession {
         : new SSEClientTransport(url, { fetch, requestInit, eventSourceInit: { fetch } });
     const client = new Client(clientInfo, {
       // SEP-1034: fields a person leaves empty take the schema's defaults before the answer is sent.
-      capabilities: { elicitation: { form: { applyDefaults: true } } },
+      // Sampling is declared so servers offer the tools that need it; it is answered only while a
+      // surface that can ask a model (a gateway client that supports sampling) is waiting on a call.
+      capabilities: { elicitation: { form: { applyDefaults: true } }, sampling: {} },
       versionNegotiation: { mode: kind === 'streamable-http' && this.#settings.protocol !== 'legacy' ? 'auto' : 'legacy' },
       listChanged: {
         tools: { autoRefresh: false, debounceMs: 50, onChanged: () => this.#hooks.onListChanged?.('tools') },
@@ -323,6 +343,7 @@ export class McpSession {
       },
     });
     client.setRequestHandler('elicitation/create', async (request) => this.#answerElicitation(request.params));
+    client.setRequestHandler('sampling/createMessage', async (request) => this.#answerSampling(request.params));
     const connection: Connection = { client, transport, closed: false, facts: undefined as unknown as SessionFacts };
     client.onerror = (error) => this.#settings.logger.debug('mcp transport error', { connector: this.target.name, error: String(error?.message ?? error) });
     client.onclose = () => {
@@ -350,6 +371,17 @@ export class McpSession {
     const handler = this.#elicitationHandlers.at(-1);
     // No surface is waiting on this session (nobody can answer): decline rather than hang the server.
     if (!handler) return { action: 'decline' };
+    return handler(params, { connector: this.target.name });
+  }
+
+  async #answerSampling(params: CreateMessageRequest['params']): Promise<CreateMessageResult | CreateMessageResultWithTools> {
+    const handler = this.#samplingHandlers.at(-1);
+    if (!handler) {
+      throw new ProtocolError(
+        SAMPLING_REFUSED,
+        'Patchbay has no model to answer this sampling request: only a call made through the gateway by an MCP client that supports sampling can ask one.',
+      );
+    }
     return handler(params, { connector: this.target.name });
   }
 
