@@ -12,21 +12,11 @@ import type { PatchbayError } from '../src/core/errors.ts';
 import { type ExampleServer, startExampleServer } from '../src/example-server/index.ts';
 import { MARKUP, type MarkupServer, startMarkupServer } from './fixtures/markup-server.ts';
 import { openTestPatchbay } from './fixtures/patchbay.ts';
-import { SCREENSHOTS, startWebSession, type WebSession } from './fixtures/web-browser.ts';
+import { focusedName, SCREENSHOTS, startWebSession, type WebSession } from './fixtures/web-browser.ts';
 
 // Functions passed to page.evaluate run in the page; the test's own types have no DOM.
 declare const document: any;
 declare const window: any;
-
-/** The accessible name of the focused element, as a keyboard user would hear it. */
-function focusedName(page: Page): Promise<string> {
-  return page.evaluate(() => {
-    const el = document.activeElement;
-    if (!el) return '';
-    const labelled = el.getAttribute('aria-label') ?? el.labels?.[0]?.textContent ?? el.textContent ?? '';
-    return labelled.trim();
-  });
-}
 
 /** Presses Tab until the control named `name` has focus. */
 async function tabTo(page: Page, name: string): Promise<void> {

@@ -5,6 +5,7 @@ import {
   type CompleteResult,
   type CreateMessageRequest,
   type CreateMessageResult,
+  type CreateMessageResultWithTools,
   type ElicitRequest,
   type ElicitResult,
   type GetPromptResult,
@@ -76,8 +77,8 @@ export interface SessionFacts {
 
 export type ElicitationHandler = (request: ElicitRequest['params'], context: { connector: string }) => Promise<ElicitResult>;
 
-/** Answers a server's sampling request (its own LLM call through the client's model). */
-export type SamplingHandler = (request: CreateMessageRequest['params'], context: { connector: string }) => Promise<CreateMessageResult>;
+/** Answers a server's `sampling/createMessage` request: a model's reply, from whoever the surface can ask. */
+export type SamplingHandler = (request: CreateMessageRequest['params'], context: { connector: string }) => Promise<CreateMessageResult | CreateMessageResultWithTools>;
 
 /** Per-request controls a caller may pass. */
 export interface RequestControl {
@@ -369,10 +370,10 @@ export class McpSession {
     return handler(params, { connector: this.target.name });
   }
 
-  async #answerSampling(params: CreateMessageRequest['params']): Promise<CreateMessageResult> {
+  async #answerSampling(params: CreateMessageRequest['params']): Promise<CreateMessageResult | CreateMessageResultWithTools> {
     const handler = this.#samplingHandlers.at(-1);
     // -1: the spec's code for a sampling request the user rejected.
-    if (!handler) throw new ProtocolError(-1, 'Sampling is not available for this request: nobody can approve it here.');
+    if (!handler) throw new ProtocolError(-1, 'Sampling is not available for this request: only a conversation in Patchbay\'s chat, or a gateway client that supports sampling, can answer it.');
     try {
       return await handler(params, { connector: this.target.name });
     } catch (error) {

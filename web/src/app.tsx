@@ -5,6 +5,7 @@ import { ConnectorPage } from './pages/connector-page.tsx';
 import { ConnectorsPage } from './pages/connectors-page.tsx';
 import { ChatPage } from './pages/chat-page.tsx';
 import { SettingsModelsPage } from './pages/settings-models.tsx';
+import { TokensPage } from './pages/tokens-page.tsx';
 import { followLink, navigate, useLocation } from './router.ts';
 import { LOGIN_OUTCOMES } from './words.ts';
 
@@ -48,6 +49,7 @@ function Routes() {
   const chatMatch = /^\/chat\/([^/]+)\/?$/.exec(path);
   if (chatMatch) return <ChatPage id={decodeURIComponent(chatMatch[1])} />;
   if (path === '/settings/models' || path === '/settings' || path === '/settings/') return <SettingsModelsPage />;
+  if (path === '/settings/tokens' || path === '/settings/tokens/') return <TokensPage />;
   const match = /^\/connectors\/([^/]+)\/?$/.exec(path);
   if (match) {
     let name: string;

@@ -227,3 +227,16 @@ export interface PromptResult {
 export interface CompletionResult {
   completion: { values: string[]; total?: number; hasMore?: boolean };
 }
+
+/** A personal access token for the gateway, as listed: the secret itself is never listed. */
+export interface AccessToken {
+  id: string;
+  name: string;
+  /** The first characters of the secret (`pbt_` and four more), to tell tokens apart. */
+  prefix: string;
+  /** The projects whose connectors it reaches; null for every connector. */
+  projects: string[] | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}

@@ -50,6 +50,9 @@ export function buildGatewayServer(scope: GatewayScope, options: GatewayServerOp
             }
           }
         : undefined,
+      // A server's sampling request goes to the client's own model, when it has one. Only 2025 sessions:
+      // a 2026-07-28 request (it has an envelope) cannot carry a request the gateway did not start.
+      onSampling: server.getClientCapabilities()?.sampling && !ctx.mcpReq.envelope ? (params) => ctx.mcpReq.requestSampling(params) : undefined,
       onProgress:
         token === undefined
           ? undefined

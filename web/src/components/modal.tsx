@@ -44,7 +44,7 @@ export function Modal(props: { title: string; onClose: () => void; children: Rea
 }
 
 /** Asks before something that cannot be undone. */
-export function ConfirmDialog(props: { title: string; children: ReactNode; confirmLabel: string; busy?: boolean; error?: string; onConfirm: () => void; onCancel: () => void }) {
+export function ConfirmDialog(props: { title: string; children: ReactNode; confirmLabel: string; busy?: boolean; busyLabel?: string; error?: string; onConfirm: () => void; onCancel: () => void }) {
   return (
     <Modal title={props.title} onClose={props.onCancel}>
       <div className="modal-body">{props.children}</div>
@@ -58,7 +58,7 @@ export function ConfirmDialog(props: { title: string; children: ReactNode; confi
           Cancel
         </button>
         <button type="button" className="button button-danger" onClick={props.onConfirm} disabled={props.busy}>
-          {props.busy ? 'Removing…' : props.confirmLabel}
+          {props.busy ? (props.busyLabel ?? 'Removing…') : props.confirmLabel}
         </button>
       </div>
     </Modal>

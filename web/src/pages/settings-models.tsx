@@ -1,3 +1,4 @@
+import { SettingsTabs } from '../components/settings-tabs.tsx';
 import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
 import { apiRequest, messageOf } from '../api.ts';
 import { listModels, type ModelEndpoint, type ModelProvider } from '../chat-api.ts';
@@ -112,6 +113,7 @@ export function SettingsModelsPage() {
   };
   return (
     <main className="page narrow">
+      <SettingsTabs current="models" />
       <div className="page-head">
         <div>
           <h1>Models</h1>
