@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Prompt, Resource, Tool } from '@modelcontextprotocol/client';
-import { type HiddenFinding, inspectPrompt, inspectResource, inspectText, inspectTool } from './hidden-text.ts';
+import { cleanToolResult, type HiddenFinding, inspectPrompt, inspectResource, inspectText, inspectTool } from './hidden-text.ts';
 
 const ESC = '\u001b';
 /** What Unicode tag characters smuggle: each ASCII character shifted to U+E00xx. */
@@ -444,4 +444,27 @@ test('the SDK\'s definition types go in and come back with their type', () => {
   assert.deepEqual(cleanTool, { ...tool, description: 'Echoes' });
   assert.equal(cleanPrompt.arguments?.[0].description, 'A');
   assert.deepEqual(cleanResource, resource);
+});
+
+test('cleanToolResult removes hidden characters from text and embedded resources, and copies nothing when there are none', () => {
+  const plain = { content: [{ type: 'text', text: 'sunny' }], isError: false };
+  assert.equal(cleanToolResult(plain), plain);
+  const hidden = {
+    content: [
+      { type: 'text', text: 'sunny\u200b\u{E0052}\u{E0055}\u{E004E}' },
+      { type: 'image', data: 'AAAA', mimeType: 'image/png' },
+      { type: 'resource', resource: { uri: 'x://y', text: 'note\u202eevil' } },
+    ],
+    structuredContent: { a: 1 },
+  };
+  const cleaned = cleanToolResult(hidden);
+  assert.deepEqual(cleaned, {
+    content: [
+      { type: 'text', text: 'sunny' },
+      { type: 'image', data: 'AAAA', mimeType: 'image/png' },
+      { type: 'resource', resource: { uri: 'x://y', text: 'noteevil' } },
+    ],
+    structuredContent: { a: 1 },
+  });
+  assert.equal(hidden.content[0].text, 'sunny\u200b\u{E0052}\u{E0055}\u{E004E}', 'the original is left as the server sent it');
 });

@@ -582,3 +582,36 @@ function joinPath(parent: string, key: string): string {
   if (IDENTIFIER.test(key)) return parent ? `${parent}.${key}` : key;
   return `${parent}[${quote(key)}]`;
 }
+
+/** The parts of a tool result that carry text a model reads. */
+export interface ToolResultLike {
+  content?: ReadonlyArray<{ type: string; text?: unknown; resource?: unknown } & Record<string, unknown>>;
+}
+
+/**
+ * A tool result as a model may be given it: every text item, and the text of every
+ * embedded resource, without hidden characters. Returns the same object when nothing
+ * was hidden (the common case costs one scan and no copy).
+ */
+export function cleanToolResult<T extends ToolResultLike>(result: T): T {
+  const content = result.content;
+  if (!Array.isArray(content)) return result;
+  let changed = false;
+  const cleaned = content.map((item) => {
+    if (item.type === 'text' && typeof item.text === 'string') {
+      const clean = inspectText(item.text).clean;
+      if (clean === item.text) return item;
+      changed = true;
+      return { ...item, text: clean };
+    }
+    const resource = item.resource as { text?: unknown } | null | undefined;
+    if (item.type === 'resource' && resource && typeof resource.text === 'string') {
+      const clean = inspectText(resource.text).clean;
+      if (clean === resource.text) return item;
+      changed = true;
+      return { ...item, resource: { ...resource, text: clean } };
+    }
+    return item;
+  });
+  return changed ? { ...result, content: cleaned } : result;
+}
