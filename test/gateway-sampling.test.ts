@@ -68,19 +68,19 @@ describe('sampling requests from an upstream server, through the gateway', () =>
     await waitForSamplingTool(gw);
     const result = await gw.client.callTool({ name: SAMPLING_TOOL, arguments: { prompt: 'Anyone?', maxTokens: 5 } });
     assert.equal(result.isError, true);
-    assert.match(textOf(result), /no model to answer this sampling request/);
+    assert.match(textOf(result), /Sampling is not available for this request/);
 
     // A 2026-07-28 request cannot carry a request the gateway did not start: refused the same way.
     await using modern = await connectGateway(`${server.url}/mcp`, token, { mode: 'auto', sample: () => assert.fail('a stateless client was asked') });
     await waitForSamplingTool(modern);
     const stateless = await modern.client.callTool({ name: SAMPLING_TOOL, arguments: { prompt: 'Anyone?', maxTokens: 5 } });
     assert.equal(stateless.isError, true);
-    assert.match(textOf(stateless), /no model to answer this sampling request/);
+    assert.match(textOf(stateless), /Sampling is not available for this request/);
 
     const fromCli = await patchbay.hub.callTool(actor(), 'every', 'trigger-sampling-request', { prompt: 'Anyone?', maxTokens: 5 }).then(
       (r) => textOf(r),
       (error: PatchbayError) => error.message,
     );
-    assert.match(fromCli, /no model to answer this sampling request/);
+    assert.match(fromCli, /Sampling is not available for this request/);
   });
 });
