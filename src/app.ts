@@ -114,11 +114,12 @@ export async function openPatchbay(config: Config, options: OpenOptions = {}): P
   const pruner = setInterval(() => void prune(), 86_400_000);
   pruner.unref();
   let closed = false;
+  const tokens = new AccessTokens(store, logger.child({ area: 'tokens' }));
   return {
     config,
     store,
     hub,
-    tokens: new AccessTokens(store, logger.child({ area: 'tokens' })),
+    tokens,
     pool,
     logger,
     localUser,
@@ -128,6 +129,7 @@ export async function openPatchbay(config: Config, options: OpenOptions = {}): P
       closed = true;
       clearInterval(pruner);
       await hub!.auditIdle();
+      await tokens.flushUses();
       await pool.closeAll();
       await http.close().catch(() => {});
       await guarded.close().catch(() => {});

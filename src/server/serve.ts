@@ -37,6 +37,7 @@ export async function startServer(patchbay: Patchbay, accessToken: string, overr
     hub: patchbay.hub,
     tokens: patchbay.tokens,
     logger: patchbay.logger.child({ area: 'gateway' }),
+    changes: patchbay.store.changes,
     version: VERSION,
     sessionIdleMs: config.sessionIdleMs,
     approvalWaitMs: config.gatewayApprovalWaitMs,

@@ -12,6 +12,7 @@ import { Hono } from 'hono';
 import { PatchbayError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import type { AccessTokens, CatalogChange, Hub } from '../../hub/index.ts';
+import type { ChangeFeed } from '../../store/index.ts';
 import { GatewayPolicy } from './gateway-policy.ts';
 import { buildGatewayServer, type GatewayServerOptions } from './gateway-server.ts';
 import { type GatewayScope, GatewayView } from './gateway-view.ts';
@@ -20,6 +21,8 @@ export interface GatewayOptions {
   hub: Hub;
   tokens: AccessTokens;
   logger: Logger;
+  /** The store's change feed: what the gateway keeps in memory is dropped when it moves. */
+  changes: ChangeFeed;
   version: string;
   /** A downstream session unused this long is closed. */
   sessionIdleMs?: number;
@@ -55,7 +58,7 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
  */
 export function createGateway(options: GatewayOptions): Gateway {
   const { hub, tokens, logger } = options;
-  const view = new GatewayView(hub, logger);
+  const view = new GatewayView(hub, logger, options.changes);
   const policy = new GatewayPolicy({ hub, view, approvalWaitMs: options.approvalWaitMs ?? 50_000 });
   const sessions = new Map<string, Session>();
   const serverOptions: GatewayServerOptions = {
