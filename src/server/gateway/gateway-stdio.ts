@@ -44,7 +44,7 @@ export async function serveGatewayInProcess(options: InProcessStdioOptions): Pro
         hub: options.hub,
         view,
         version: options.version,
-        callTool: (s, tool, args, control, ctx, server) => policy.callTool(s, tool, args, control, ctx, server),
+        callTool: (s, tool, args, control, asking) => policy.callTool(s, tool, args, control, asking),
       });
       return current;
     },
