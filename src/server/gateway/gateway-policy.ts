@@ -87,7 +87,8 @@ export class GatewayPolicy {
   ): Promise<CallToolResult | InputRequiredResult> {
     const actor = this.#view.actor(scope);
     const { connector, toolName: tool } = target;
-    const key = `${scope.userId}\u0000${connector}\u0000${tool}\u0000${canonicalJson(args)}`;
+    // Serialized only when some call waits for an answer (not on every call's path).
+    const keyOf = () => `${scope.userId}\u0000${connector}\u0000${tool}\u0000${canonicalJson(args)}`;
 
     // The retry of an elicitation: the answer, and the approval it is for (state the client echoes back).
     const state = asking.requestState();
@@ -103,10 +104,11 @@ export class GatewayPolicy {
       throw new PatchbayError('ELICITATION_DECLINED', `You did not allow calling "${tool}" on "${connector}", so it was not called.`);
     }
 
-    const earlier = this.#waited.get(key);
+    const key = this.#waited.size > 0 ? keyOf() : undefined;
+    const earlier = key === undefined ? undefined : this.#waited.get(key);
     let approvalId: string | undefined;
     if (earlier !== undefined) {
-      this.#waited.delete(key);
+      this.#waited.delete(key!);
       if ((await this.#hub.approvalRequest(actor, earlier))?.status === 'allowed') approvalId = earlier;
     }
     try {
@@ -125,7 +127,7 @@ export class GatewayPolicy {
       const answered = await this.#waitForAnswer(scope, id, control);
       if (answered === 'allowed') return this.#hub.callTool(actor, connector, tool, args, { ...control, approvalId: id });
       if (answered === 'denied') throw new PatchbayError('APPROVAL_INVALID', `You denied calling "${tool}" on "${connector}" in Patchbay, so it was not called.`);
-      this.#waited.set(key, id);
+      this.#waited.set(key ?? keyOf(), id);
       if (this.#waited.size > 10_000) this.#waited.delete(this.#waited.keys().next().value!);
       throw new PatchbayError(
         'APPROVAL_REQUIRED',
