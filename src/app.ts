@@ -124,11 +124,12 @@ export async function openPatchbay(config: Config, options: OpenOptions = {}): P
   const models = new ModelEndpoints({ store, vault, fetch: modelFetch, checkUrl: hubUrlCheck });
   const chat = new Chat({ hub, models, store, logger: logger.child({ area: 'chat' }), maxToolSteps: config.chatMaxToolSteps, toolTokenBudget: config.chatToolTokenBudget });
   let closed = false;
+  const tokens = new AccessTokens(store, logger.child({ area: 'tokens' }));
   return {
     config,
     store,
     hub,
-    tokens: new AccessTokens(store, logger.child({ area: 'tokens' })),
+    tokens,
     chat,
     models,
     pool,
@@ -140,6 +141,7 @@ export async function openPatchbay(config: Config, options: OpenOptions = {}): P
       closed = true;
       clearInterval(pruner);
       await hub!.auditIdle();
+      await tokens.flushUses();
       await pool.closeAll();
       await http.close().catch(() => {});
       await guarded.close().catch(() => {});

@@ -58,11 +58,13 @@ describe('the gateway (/mcp) fronting the example server and server-everything',
         const names = (await gw.client.listTools()).tools.map((t) => t.name);
         for (const name of ['ex__echo', 'ex__add', 'every__echo', 'every__get-sum']) assert.ok(names.includes(name), `missing ${name} in ${names.join(',')}`);
         assert.equal(textOf(await gw.client.callTool({ name: 'ex__echo', arguments: { message: 'hi' } })), 'hi');
+        // Hidden characters in a result never reach the client's model, as in Patchbay's chat.
+        assert.equal(textOf(await gw.client.callTool({ name: 'ex__echo', arguments: { message: 'hi\u200b\u202e\u{E0052}\u{E0055}\u{E004E}' } })), 'hi');
         const sum = await gw.client.callTool({ name: 'ex__add', arguments: { a: 2, b: 40 } });
         assert.deepEqual(sum.structuredContent, { sum: 42 });
         assert.equal(textOf(await gw.client.callTool({ name: 'every__echo', arguments: { message: 'yo' } })), 'Echo: yo');
         await patchbay.hub.auditIdle();
-        const events = await patchbay.hub.auditEvents(actor(), { limit: 3 });
+        const events = await patchbay.hub.auditEvents(actor(), { limit: 4 });
         assert.ok(events.every((e) => e.door === 'gateway'), 'every call went through the door as the gateway');
         await assert.rejects(gw.client.callTool({ name: 'nope__nothing', arguments: {} }), /No tool named/);
         const bad = await gw.client.callTool({ name: 'ex__add', arguments: { a: 'x', b: 1 } }).catch((e: Error) => e);

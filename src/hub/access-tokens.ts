@@ -5,15 +5,16 @@ import type { Logger } from '../core/log.ts';
 import type { AccessToken, Store } from '../store/index.ts';
 import { NAME_PATTERN } from './connector-rules.ts';
 import type { Actor } from './hub.ts';
+import { LookupCache } from './lookup-cache.ts';
 
 /** What every personal access token starts with, so scanners and people recognise one. */
 export const ACCESS_TOKEN_PREFIX = 'pbt_';
 /** `pbt_` and 43 base64url characters (32 random bytes). */
 const TOKEN_PATTERN = /^pbt_[A-Za-z0-9_-]{43}$/;
-/** Uses are recorded at most this often per token: the write is off every request's path. */
+/** Uses are recorded at most this often per token. */
 const TOUCH_INTERVAL_MS = 60_000;
-/** How long a verified token is trusted without reading the store again (revocation elsewhere shows within this). */
-const VERIFIED_TTL_MS = 5_000;
+/** Uses noted meanwhile are written together this long after the first one, off every request's path. */
+const TOUCH_FLUSH_MS = 1_000;
 
 /** Who a verified token speaks for, and what it may see. */
 export interface TokenGrant {
@@ -35,12 +36,20 @@ export function hashAccessToken(secret: string): string {
 export class AccessTokens {
   readonly #store: Store;
   readonly #log: Logger;
-  readonly #verified = new Map<string, { grant: TokenGrant; until: number }>();
+  /**
+   * Tokens looked up by hash, kept while the store's change feed reports no write (a
+   * revocation here or in another process empties it), like the door's lookups.
+   */
+  readonly #lookups: LookupCache;
   readonly #touched = new Map<string, number>();
+  /** Uses not yet written: token id → when. */
+  readonly #pending = new Map<string, string>();
+  #flushing: NodeJS.Timeout | undefined;
 
   constructor(store: Store, logger: Logger) {
     this.#store = store;
     this.#log = logger;
+    this.#lookups = new LookupCache(store.changes);
   }
 
   /** Creates a token; `secret` is the only time its plaintext exists outside the caller. */
@@ -78,7 +87,8 @@ export class AccessTokens {
     if (!revoked) {
       throw new PatchbayError('NOT_FOUND', `You have no live token "${String(idOrName).slice(0, 80)}". Run \`patchbay token list\` to see them.`);
     }
-    for (const [hash, entry] of this.#verified) if (entry.grant.token.id === revoked.id) this.#verified.delete(hash);
+    // The write announced itself on the change feed; this also covers a feed that cannot see other processes.
+    this.#lookups.clear();
     return revoked;
   }
 
@@ -90,32 +100,46 @@ export class AccessTokens {
     if (!secret) {
       throw new PatchbayError('UNAUTHENTICATED', 'Missing access token: send `Authorization: Bearer <token>` with a token from `patchbay token create`.');
     }
-    const hash = hashAccessToken(secret);
-    const now = Date.now();
-    const cached = this.#verified.get(hash);
-    if (cached && cached.until > now) {
-      this.#touch(cached.grant.token.id, now);
-      return cached.grant;
-    }
-    const token = TOKEN_PATTERN.test(secret) ? await this.#store.accessTokens.findByHash(hash) : undefined;
-    if (!token || token.revokedAt !== null) {
-      this.#verified.delete(hash);
+    const hash = TOKEN_PATTERN.test(secret) ? hashAccessToken(secret) : undefined;
+    const found = hash === undefined ? undefined : await this.#lookups.get(hash, () => this.#find(hash));
+    const token = found?.token;
+    if (!found || !token || token.revokedAt !== null) {
       throw new PatchbayError(
         'UNAUTHENTICATED',
         token ? 'This access token was revoked. Create a new one with `patchbay token create <name>`.' : 'The access token is not valid. Create one with `patchbay token create <name>`.',
       );
     }
-    const grant: TokenGrant = { token, userId: token.userId, projects: token.projects };
-    if (this.#verified.size > 10_000) this.#verified.clear();
-    this.#verified.set(hash, { grant, until: now + VERIFIED_TTL_MS });
-    this.#touch(token.id, now);
-    return grant;
+    this.#touch(token.id);
+    return found.grant;
   }
 
-  #touch(id: string, now: number): void {
-    if ((this.#touched.get(id) ?? 0) + TOUCH_INTERVAL_MS > now) return;
+  /** Writes the uses noted so far (also called by the timer). */
+  async flushUses(): Promise<void> {
+    clearTimeout(this.#flushing);
+    this.#flushing = undefined;
+    const uses = [...this.#pending];
+    this.#pending.clear();
+    for (const [id, at] of uses) {
+      await this.#store.accessTokens.touch(id, at).catch((error) => this.#log.debug('could not record a token use', { error }));
+    }
+  }
+
+  async #find(hash: string): Promise<{ token: AccessToken; grant: TokenGrant } | { token: undefined; grant: undefined }> {
+    const token = await this.#store.accessTokens.findByHash(hash);
+    return token ? { token, grant: { token, userId: token.userId, projects: token.projects } } : { token: undefined, grant: undefined };
+  }
+
+  /** Notes a use; written in a batch shortly after, at most once a minute per token. */
+  #touch(id: string): void {
+    const now = Date.now();
+    if ((this.#touched.get(id) ?? Number.NEGATIVE_INFINITY) + TOUCH_INTERVAL_MS > now) return;
+    if (this.#touched.size > 10_000) this.#touched.clear();
     this.#touched.set(id, now);
-    void this.#store.accessTokens.touch(id, new Date(now).toISOString()).catch((error) => this.#log.debug('could not record a token use', { error }));
+    this.#pending.set(id, new Date(now).toISOString());
+    if (this.#flushing === undefined) {
+      this.#flushing = setTimeout(() => void this.flushUses(), TOUCH_FLUSH_MS);
+      this.#flushing.unref();
+    }
   }
 }
 

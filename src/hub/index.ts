@@ -5,6 +5,7 @@
  * May import: src/core, src/mcp, src/store (and later src/auth, src/policy).
  */
 export { ACCESS_TOKEN_PREFIX, AccessTokens, hashAccessToken, type TokenGrant } from './access-tokens.ts';
+export { LookupCache } from './lookup-cache.ts';
 export { deriveName, isLoopbackHost, NAME_PATTERN, normalizeConnectorUrl, uniqueName, validateName } from './connector-rules.ts';
 export { type Actor, type AddConnectorInput, type CallContext, type Catalog, type CatalogChange, type CredentialsInput, type Door, type HiddenTextReport, Hub, type ModelTool, type ToolCallContext, type HubDeps, type UpdateConnectorInput } from './hub.ts';
 export { type ConfiguredOAuthClients, SignIn, type SignInDeps, type SignInStart } from './sign-in.ts';

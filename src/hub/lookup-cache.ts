@@ -41,6 +41,11 @@ export class LookupCache {
     return value;
   }
 
+  /** Forgets one key (the next `get` reads it afresh). */
+  delete(key: string): void {
+    this.#entries.delete(key);
+  }
+
   /** Forgets everything (this process changed something the feed does not cover). */
   clear(): void {
     this.#entries.clear();

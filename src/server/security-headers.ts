@@ -1,3 +1,4 @@
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { MiddlewareHandler } from 'hono';
 
 /**
@@ -8,14 +9,21 @@ import type { MiddlewareHandler } from 'hono';
 export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+/** The headers every response carries (a handler writing to Node's response itself adds them). */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+};
+
 /** Adds the security headers to every response, errors included. */
 export function securityHeaders(): MiddlewareHandler {
   return async (c, next) => {
     await next();
-    c.res.headers.set('content-security-policy', CONTENT_SECURITY_POLICY);
-    c.res.headers.set('x-content-type-options', 'nosniff');
-    c.res.headers.set('referrer-policy', 'no-referrer');
-    c.res.headers.set('cross-origin-opener-policy', 'same-origin');
+    // Written to Node's response already, with these headers.
+    if (c.res === RESPONSE_ALREADY_SENT) return;
+    for (const name in SECURITY_HEADERS) c.res.headers.set(name, SECURITY_HEADERS[name]);
     if (c.req.path.startsWith('/api/') && !c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store');
   };
 }

@@ -19,8 +19,9 @@ export async function startServer(patchbay: Patchbay, accessToken: string, overr
   const host = overrides.host ?? config.host;
   const requestedPort = overrides.port ?? config.port;
   // The allowed Host/Origin values name the port, known only once listening: the app is built then.
-  let handle: ((request: Request) => Response | Promise<Response>) | undefined;
-  const server = createAdaptorServer({ fetch: (request: Request) => handle!(request), hostname: host });
+  // Node's request and response go along (the gateway's fast path answers on them directly).
+  let handle: ((request: Request, env: unknown) => Response | Promise<Response>) | undefined;
+  const server = createAdaptorServer({ fetch: (request: Request, env: unknown) => handle!(request, env), hostname: host });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(
@@ -37,6 +38,7 @@ export async function startServer(patchbay: Patchbay, accessToken: string, overr
     hub: patchbay.hub,
     tokens: patchbay.tokens,
     logger: patchbay.logger.child({ area: 'gateway' }),
+    changes: patchbay.store.changes,
     version: VERSION,
     sessionIdleMs: config.sessionIdleMs,
     approvalWaitMs: config.gatewayApprovalWaitMs,
@@ -56,7 +58,7 @@ export async function startServer(patchbay: Patchbay, accessToken: string, overr
     webRoot: DEFAULT_WEB_ROOT,
     secureCookies: config.publicUrl?.startsWith('https:') ?? false,
   });
-  handle = (request) => app.fetch(request);
+  handle = (request, env) => app.fetch(request, env as Record<string, unknown>);
   const display = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   // Without a configured public URL, the browser comes back to the address actually listened on.
   if (!config.publicUrl) patchbay.hub.useCallbackBase(`http://${display}:${port}`);

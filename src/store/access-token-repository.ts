@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import { PatchbayError } from '../core/errors.ts';
 import { isForeignKeyViolation, isUniqueViolation, runStoreOperation } from './database-errors.ts';
 import type { AccessTokensTable } from './schema.ts';
-import type { StoreContext } from './store-context.ts';
+import { runAnnouncedOperation, type StoreContext } from './store-context.ts';
 import type { AccessToken, AccessTokenRepository } from './types.ts';
 
 function toAccessToken(row: Selectable<AccessTokensTable>): AccessToken {
@@ -18,7 +18,7 @@ function toAccessToken(row: Selectable<AccessTokensTable>): AccessToken {
   };
 }
 
-export function createAccessTokenRepository({ db }: StoreContext): AccessTokenRepository {
+export function createAccessTokenRepository({ db, changes }: StoreContext): AccessTokenRepository {
   return {
     create: (token) =>
       runStoreOperation('accessTokens.create', async () => {
@@ -61,8 +61,9 @@ export function createAccessTokenRepository({ db }: StoreContext): AccessTokenRe
         return [...tokens.filter((t) => t.revokedAt === null), ...tokens.filter((t) => t.revokedAt !== null)];
       }),
 
+    // Announced, so a process keeping verified tokens in memory refuses a revoked one from its next request.
     revoke: (userId, id, now) =>
-      runStoreOperation('accessTokens.revoke', async () => {
+      runAnnouncedOperation(changes, 'accessTokens.revoke', async () => {
         const row = await db
           .updateTable('access_tokens')
           .set({ revoked_at: now })

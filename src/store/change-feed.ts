@@ -17,7 +17,7 @@ export interface ChangeFeed {
    * null while changes made elsewhere cannot be seen (read the database instead).
    */
   version(): number | null;
-  /** Called by repositories after they write connectors, tool settings or catalogs. */
+  /** Called by repositories after they write connectors, tool settings, catalogs or revoke a token. */
   changed(): Promise<void>;
   close(): Promise<void>;
 }

@@ -9,7 +9,7 @@ export interface StoreContext {
   kind: 'sqlite' | 'postgres';
   db: Kysely<Database>;
   clock: Clock;
-  /** Told after every write to connectors, tool settings or catalogs. */
+  /** Told after every write to connectors, tool settings, catalogs or access tokens' revocation. */
   changes: ChangeFeed;
 }
 
@@ -27,7 +27,7 @@ export function fromFlag(value: number): boolean {
 }
 
 /**
- * A write to what decides tool calls (connectors, tool settings, catalogs): run as any
+ * A write to what decides tool calls (connectors, tool settings, catalogs, revoked tokens): run as any
  * store operation, then announced on the change feed — also when it failed, since a
  * failure may be seen only after the database applied it.
  */

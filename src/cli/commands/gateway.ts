@@ -42,6 +42,7 @@ export const gatewayCommand: CommandSpec = {
       gateway = await serveGatewayInProcess({
         hub: patchbay.hub,
         logger: patchbay.logger.child({ area: 'gateway' }),
+        changes: patchbay.store.changes,
         version: VERSION,
         userId: patchbay.localUser.id,
         project,

@@ -12,6 +12,28 @@ import { canonicalJson, type Hub, type ModelTool, type ToolCallContext } from '.
 import type { ApprovalRequest } from '../../store/index.ts';
 import type { GatewayScope, GatewayView } from './gateway-view.ts';
 
+/**
+ * What a call's request says about asking the person: the state and answers a client
+ * sends back when it retries after an input-required result, and whether it can be asked.
+ */
+export interface CallAsking {
+  requestState(): unknown;
+  inputResponses(): Record<string, unknown> | undefined;
+  canElicit(): boolean;
+}
+
+/** A request that carries no answer and whose client cannot be asked (the gateway's fast path). */
+export const CANNOT_ASK: CallAsking = { requestState: () => undefined, inputResponses: () => undefined, canElicit: () => false };
+
+/** What an SDK request's context says about asking (both eras). */
+export function askingOf(server: Server, ctx: ServerContext): CallAsking {
+  return {
+    requestState: () => ctx.mcpReq.requestState(),
+    inputResponses: () => ctx.mcpReq.inputResponses,
+    canElicit: () => canElicit(server, ctx),
+  };
+}
+
 export interface GatewayPolicyOptions {
   hub: Hub;
   view: GatewayView;
@@ -61,16 +83,16 @@ export class GatewayPolicy {
     target: ModelTool,
     args: Record<string, unknown>,
     control: ToolCallContext,
-    ctx: ServerContext,
-    server: Server,
+    asking: CallAsking,
   ): Promise<CallToolResult | InputRequiredResult> {
     const actor = this.#view.actor(scope);
     const { connector, toolName: tool } = target;
-    const key = `${scope.userId}\u0000${connector}\u0000${tool}\u0000${canonicalJson(args)}`;
+    // Serialized only when some call waits for an answer (not on every call's path).
+    const keyOf = () => `${scope.userId}\u0000${connector}\u0000${tool}\u0000${canonicalJson(args)}`;
 
     // The retry of an elicitation: the answer, and the approval it is for (state the client echoes back).
-    const state = ctx.mcpReq.requestState();
-    const answer = inputResponse(ctx.mcpReq.inputResponses, ANSWER_KEY);
+    const state = asking.requestState();
+    const answer = inputResponse(asking.inputResponses(), ANSWER_KEY);
     if (typeof state === 'string' && answer.kind === 'elicit') {
       const request = await this.#matching(scope, state, connector, tool, args);
       const decision = answer.action === 'accept' ? (answer.content as { decision?: unknown } | undefined)?.decision : 'deny';
@@ -82,10 +104,11 @@ export class GatewayPolicy {
       throw new PatchbayError('ELICITATION_DECLINED', `You did not allow calling "${tool}" on "${connector}", so it was not called.`);
     }
 
-    const earlier = this.#waited.get(key);
+    const key = this.#waited.size > 0 ? keyOf() : undefined;
+    const earlier = key === undefined ? undefined : this.#waited.get(key);
     let approvalId: string | undefined;
     if (earlier !== undefined) {
-      this.#waited.delete(key);
+      this.#waited.delete(key!);
       if ((await this.#hub.approvalRequest(actor, earlier))?.status === 'allowed') approvalId = earlier;
     }
     try {
@@ -93,7 +116,7 @@ export class GatewayPolicy {
     } catch (error) {
       if (!(error instanceof PatchbayError) || error.code !== 'APPROVAL_REQUIRED') throw error;
       const id = String(error.details?.approvalId);
-      if (canElicit(server, ctx)) {
+      if (asking.canElicit()) {
         // The description as models see it: hidden characters removed.
         const description = target.definition.description ?? '';
         return inputRequired({
@@ -104,7 +127,7 @@ export class GatewayPolicy {
       const answered = await this.#waitForAnswer(scope, id, control);
       if (answered === 'allowed') return this.#hub.callTool(actor, connector, tool, args, { ...control, approvalId: id });
       if (answered === 'denied') throw new PatchbayError('APPROVAL_INVALID', `You denied calling "${tool}" on "${connector}" in Patchbay, so it was not called.`);
-      this.#waited.set(key, id);
+      this.#waited.set(key ?? keyOf(), id);
       if (this.#waited.size > 10_000) this.#waited.delete(this.#waited.keys().next().value!);
       throw new PatchbayError(
         'APPROVAL_REQUIRED',

@@ -1,25 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import {
   type AuthInfo,
-  createMcpHandler,
   isInitializeRequest,
   isLegacyRequest,
   type Server,
   type ServerContext,
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { PatchbayError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import type { AccessTokens, CatalogChange, Hub } from '../../hub/index.ts';
+import type { ChangeFeed } from '../../store/index.ts';
+import { answerFast, cancelledRequestId, closedSignal, fastRequestOf, sendJson } from './gateway-fast-path.ts';
 import { GatewayPolicy } from './gateway-policy.ts';
 import { buildGatewayServer, type GatewayServerOptions } from './gateway-server.ts';
 import { type GatewayScope, GatewayView } from './gateway-view.ts';
+import { createUserScopedMcpHandler } from './user-scoped-handler.ts';
 
 export interface GatewayOptions {
   hub: Hub;
   tokens: AccessTokens;
   logger: Logger;
+  /** The store's change feed: what the gateway keeps in memory is dropped when it moves. */
+  changes: ChangeFeed;
   version: string;
   /** A downstream session unused this long is closed. */
   sessionIdleMs?: number;
@@ -43,6 +47,9 @@ interface Session {
   userId: string;
   path: string;
   lastUsed: number;
+  scope: GatewayScope;
+  /** Calls answered on the fast path and still running, by JSON-RPC id (a cancellation finds them here). */
+  inFlight: Map<string | number, AbortController>;
 }
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -55,25 +62,25 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
  */
 export function createGateway(options: GatewayOptions): Gateway {
   const { hub, tokens, logger } = options;
-  const view = new GatewayView(hub, logger);
+  const view = new GatewayView(hub, logger, options.changes);
   const policy = new GatewayPolicy({ hub, view, approvalWaitMs: options.approvalWaitMs ?? 50_000 });
   const sessions = new Map<string, Session>();
   const serverOptions: GatewayServerOptions = {
     hub,
     view,
     version: options.version,
-    callTool: (scope, tool, args, control, ctx, server) => policy.callTool(scope, tool, args, control, ctx, server),
+    callTool: (scope, tool, args, control, asking) => policy.callTool(scope, tool, args, control, asking),
   };
-  const modern = createMcpHandler((ctx) => buildGatewayServer(scopeOf(ctx.authInfo), serverOptions), {
+  const modern = createUserScopedMcpHandler((ctx) => buildGatewayServer(scopeOf(ctx.authInfo), serverOptions), {
+    userOf: (authInfo) => scopeOf(authInfo).userId,
     legacy: 'reject',
     onerror: (error) => logger.debug('gateway request failed', { error }),
   });
 
   const unsubscribe = hub.onCatalogChanged((change: CatalogChange) => {
     for (const session of sessions.values()) if (session.userId === change.userId) void notifyChanged(session.server, change).catch(() => {});
-    if (change.kinds.includes('tools')) modern.notify.toolsChanged();
-    if (change.kinds.includes('prompts')) modern.notify.promptsChanged();
-    if (change.kinds.includes('resources') || change.kinds.includes('resourceTemplates')) modern.notify.resourcesChanged();
+    // A stateless client hears only of its own person's catalogs.
+    modern.notifyCatalogChanged(change);
   });
   const idleMs = options.sessionIdleMs ?? 30 * 60_000;
   const sweeper = setInterval(
@@ -91,7 +98,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   sweeper.unref();
 
   const routes = new Hono();
-  const handle = async (request: Request, path: string, scopeOf: (grant: { userId: string; tokenId: string; projects: string[] | null }) => GatewayScope): Promise<Response> => {
+  const handle = async (c: Context, path: string, scopeOf: (grant: { userId: string; tokenId: string; projects: string[] | null }) => GatewayScope): Promise<Response> => {
+    const request = c.req.raw;
     const grant = await authenticate(tokens, request);
     const scope = scopeOf({ userId: grant.userId, tokenId: grant.token.id, projects: grant.projects });
     await view.check(scope);
@@ -104,6 +112,17 @@ export function createGateway(options: GatewayOptions): Gateway {
         return jsonRpcError(404, -32001, 'Session not found: it has ended or belongs to another token. Send initialize to start a new session.', parsedBody);
       }
       session.lastUsed = Date.now();
+      if (request.method === 'POST') {
+        const fast = fastRequestOf(
+          parsedBody,
+          { accept: request.headers.get('accept'), protocolVersion: request.headers.get('mcp-protocol-version') },
+          session.server.getClientCapabilities(),
+        );
+        if (fast) return sendJson(c, await answerFast(serverOptions, session, fast, closedSignal(c)), sessionId);
+        // A call on the fast path is not known to the SDK's server: its cancellation is delivered here (and passed on).
+        const cancelled = cancelledRequestId(parsedBody);
+        if (cancelled !== undefined) session.inFlight.get(cancelled)?.abort();
+      }
       answerAsJson(session, parsedBody);
       return session.transport.handleRequest(request, { parsedBody });
     }
@@ -122,10 +141,11 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   const openSession = async (request: Request, parsedBody: unknown, scope: GatewayScope, path: string): Promise<Response> => {
     const server = buildGatewayServer(scope, serverOptions);
+    const inFlight = new Map<string | number, AbortController>();
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        sessions.set(id, { server, transport, tokenId: scope.tokenId, userId: scope.userId, path, lastUsed: Date.now() });
+        sessions.set(id, { server, transport, tokenId: scope.tokenId, userId: scope.userId, path, lastUsed: Date.now(), scope, inFlight });
       },
       onsessionclosed: (id) => {
         sessions.delete(id);
@@ -133,6 +153,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     });
     server.onclose = () => {
       if (transport.sessionId !== undefined) sessions.delete(transport.sessionId);
+      for (const call of inFlight.values()) call.abort();
     };
     server.onerror = (error) => logger.debug('gateway session error', { error });
     await server.connect(transport);
@@ -145,16 +166,17 @@ export function createGateway(options: GatewayOptions): Gateway {
     tokenProjects: g.projects,
     ...extra,
   });
-  const serve = (request: Request, path: string, extra: Partial<GatewayScope>) =>
-    handle(request, path, fromGrant(extra)).catch((error: unknown) => {
+  const serve = (c: Context, path: string, extra: Partial<GatewayScope>) =>
+    handle(c, path, fromGrant(extra)).catch((error: unknown) => {
+      const request = c.req.raw;
       if (!(error instanceof PatchbayError) || error.code !== 'UNAUTHENTICATED') throw error;
       // RFC 6750 §3: a refused Bearer token is answered with a challenge.
       const challenge = request.headers.has('authorization') ? 'Bearer realm="patchbay", error="invalid_token"' : 'Bearer realm="patchbay"';
       return new Response(JSON.stringify({ error: error.toJSON() }), { status: 401, headers: { 'content-type': 'application/json', 'www-authenticate': challenge } });
     });
-  routes.all('/', (c) => serve(c.req.raw, '/', {}));
-  routes.all('/p/:project', (c) => serve(c.req.raw, `/p/${c.req.param('project')}`, { project: c.req.param('project') }));
-  routes.all('/c/:connector', (c) => serve(c.req.raw, `/c/${c.req.param('connector')}`, { connector: c.req.param('connector') }));
+  routes.all('/', (c) => serve(c, '/', {}));
+  routes.all('/p/:project', (c) => serve(c, `/p/${c.req.param('project')}`, { project: c.req.param('project') }));
+  routes.all('/c/:connector', (c) => serve(c, `/c/${c.req.param('connector')}`, { connector: c.req.param('connector') }));
 
   return {
     routes,

@@ -2,6 +2,8 @@ import type { CallToolResult, ContentBlock, InputRequiredResult, ReadResourceRes
 import { isInputRequiredResult, ProtocolError, Server } from '@modelcontextprotocol/server';
 import { PatchbayError, toPatchbayError } from '../../core/errors.ts';
 import type { Hub, ModelTool, ToolCallContext } from '../../hub/index.ts';
+import { cleanToolResult } from '../../policy/index.ts';
+import { type CallAsking, askingOf } from './gateway-policy.ts';
 import type { GatewayScope, GatewayView } from './gateway-view.ts';
 import { isToolResultError, toProtocolError } from './json-rpc-errors.ts';
 
@@ -13,7 +15,7 @@ export interface GatewayServerOptions {
    * Runs a tool call through the hub's door, applying what the gateway does at Ask
    * (elicitation or a pending approval). Given the request's own context.
    */
-  callTool(scope: GatewayScope, tool: ModelTool, args: Record<string, unknown>, control: ToolCallContext, ctx: ServerContext, server: Server): Promise<CallToolResult | InputRequiredResult>;
+  callTool(scope: GatewayScope, tool: ModelTool, args: Record<string, unknown>, control: ToolCallContext, asking: CallAsking): Promise<CallToolResult | InputRequiredResult>;
 }
 
 const INSTRUCTIONS =
@@ -70,19 +72,7 @@ export function buildGatewayServer(scope: GatewayScope, options: GatewayServerOp
 
   server.setRequestHandler('tools/list', () => guard(async () => ({ tools: await view.listTools(scope) })));
   server.setRequestHandler('tools/call', (request, ctx) =>
-    guard(async () => {
-      const { name, arguments: args = {} } = request.params;
-      const tool = await view.resolveTool(scope, name);
-      try {
-        const result = await options.callTool(scope, tool, args as Record<string, unknown>, control(ctx), ctx, server);
-        if (isInputRequiredResult(result)) return result;
-        return { ...result, content: mapContent(result.content, (uri) => view.mapUri(scope, tool.connector, uri)) };
-      } catch (error) {
-        const err = toPatchbayError(error);
-        if (!isToolResultError(err)) throw err;
-        return { content: [{ type: 'text' as const, text: err.message }], isError: true, _meta: { 'dev.patchbay/error': err.toJSON() } };
-      }
-    }),
+    guard(() => callGatewayTool(options, scope, request.params.name, request.params.arguments ?? {}, control(ctx), askingOf(server, ctx))),
   );
   server.setRequestHandler('resources/list', () => guard(async () => ({ resources: await view.listResources(scope) })));
   server.setRequestHandler('resources/templates/list', () => guard(async () => ({ resourceTemplates: await view.listResourceTemplates(scope) })));
@@ -119,6 +109,35 @@ export function buildGatewayServer(scope: GatewayScope, options: GatewayServerOp
     }),
   );
   return server;
+}
+
+/**
+ * A tools/call as the gateway answers it, on the SDK's path and on the fast path alike:
+ * the name mapped back to its connector, the call through the door, links in the result
+ * mapped, and a refusal the model should read given as a tool result with `isError`.
+ * Other failures are thrown (the caller maps them to JSON-RPC errors).
+ */
+export async function callGatewayTool(
+  options: Pick<GatewayServerOptions, 'view' | 'callTool'>,
+  scope: GatewayScope,
+  name: string,
+  args: Record<string, unknown>,
+  control: ToolCallContext,
+  asking: CallAsking,
+): Promise<CallToolResult | InputRequiredResult> {
+  const { view } = options;
+  const tool = await view.resolveTool(scope, name);
+  try {
+    const result = await options.callTool(scope, tool, args, control, asking);
+    if (isInputRequiredResult(result)) return result;
+    // The client hands results to its model: hidden characters go, as in Patchbay's own chat.
+    const clean = cleanToolResult(result);
+    return { ...clean, content: mapContent(clean.content, (uri) => view.mapUri(scope, tool.connector, uri)) };
+  } catch (error) {
+    const err = toPatchbayError(error);
+    if (!isToolResultError(err)) throw err;
+    return { content: [{ type: 'text' as const, text: err.message }], isError: true, _meta: { 'dev.patchbay/error': err.toJSON() } };
+  }
 }
 
 /** Resource links and embedded resources in a result get the URIs the gateway gives. */

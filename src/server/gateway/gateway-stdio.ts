@@ -3,6 +3,7 @@ import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/s
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { Logger } from '../../core/log.ts';
 import type { Hub } from '../../hub/index.ts';
+import type { ChangeFeed } from '../../store/index.ts';
 import { GatewayPolicy } from './gateway-policy.ts';
 import { buildGatewayServer } from './gateway-server.ts';
 import { type GatewayScope, GatewayView } from './gateway-view.ts';
@@ -16,6 +17,8 @@ export interface StdioGateway {
 export interface InProcessStdioOptions {
   hub: Hub;
   logger: Logger;
+  /** The store's change feed (see `GatewayOptions.changes`). */
+  changes: ChangeFeed;
   version: string;
   userId: string;
   project?: string;
@@ -28,7 +31,7 @@ export interface InProcessStdioOptions {
  * the same server as `/mcp` (both eras), for the local user, through the same door.
  */
 export async function serveGatewayInProcess(options: InProcessStdioOptions): Promise<StdioGateway> {
-  const view = new GatewayView(options.hub, options.logger);
+  const view = new GatewayView(options.hub, options.logger, options.changes);
   const policy = new GatewayPolicy({ hub: options.hub, view, approvalWaitMs: options.approvalWaitMs });
   const scope: GatewayScope = { userId: options.userId, tokenId: 'stdio', tokenProjects: null, project: options.project, connector: options.connector };
   await view.check(scope);
@@ -41,7 +44,7 @@ export async function serveGatewayInProcess(options: InProcessStdioOptions): Pro
         hub: options.hub,
         view,
         version: options.version,
-        callTool: (s, tool, args, control, ctx, server) => policy.callTool(s, tool, args, control, ctx, server),
+        callTool: (s, tool, args, control, asking) => policy.callTool(s, tool, args, control, asking),
       });
       return current;
     },

@@ -1,9 +1,9 @@
 import type { Prompt, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/server';
 import { PatchbayError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
-import type { Actor, Hub, ModelTool } from '../../hub/index.ts';
+import { type Actor, type Hub, LookupCache, type ModelTool } from '../../hub/index.ts';
 import { buildToolNames, TOOL_NAME_PATTERN } from '../../policy/index.ts';
-import type { Connector } from '../../store/index.ts';
+import type { ChangeFeed, Connector } from '../../store/index.ts';
 
 /** What one downstream client may see: the token's grant narrowed by the endpoint's path. */
 export interface GatewayScope {
@@ -26,8 +26,11 @@ export interface Target {
 
 const URI_PREFIX = 'patchbay://';
 const MAPPED_URI = /^patchbay:\/\/([a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)\/(.+)$/s;
-/** How long a tool directory is used for calls without listing again (list_changed clears it sooner): a connector moved to another project leaves a token's reach within this. */
-const DIRECTORY_TTL_MS = 5_000;
+/** Per user: the tools last listed, with each endpoint's share of them (filled as endpoints ask). */
+interface Directory {
+  tools: Map<string, ModelTool>;
+  scoped: Map<string, Map<string, ModelTool>>;
+}
 
 /**
  * The gateway's view of a person's connectors: every list merged, and each name or URI
@@ -40,15 +43,24 @@ export class GatewayView {
   readonly #hub: Hub;
   readonly #log: Logger;
   /**
-   * Per user: the tools last listed, for calls (rebuilt on a miss, a list change or after a
-   * while), with each endpoint's share of them, so a call costs no store read here (the
-   * door itself still checks everything that decides).
+   * Per user, the directory calls are resolved with, so a call costs no store read here
+   * (the door itself still checks everything that decides). Kept while the store's change
+   * feed reports no write — a connector blocked or moved to another project, here or in
+   * another process, leaves a token's reach from the next request — and rebuilt when a
+   * connector's list changes.
    */
-  readonly #directories = new Map<string, { tools: Map<string, ModelTool>; until: number; scoped: Map<string, Map<string, ModelTool>> }>();
+  readonly #directories: LookupCache;
+  /**
+   * Per user and endpoint, every name a listing ever gave, so a call by the name of a tool
+   * that has since been blocked or suspended still reaches the door, which refuses it with
+   * its reason (and audits the refusal) rather than the gateway answering "no such tool".
+   */
+  readonly #known = new Map<string, Map<string, ModelTool>>();
 
-  constructor(hub: Hub, logger: Logger) {
+  constructor(hub: Hub, logger: Logger, changes: ChangeFeed) {
     this.#hub = hub;
     this.#log = logger;
+    this.#directories = new LookupCache(changes);
     hub.onCatalogChanged((change) => this.#directories.delete(change.userId));
   }
 
@@ -92,7 +104,7 @@ export class GatewayView {
 
   /** The connector and tool behind a name `listTools` gave; TOOL_NOT_FOUND otherwise. */
   async resolveTool(scope: GatewayScope, name: string): Promise<ModelTool> {
-    const found = (await this.#scopedTools(scope, false)).get(name) ?? (await this.#scopedTools(scope, true)).get(name);
+    const found = (await this.#scopedTools(scope, false)).get(name) ?? (await this.#scopedTools(scope, true)).get(name) ?? (await this.#formerly(scope, name));
     if (!found) {
       throw new PatchbayError('TOOL_NOT_FOUND', `No tool named "${name.slice(0, 80)}" here (it may be disabled, blocked, suspended, or outside this token's projects). List the tools again.`);
     }
@@ -144,20 +156,30 @@ export class GatewayView {
     return found;
   }
 
+  /** A tool this endpoint once listed under `name`, if its connector is still within the scope's reach. */
+  async #formerly(scope: GatewayScope, name: string): Promise<ModelTool | undefined> {
+    const tool = this.#known.get(this.#scopeKey(scope))?.get(name);
+    if (!tool) return undefined;
+    return (await this.connectors(scope)).some((c) => c.name === tool.connector) ? tool : undefined;
+  }
+
+  #scopeKey(scope: GatewayScope): string {
+    return `${scope.userId}\u0002${scope.tokenProjects?.join('\u0000') ?? '*'}\u0001${scope.project ?? ''}\u0001${scope.connector ?? ''}`;
+  }
+
   #mapUri(scope: GatewayScope, connector: string, uri: string): string {
     return scope.connector !== undefined ? uri : `${URI_PREFIX}${connector}/${uri}`;
   }
 
   async #scopedTools(scope: GatewayScope, fresh: boolean): Promise<Map<string, ModelTool>> {
     const actor = this.actor(scope);
-    let directory = this.#directories.get(scope.userId);
-    if (fresh || !directory || directory.until < Date.now()) {
+    if (fresh) this.#directories.delete(scope.userId);
+    const directory = await this.#directories.get<Directory>(scope.userId, async () => {
       // Names come from the person's whole set, so a tool keeps its name at every endpoint.
       const tools = await this.#hub.modelTools(actor);
-      directory = { tools: new Map(tools.map((t) => [t.name, t])), until: Date.now() + DIRECTORY_TTL_MS, scoped: new Map() };
-      this.#directories.set(scope.userId, directory);
-    }
-    const key = `${scope.tokenProjects?.join('\u0000') ?? '*'}\u0001${scope.project ?? ''}\u0001${scope.connector ?? ''}`;
+      return { tools: new Map(tools.map((t) => [t.name, t])), scoped: new Map() };
+    });
+    const key = this.#scopeKey(scope);
     const known = directory.scoped.get(key);
     if (known) return known;
     const allowed = new Set((await this.connectors(scope)).map((c) => c.name));
@@ -169,6 +191,13 @@ export class GatewayView {
       out.set(name, name === tool.name ? tool : { ...tool, name, definition: { ...tool.definition, name } });
     }
     directory.scoped.set(key, out);
+    let names = this.#known.get(key);
+    if (!names || names.size > 10_000) {
+      if (this.#known.size > 10_000) this.#known.clear();
+      names = new Map();
+      this.#known.set(key, names);
+    }
+    for (const [name, tool] of out) names.set(name, tool);
     return out;
   }
 
