@@ -26,7 +26,6 @@ import { benchMemory, type MemoryRow } from './memory.ts';
 const PARTS = ['calls', 'door', 'gateway', 'connect', 'memory', 'chat'] as const;
 /** Turns measured for the chat's time to first token, each straight and through Patchbay. */
 const CHAT_FIRST_TOKEN_ROUNDS = 30;
-const CONCURRENCIES = [1, 8, 32, 128];
 const CONNECT_ROUNDS = 5;
 const MEMORY_TARGET_KB = 150;
 /** The door's targets, at DOOR_TARGET_IN_FLIGHT calls in flight: p50 at most +10%, calls/s at least 90% of the bare session's. */
@@ -47,6 +46,7 @@ const { values } = parseArgs({
     sessions: { type: 'string', default: '200' },
     'mcp-remote': { type: 'string' },
     'gateway-sessions': { type: 'string', default: '100' },
+    'in-flight': { type: 'string', default: '1,8,32,128' },
     profile: { type: 'boolean', default: true },
   },
   allowNegative: true,
@@ -66,7 +66,15 @@ const settings = {
   sessions: positive('sessions'),
   gatewaySessions: positive('gateway-sessions'),
   mcpRemote: values['mcp-remote'] ?? findMcpRemote(),
+  concurrencies: inFlight(),
 };
+
+/** The concurrencies the load parts measure (`--in-flight 32` for the target's alone). */
+function inFlight(): number[] {
+  const list = String(values['in-flight']).split(',').map(Number);
+  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n <= 0)) exitWithUsage(`--in-flight takes positive integers separated by commas, got "${values['in-flight']}".`);
+  return list;
+}
 
 /** mcp-remote's proxy script, when it is installed beside Patchbay. */
 function findMcpRemote(): string | undefined {
@@ -136,7 +144,7 @@ async function runPart<T>(part: string, run: () => Promise<T>): Promise<T | unde
 if (only.includes('calls')) {
   const rows = await runPart('calls', () =>
     benchCalls({
-      concurrencies: CONCURRENCIES,
+      concurrencies: settings.concurrencies,
       limits: { maxCalls: settings.cellCalls, maxMs: settings.cellMs, warmupMs: settings.warmupMs },
       rounds: settings.rounds,
       variants: values.variants ? values.variants.split(',') : [],
@@ -151,7 +159,7 @@ if (only.includes('calls')) {
 if (only.includes('door')) {
   const rows = await runPart('door', () =>
     benchDoor({
-      concurrencies: CONCURRENCIES,
+      concurrencies: settings.concurrencies,
       limits: { maxCalls: settings.cellCalls, maxMs: settings.cellMs, warmupMs: settings.warmupMs },
       rounds: settings.rounds,
       postgresUrl,
@@ -167,7 +175,7 @@ if (only.includes('door')) {
 if (only.includes('gateway')) {
   const result = await runPart('gateway', () =>
     benchGateway({
-      concurrencies: CONCURRENCIES,
+      concurrencies: settings.concurrencies,
       limits: { maxCalls: settings.cellCalls, maxMs: settings.cellMs, warmupMs: settings.warmupMs },
       rounds: settings.rounds,
       sessions: settings.gatewaySessions,
