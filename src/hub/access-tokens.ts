@@ -45,6 +45,7 @@ export class AccessTokens {
   /** Uses not yet written: token id → when. */
   readonly #pending = new Map<string, string>();
   #flushing: NodeJS.Timeout | undefined;
+  #writing: Promise<void> | undefined;
 
   constructor(store: Store, logger: Logger) {
     this.#store = store;
@@ -75,7 +76,9 @@ export class AccessTokens {
     return { token, secret };
   }
 
-  list(actor: Actor): Promise<AccessToken[]> {
+  /** The person's tokens, after writing the uses this process still holds: a token just used shows it. */
+  async list(actor: Actor): Promise<AccessToken[]> {
+    await this.flushUses();
     return this.#store.accessTokens.list(actor.userId);
   }
 
@@ -119,9 +122,16 @@ export class AccessTokens {
     this.#flushing = undefined;
     const uses = [...this.#pending];
     this.#pending.clear();
-    for (const [id, at] of uses) {
-      await this.#store.accessTokens.touch(id, at).catch((error) => this.#log.debug('could not record a token use', { error }));
-    }
+    // After any write already under way, so a caller that waits here sees every use noted before it.
+    const previous = this.#writing;
+    const writing = (async () => {
+      await previous;
+      for (const [id, at] of uses) {
+        await this.#store.accessTokens.touch(id, at).catch((error) => this.#log.debug('could not record a token use', { error }));
+      }
+    })();
+    this.#writing = writing;
+    await writing;
   }
 
   async #find(hash: string): Promise<{ token: AccessToken; grant: TokenGrant } | { token: undefined; grant: undefined }> {
