@@ -16,7 +16,7 @@ import { openTestPatchbay, type TestPatchbay } from './fixtures/patchbay.ts';
 const run = promisify(execFile);
 const INSPECTOR_BUILD = join(dirname(createRequire(import.meta.url).resolve('@modelcontextprotocol/inspector-cli/package.json')), 'build');
 const INSPECTOR = join(INSPECTOR_BUILD, 'index.js');
-/** It finds its own package.json by a path relative to the working directory, as its launcher runs it. */
+/** It finds its own package.json by a path relative to the working directory: run it from its build folder. */
 const INSPECTOR_OPTIONS = { timeout: 60_000, cwd: INSPECTOR_BUILD };
 
 describe('the MCP Inspector CLI against the gateway', () => {
