@@ -529,7 +529,8 @@ export class Chat {
     };
     const ctx = { signal, conversationId: conversation.id, direct: false, approvalId: call.approvalId ?? undefined, onElicitation, onSampling };
     const running = (async (): Promise<CallToolResult> => {
-      if (known) return this.#hub.callModelTool(actor, toolName, args, ctx);
+      // The turn already holds the offered tool: straight to the door, without listing every tool again.
+      if (known) return this.#hub.callTool(actor, known.connector, known.toolName, args, ctx);
       // Not offered: a tool that is off, blocked or of a connector outside the conversation. The door
       // says why for the person's own connectors; others are simply unknown.
       const [connector, ...rest] = toolName.split('__');

@@ -67,7 +67,10 @@ export class GatewayView {
   /** Forgets cached directories (a setting changed, a connector was added). */
   invalidate(userId?: string): void {
     if (userId === undefined) this.#directories.clear();
-    else this.#directories.delete(userId);
+    else {
+      this.#directories.delete(userId);
+      this.#directories.delete(`connectors\u0000${userId}`);
+    }
   }
 
   actor(scope: GatewayScope): Actor {
@@ -76,7 +79,8 @@ export class GatewayView {
 
   /** The connectors this scope reaches; NOT_FOUND when the path names one it may not see. */
   async connectors(scope: GatewayScope): Promise<Connector[]> {
-    const all = await this.#hub.listConnectors(this.actor(scope));
+    // Every request of a per-connector endpoint asks this: kept while the store reports no write.
+    const all = await this.#directories.get(`connectors\u0000${scope.userId}`, () => this.#hub.listConnectors(this.actor(scope)));
     const allowed = all.filter(
       (c) =>
         (scope.tokenProjects === null || (c.project !== null && scope.tokenProjects.includes(c.project))) &&
