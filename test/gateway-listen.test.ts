@@ -4,31 +4,22 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type ExampleServer, startExampleServer } from '../src/example-server/index.ts';
-import { type RunningServer, startServer } from '../src/server/index.ts';
-import { connectGateway } from './fixtures/gateway-client.ts';
-import { openTestPatchbay, type TestPatchbay } from './fixtures/patchbay.ts';
+import type { ExampleServer } from '../src/example-server/index.ts';
+import type { RunningServer } from '../src/server/index.ts';
+import { connectGateway, type GatewayBed, openGatewayBed } from './fixtures/gateway-client.ts';
 
 describe('list_changed for stateless gateway clients', () => {
   let example: ExampleServer;
-  let patchbay: TestPatchbay;
   let server: RunningServer;
   let token: string;
-  const actor = () => patchbay.actor('cli');
+
+  let bed: GatewayBed;
 
   before(async () => {
-    example = await startExampleServer();
-    patchbay = await openTestPatchbay();
-    await patchbay.hub.addConnector(actor(), { url: example.url, name: 'ex' });
-    await patchbay.hub.setConnectorPolicy(actor(), 'ex', { defaultApproval: 'allow' });
-    server = await startServer(patchbay, 'pb_unused-api-token-0123456789', { port: 0 });
-    token = (await patchbay.tokens.create(actor(), { name: 'client' })).secret;
+    bed = await openGatewayBed({ allow: true });
+    ({ example, server, token } = bed);
   });
-  after(async () => {
-    await server?.close();
-    await patchbay?.close();
-    await example?.close();
-  });
+  after(() => bed?.close());
 
   test('a tool the server adds reaches a listening 2026-07-28 client as tools/list_changed, and is then listed', async () => {
     await using gw = await connectGateway(`${server.url}/mcp`, token, { mode: 'auto' });

@@ -1,35 +1,26 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLogger } from '../src/core/log.ts';
-import { type ExampleServer, startExampleServer } from '../src/example-server/index.ts';
-import { type RunningServer, startServer } from '../src/server/index.ts';
-import { connectGateway } from './fixtures/gateway-client.ts';
-import { openTestPatchbay, type TestPatchbay } from './fixtures/patchbay.ts';
+import type { ExampleServer } from '../src/example-server/index.ts';
+import type { RunningServer } from '../src/server/index.ts';
+import { connectGateway, type GatewayBed, openGatewayBed } from './fixtures/gateway-client.ts';
 
 const textOf = (result: { content?: unknown }) => ((result.content as Array<{ text?: string }>) ?? []).map((c) => c.text ?? '').join('');
 
 describe('the gateway passes list changes, progress, cancellation and elicitation through', () => {
   let example: ExampleServer;
-  let patchbay: TestPatchbay;
   let server: RunningServer;
   let token: string;
   const upstreamLog: Array<{ msg: string }> = [];
-  const actor = () => patchbay.actor('cli');
   const url = () => `${server.url}/mcp`;
 
+  let bed: GatewayBed;
+
   before(async () => {
-    example = await startExampleServer({ logger: createLogger('info', {}, (line) => upstreamLog.push(JSON.parse(line))) });
-    patchbay = await openTestPatchbay();
-    await patchbay.hub.addConnector(actor(), { url: example.url, name: 'ex' });
-    await patchbay.hub.setConnectorPolicy(actor(), 'ex', { defaultApproval: 'allow' });
-    server = await startServer(patchbay, 'pb_unused-api-token-0123456789', { port: 0 });
-    token = (await patchbay.tokens.create(actor(), { name: 'client' })).secret;
+    bed = await openGatewayBed({ allow: true, example: { logger: createLogger('info', {}, (line) => upstreamLog.push(JSON.parse(line))) } });
+    ({ example, server, token } = bed);
   });
-  after(async () => {
-    await server?.close();
-    await patchbay?.close();
-    await example?.close();
-  });
+  after(() => bed?.close());
 
   test('a tool the server adds reaches the client as tools/list_changed, and is then listed', async () => {
     await using gw = await connectGateway(url(), token);

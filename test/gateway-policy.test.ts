@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type ExampleServer, startExampleServer } from '../src/example-server/index.ts';
-import { type RunningServer, startServer } from '../src/server/index.ts';
-import { connectGateway } from './fixtures/gateway-client.ts';
+import type { ExampleServer } from '../src/example-server/index.ts';
+import type { RunningServer } from '../src/server/index.ts';
+import { connectGateway, type GatewayBed, openGatewayBed } from './fixtures/gateway-client.ts';
 import { nextToolChange } from './fixtures/hub-events.ts';
-import { openTestPatchbay, type TestPatchbay } from './fixtures/patchbay.ts';
+import type { TestPatchbay } from './fixtures/patchbay.ts';
 
 const WAIT_MS = 3_000;
 type Result = { content?: unknown; isError?: boolean; _meta?: Record<string, unknown> };
@@ -19,18 +19,13 @@ describe('policy at the gateway door', () => {
   const actor = () => patchbay.actor('cli');
   const url = () => `${server.url}/mcp`;
 
+  let bed: GatewayBed;
+
   before(async () => {
-    example = await startExampleServer();
-    patchbay = await openTestPatchbay({ PATCHBAY_GATEWAY_APPROVAL_WAIT_MS: String(WAIT_MS) });
-    await patchbay.hub.addConnector(actor(), { url: example.url, name: 'ex' });
-    server = await startServer(patchbay, 'pb_unused-api-token-0123456789', { port: 0 });
-    token = (await patchbay.tokens.create(actor(), { name: 'client' })).secret;
+    bed = await openGatewayBed({ env: { PATCHBAY_GATEWAY_APPROVAL_WAIT_MS: String(WAIT_MS) } });
+    ({ example, patchbay, server, token } = bed);
   });
-  after(async () => {
-    await server?.close();
-    await patchbay?.close();
-    await example?.close();
-  });
+  after(() => bed?.close());
 
   test('Block: the tool is not offered, and a call by its name is refused before reaching the server', async () => {
     await using gw = await connectGateway(url(), token);
