@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, type TestContext, test } from 'node:test';
 import { isPatchbayError } from '../src/core/errors.ts';
 import type { ExampleAuthOptions } from '../src/example-server/auth/options.ts';
 import { startExampleServer } from '../src/example-server/index.ts';
@@ -15,6 +15,17 @@ async function startAuthServer(auth: ExampleAuthOptions = {}): Promise<AuthServe
 }
 
 /** Plays the person's browser against the auto-approving authorization server. */
+/** The example authorization server with the machine client "robot" registered by hand, and a Patchbay with a connector to it. */
+async function machineClientConnector(t: TestContext) {
+  const server = await startAuthServer();
+  t.after(() => server.close());
+  server.auth.preRegister({ client_id: 'robot', client_secret: 'robot-secret' });
+  const patchbay = await openTestPatchbay();
+  const actor = patchbay.actor('api');
+  const { connector } = await patchbay.hub.addConnector(actor, { url: server.url });
+  return { server, patchbay, actor, connector, [Symbol.asyncDispose]: () => patchbay.close() };
+}
+
 async function signIn(patchbay: TestPatchbay, name: string) {
   const started = await patchbay.hub.startSignIn(patchbay.actor('cli'), name);
   assert.equal(started.status, 'redirect');
@@ -67,12 +78,8 @@ describe('OAuth clients beyond dynamic registration, against the example authori
   });
 
   test('a machine client signs in with client credentials, and gets a new token when the old one dies', async (t) => {
-    const server = await startAuthServer();
-    t.after(() => server.close());
-    server.auth.preRegister({ client_id: 'robot', client_secret: 'robot-secret' });
-    await using patchbay = await openTestPatchbay();
-    const actor = patchbay.actor('api');
-    const { connector } = await patchbay.hub.addConnector(actor, { url: server.url });
+    await using bed = await machineClientConnector(t);
+    const { server, patchbay, actor, connector } = bed;
     assert.equal(connector.status, 'needs-sign-in');
 
     const signedIn = await patchbay.hub.signInWithClientCredentials(actor, connector.name, { client_id: 'robot', client_secret: 'robot-secret' });
@@ -102,12 +109,8 @@ describe('OAuth clients beyond dynamic registration, against the example authori
   });
 
   test('removing a connector signed in as a machine client revokes its token at the server', async (t) => {
-    const server = await startAuthServer();
-    t.after(() => server.close());
-    server.auth.preRegister({ client_id: 'robot', client_secret: 'robot-secret' });
-    await using patchbay = await openTestPatchbay();
-    const actor = patchbay.actor('api');
-    const { connector } = await patchbay.hub.addConnector(actor, { url: server.url });
+    await using bed = await machineClientConnector(t);
+    const { server, patchbay, actor, connector } = bed;
     await patchbay.hub.signInWithClientCredentials(actor, connector.name, { client_id: 'robot', client_secret: 'robot-secret' });
     await patchbay.hub.callTool(actor, connector.name, 'echo', { message: 'beep' });
     await patchbay.hub.removeConnector(actor, connector.name);
