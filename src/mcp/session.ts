@@ -20,9 +20,11 @@ import {
   StreamableHTTPClientTransport,
   type Tool,
 } from '@modelcontextprotocol/client';
+import { sleep } from '../core/clock.ts';
 import { PatchbayError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { type BearerAuth, withBearerAuth } from './bearer-fetch.ts';
+import { FastToolCalls, REDIRECTED } from './fast-tool-calls.ts';
 import type { FetchLike } from './http-fetch.ts';
 import { httpStatusOf, isAbort, isRefused, mapMcpError, networkErrorCode } from './map-error.ts';
 
@@ -99,6 +101,8 @@ interface Connection {
   transport: StreamableHTTPClientTransport | SSEClientTransport;
   facts: SessionFacts;
   closed: boolean;
+  /** tools/call without the SDK client's per-message work (2025-11-25 Streamable HTTP sessions); off once the server redirects a call. */
+  fastCalls?: FastToolCalls;
 }
 
 /**
@@ -182,7 +186,16 @@ export class McpSession {
   callTool(name: string, args: Record<string, unknown>, control?: RequestControl, definition?: Tool): Promise<CallToolResult> {
     return this.#run(
       `tools/call ${name}`,
-      async (c, o) => (await c.client.callTool({ name, arguments: args }, { ...o, ...(definition ? { toolDefinition: definition } : {}) })) as CallToolResult,
+      async (c, o) => {
+        if (c.fastCalls) {
+          const { signal, timeout, onprogress, maxTotalTimeout } = o;
+          const fast = { signal, timeoutMs: timeout ?? this.#settings.requestTimeoutMs, onProgress: onprogress, maxTotalTimeoutMs: maxTotalTimeout };
+          const result = await c.fastCalls.call(name, args, fast, definition);
+          if (result !== REDIRECTED) return result;
+          c.fastCalls = undefined;
+        }
+        return (await c.client.callTool({ name, arguments: args }, { ...o, ...(definition ? { toolDefinition: definition } : {}) })) as CallToolResult;
+      },
       control,
       false,
     );
@@ -360,6 +373,9 @@ export class McpSession {
       era: client.getProtocolEra() ?? null,
       transport: kind,
     };
+    if (transport instanceof StreamableHTTPClientTransport && connection.facts.era === 'legacy') {
+      connection.fastCalls = new FastToolCalls({ transport, url, fetch, headers });
+    }
     return connection;
   }
 
@@ -404,18 +420,6 @@ function sessionIdOf(connection: Connection): string | undefined {
 
 function cancelled(connector: string, operation: string, cause?: unknown): PatchbayError {
   return new PatchbayError('CANCELLED', `${operation} on connector "${connector}" was cancelled.`, { cause });
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {

@@ -7,6 +7,7 @@ import {
   type Server,
   type ServerContext,
 } from '@modelcontextprotocol/server';
+import { sleep } from '../../core/clock.ts';
 import { PatchbayError } from '../../core/errors.ts';
 import { canonicalJson, type Hub, type ModelTool, type ToolCallContext } from '../../hub/index.ts';
 import type { ApprovalRequest } from '../../store/index.ts';
@@ -180,16 +181,4 @@ function approvalMessage(connector: string, tool: string, description: string, a
     about ? `\nWhat it does (as its server says): ${about}` : '',
     `\nArguments:\n${JSON.stringify(args, null, 2)}`,
   ].join('\n');
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, Math.max(ms, 0));
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
