@@ -10,7 +10,7 @@
  */
 
 import { type ChildProcess, fork } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
@@ -170,6 +170,8 @@ async function startMiddle(mode: 'gateway' | 'naive', upstream: string): Promise
       await answer(child, 'profile-start', (m) => m.profiling === true);
       await run();
       const { profile } = await answer<{ profile: string }>(child, 'profile-stop', (m) => typeof m.profile === 'string', 60_000);
+      // BENCH_PROFILE_OUT=path keeps the whole profile, for DevTools or a closer look.
+      if (process.env.BENCH_PROFILE_OUT) await writeFile(process.env.BENCH_PROFILE_OUT, profile);
       return JSON.parse(profile) as CpuProfile;
     },
     close: () => stopChild(child),

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { VERSION } from '../src/app.ts';
 import { createLogger } from '../src/core/log.ts';
+import type { FetchLike } from '../src/mcp/index.ts';
 import { type ExampleServer, startExampleServer } from '../src/example-server/index.ts';
 import { type RunningServer, startServer } from '../src/server/index.ts';
 import { runCli } from './fixtures/cli-process.ts';
@@ -232,6 +234,131 @@ describe('the gateway’s fast path for tools/call on a 2025-11-25 session', () 
     const message = messageOf(reply);
     assert.equal(message.id, 11);
     assert.equal(message.error?.data?.code, 'CANCELLED', reply.text);
+    for (let i = 0; i < 100 && !upstreamLog.some((l) => l.msg === 'slow cancelled'); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(upstreamLog.some((l) => l.msg === 'slow cancelled'), 'the server saw the cancellation');
+  });
+});
+
+describe('the gateway’s fast path for a stateless (2026-07-28) tools/call', () => {
+  let example: ExampleServer;
+  let patchbay: TestPatchbay;
+  let server: RunningServer;
+  let token: string;
+  const actor = () => patchbay.actor('cli');
+  const upstreamLog: Array<{ msg: string }> = [];
+  /** Resolved when Patchbay sends the slow tool's call upstream. */
+  const slowSent = Promise.withResolvers<void>();
+
+  before(async () => {
+    const wrapFetch = (fetch: FetchLike): FetchLike => async (url, init) => {
+      if (typeof init?.body === 'string' && init.body.includes('"name":"slow"')) slowSent.resolve();
+      return fetch(url, init);
+    };
+    [example, patchbay] = await Promise.all([
+      startExampleServer({ logger: createLogger('info', {}, (line) => upstreamLog.push(JSON.parse(line))) }),
+      openTestPatchbay({}, { wrapFetch }),
+    ]);
+    await patchbay.hub.addConnector(actor(), { url: example.url, name: 'ex' });
+    await patchbay.hub.setConnectorPolicy(actor(), 'ex', { defaultApproval: 'allow' });
+    server = await startServer(patchbay, 'pb_unused-api-token-0123456789', { port: 0 });
+    token = (await patchbay.tokens.create(actor(), { name: 'stateless' })).secret;
+  });
+  after(async () => {
+    await server?.close();
+    await patchbay?.close();
+    await example?.close();
+  });
+
+  const VERSION = '2026-07-28';
+  const envelope = (capabilities: Record<string, unknown> = {}) => ({
+    'io.modelcontextprotocol/protocolVersion': VERSION,
+    'io.modelcontextprotocol/clientInfo': { name: 'by-hand', version: '1' },
+    'io.modelcontextprotocol/clientCapabilities': capabilities,
+  });
+  /** A tools/call as a conforming 2026-07-28 client sends it: the envelope in `_meta`, the standard headers equal to the body. */
+  const send = async (id: number, name: string, args: Record<string, unknown>, options: { meta?: Record<string, unknown>; headers?: Record<string, string | null>; signal?: AbortSignal } = {}) => {
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      authorization: `Bearer ${token}`,
+      'mcp-protocol-version': VERSION,
+      'mcp-method': 'tools/call',
+      'mcp-name': name,
+    };
+    for (const [key, value] of Object.entries(options.headers ?? {})) {
+      if (value === null) delete headers[key];
+      else headers[key] = value;
+    }
+    const body = { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, _meta: options.meta ?? envelope() } };
+    const response = await fetch(`${server.url}/mcp`, { method: 'POST', headers, body: JSON.stringify(body), signal: options.signal });
+    const text = await response.text();
+    const type = response.headers.get('content-type') ?? '';
+    const message = type.startsWith('application/json') ? JSON.parse(text) : JSON.parse(text.split('\n').filter((l) => l.startsWith('data: ')).at(-1)!.slice(6));
+    return { status: response.status, type, text, message, response };
+  };
+  // The SDK's handler writes `{"result":…,"jsonrpc":"2.0","id":…}`; the fast path writes jsonrpc and id first.
+  const FAST = /^\{"jsonrpc":"2\.0","id":/;
+  /** The same call, made to take the SDK's path: it asks for progress. */
+  const viaSdk = (id: number, name: string, args: Record<string, unknown>) => send(id, name, args, { meta: { ...envelope(), progressToken: `p${id}` } });
+
+  test('a plain call is answered by the fast path with the result the SDK’s handler gives, through the one door', async () => {
+    const fast = await send(1, 'ex__echo', { message: 'stateless' });
+    assert.equal(fast.status, 200);
+    assert.match(fast.text, FAST);
+    assert.equal(fast.response.headers.get('mcp-session-id'), null, 'no session in 2026-07-28');
+    assert.equal(fast.response.headers.get('x-content-type-options'), 'nosniff');
+    const slow = await viaSdk(1, 'ex__echo', { message: 'stateless' });
+    assert.doesNotMatch(slow.text, FAST);
+    assert.deepEqual(fast.message, slow.message);
+    assert.equal(fast.message.result.resultType, 'complete');
+    // The upstream server's name for itself stays behind: the client talks to the gateway.
+    assert.deepEqual(slow.message.result._meta['io.modelcontextprotocol/serverInfo'], { name: 'patchbay', title: 'Patchbay gateway', version: VERSION });
+    assert.deepEqual(fast.message.result.content, [{ type: 'text', text: 'stateless' }]);
+    await patchbay.hub.auditIdle();
+    const [last] = await patchbay.hub.auditEvents(actor(), { limit: 1 });
+    assert.equal(last.door, 'gateway');
+  });
+
+  test('errors and refusals are the same on both paths', async () => {
+    const fastInvalid = await send(2, 'ex__add', { a: 'x', b: 1 });
+    assert.match(fastInvalid.text, FAST);
+    assert.deepEqual(fastInvalid.message, (await viaSdk(2, 'ex__add', { a: 'x', b: 1 })).message);
+    await patchbay.hub.updateToolSetting(actor(), 'ex', 'get_audio', { approval: 'block' });
+    const blocked = await send(3, 'ex__get_audio', {});
+    assert.match(blocked.text, FAST);
+    assert.equal(blocked.message.result._meta['dev.patchbay/error'].code, 'TOOL_BLOCKED');
+    assert.deepEqual(blocked.message, (await viaSdk(3, 'ex__get_audio', {})).message);
+    await patchbay.hub.updateToolSetting(actor(), 'ex', 'get_audio', { approval: 'default' });
+    // An unknown tool is the SDK's handler's to answer (its errors, too, start with jsonrpc and id).
+    const unknown = await send(4, 'nope__nothing', {});
+    assert.equal(unknown.message.error.data.code, 'TOOL_NOT_FOUND');
+    assert.deepEqual(unknown.message, (await viaSdk(4, 'nope__nothing', {})).message);
+  });
+
+  test('a request that differs from what a conforming client sends gets the SDK’s own answer', async () => {
+    const noName = await send(5, 'ex__echo', { message: 'x' }, { headers: { 'mcp-name': null } });
+    assert.equal(noName.status, 400);
+    assert.doesNotMatch(noName.text, FAST);
+    const otherName = await send(6, 'ex__echo', { message: 'x' }, { headers: { 'mcp-name': 'ex__add' } });
+    assert.equal(otherName.status, 400);
+    const otherVersion = await send(7, 'ex__echo', { message: 'x' }, { headers: { 'mcp-protocol-version': '2025-11-25' } });
+    assert.equal(otherVersion.status, 400);
+    const traced = await send(8, 'ex__echo', { message: 'traced' }, { meta: { ...envelope(), traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } });
+    assert.doesNotMatch(traced.text, FAST);
+    assert.deepEqual(traced.message.result.content, [{ type: 'text', text: 'traced' }]);
+    const askable = await send(9, 'ex__echo', { message: 'askable' }, { meta: envelope({ elicitation: { form: {} } }) });
+    assert.doesNotMatch(askable.text, FAST, 'a client that can be asked is the SDK’s');
+    assert.deepEqual(askable.message.result.content, [{ type: 'text', text: 'askable' }]);
+  });
+
+  test('a client that goes away cancels its call at the upstream server', async () => {
+    const controller = new AbortController();
+    const pending = send(10, 'ex__slow', { steps: 1, delayMs: 60_000 }, { signal: controller.signal }).catch((error: unknown) => error);
+    await slowSent.promise;
+    // Let the upstream server take the request before the client goes.
+    await new Promise((r) => setTimeout(r, 200));
+    controller.abort();
+    assert.equal(((await pending) as Error).name, 'AbortError');
     for (let i = 0; i < 100 && !upstreamLog.some((l) => l.msg === 'slow cancelled'); i++) await new Promise((r) => setTimeout(r, 50));
     assert.ok(upstreamLog.some((l) => l.msg === 'slow cancelled'), 'the server saw the cancellation');
   });

@@ -1,10 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { type ClientCapabilities, ProtocolErrorCode, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  type ClientCapabilities,
+  PROTOCOL_VERSION_META_KEY,
+  ProtocolErrorCode,
+  SERVER_INFO_META_KEY,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from '@modelcontextprotocol/server';
 import type { Context } from 'hono';
 import { SECURITY_HEADERS } from '../security-headers.ts';
 import { CANNOT_ASK } from './gateway-policy.ts';
-import { callGatewayTool, type GatewayServerOptions } from './gateway-server.ts';
+import { callGatewayTool, type GatewayServerOptions, gatewayServerInfo } from './gateway-server.ts';
 import type { GatewayScope } from './gateway-view.ts';
 import { toProtocolError } from './json-rpc-errors.ts';
 
@@ -24,36 +32,111 @@ export interface FastSession {
 }
 
 const CALL_PARAMS = new Set(['name', 'arguments', '_meta']);
+const ENVELOPE_KEYS = new Set([PROTOCOL_VERSION_META_KEY, CLIENT_INFO_META_KEY, CLIENT_CAPABILITIES_META_KEY]);
 
-/**
- * The fast path's test: a single well-formed JSON-RPC request that cannot need a stream
- * (no progress token; a tools/call only when the client can be asked nothing — no
- * elicitation or sampling capability, so neither a server's question nor an approval can
- * travel to it) and that the SDK's transport would take as it is (Accept names JSON and
- * SSE, a supported MCP-Protocol-Version or none). Anything else — batches, notifications,
- * responses, other methods, extra parameters (tasks, answers to earlier questions), odd
- * ids — goes the SDK's way, which gives its own results and errors.
- */
-export function fastRequestOf(body: unknown, headers: { accept: string | null; protocolVersion: string | null }, capabilities: ClientCapabilities | undefined): FastRequest | undefined {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
+/** What the HTTP request says beside its body. */
+export interface FastHeaders {
+  accept: string | null;
+  protocolVersion: string | null;
+  /** Mcp-Method and Mcp-Name (2026-07-28 requests carry them). */
+  method?: string | null;
+  name?: string | null;
+}
+
+/** A single tools/call request in the plain shape both fast paths take: name, arguments, `_meta` and nothing else. */
+function plainToolCallOf(body: unknown): (FastRequest & { meta: Record<string, unknown> | undefined }) | undefined {
+  const message = singleRequestOf(body);
+  if (message?.method !== 'tools/call') return undefined;
+  const params = message.params;
+  if (!isPlainObject(params)) return undefined;
+  for (const key in params) if (!CALL_PARAMS.has(key)) return undefined;
+  const { name, arguments: args, _meta: meta } = params as { name?: unknown; arguments?: unknown; _meta?: unknown };
+  if (typeof name !== 'string') return undefined;
+  if (args !== undefined && !isPlainObject(args)) return undefined;
+  if (meta !== undefined && !isPlainObject(meta)) return undefined;
+  return { id: message.id, method: 'tools/call', name, args: (args ?? {}) as Record<string, unknown>, meta: meta as Record<string, unknown> | undefined };
+}
+
+function singleRequestOf(body: unknown): { id: string | number; method: unknown; params: unknown } | undefined {
+  if (!isPlainObject(body)) return undefined;
   const message = body as { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown };
   if (message.jsonrpc !== '2.0') return undefined;
   const id = message.id;
   if (!(typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id)))) return undefined;
-  if (!headers.accept?.includes('application/json') || !headers.accept.includes('text/event-stream')) return undefined;
-  if (headers.protocolVersion !== null && !SUPPORTED_PROTOCOL_VERSIONS.includes(headers.protocolVersion)) return undefined;
-  const params = message.params;
-  if (message.method === 'ping') {
-    return params === undefined ? { id, method: 'ping', name: '', args: {} } : undefined;
+  return { id, method: message.method, params: message.params };
+}
+
+/** The stateless revisions the SDK's handler serves; a request naming another goes to it for its version error. */
+const STATELESS_VERSIONS = new Set(['2026-07-28']);
+
+/** Accept names JSON and SSE, and the protocol version is a 2025-era one the SDK serves (or absent). */
+function acceptedHeaders(headers: FastHeaders): boolean {
+  if (!headers.accept?.includes('application/json') || !headers.accept.includes('text/event-stream')) return false;
+  return headers.protocolVersion === null || SUPPORTED_PROTOCOL_VERSIONS.includes(headers.protocolVersion);
+}
+
+/** A client that can be asked nothing: neither a server's question nor an approval can travel to it. */
+function cannotBeAsked(capabilities: ClientCapabilities | undefined): boolean {
+  return capabilities !== undefined && capabilities.elicitation === undefined && capabilities.sampling === undefined;
+}
+
+/**
+ * The fast path's test on a 2025-11-25 session: a single well-formed JSON-RPC request
+ * that cannot need a stream (no progress token; a tools/call only when the client can be
+ * asked nothing — no elicitation or sampling capability, so neither a server's question
+ * nor an approval can travel to it) and that the SDK's transport would take as it is
+ * (Accept names JSON and SSE, a supported MCP-Protocol-Version or none). Anything else —
+ * batches, notifications, responses, other methods, extra parameters (tasks, answers to
+ * earlier questions), odd ids — goes the SDK's way, which gives its own results and errors.
+ */
+export function fastRequestOf(body: unknown, headers: FastHeaders, capabilities: ClientCapabilities | undefined): FastRequest | undefined {
+  if (!acceptedHeaders(headers)) return undefined;
+  const ping = singleRequestOf(body);
+  if (ping?.method === 'ping') return ping.params === undefined ? { id: ping.id, method: 'ping', name: '', args: {} } : undefined;
+  const call = plainToolCallOf(body);
+  if (!call || !cannotBeAsked(capabilities) || (call.meta && 'progressToken' in call.meta)) return undefined;
+  return { id: call.id, method: call.method, name: call.name, args: call.args };
+}
+
+/**
+ * The fast path's test for a 2026-07-28 (stateless) request: a tools/call whose `_meta`
+ * is the protocol's envelope and nothing more (a supported version, the client's
+ * capabilities — which cannot be asked anything — and optionally its info), sent with
+ * the standard headers a conforming client sends, equal to the body: MCP-Protocol-Version,
+ * Mcp-Method and Mcp-Name. A request that differs in any way — a missing or mismatched
+ * header, a progress token, answers to an earlier input-required result — goes to the
+ * SDK's handler, which answers it with its own checks and errors. (A tool that declares
+ * `x-mcp-header` parameters is sent there too, by the caller: its Mcp-Param-* headers
+ * need the SDK's cross-check.)
+ */
+export function statelessFastRequestOf(body: unknown, headers: FastHeaders): FastRequest | undefined {
+  const accepts = headers.accept?.includes('application/json') && headers.accept.includes('text/event-stream');
+  if (!accepts || headers.method !== 'tools/call' || headers.protocolVersion === null || !STATELESS_VERSIONS.has(headers.protocolVersion)) return undefined;
+  const call = plainToolCallOf(body);
+  if (!call?.meta || headers.name !== call.name) return undefined;
+  for (const key in call.meta) if (!ENVELOPE_KEYS.has(key)) return undefined;
+  const version = call.meta[PROTOCOL_VERSION_META_KEY];
+  if (typeof version !== 'string' || version !== headers.protocolVersion) return undefined;
+  const capabilities = call.meta[CLIENT_CAPABILITIES_META_KEY];
+  if (!isPlainObject(capabilities) || !cannotBeAsked(capabilities as ClientCapabilities)) return undefined;
+  return { id: call.id, method: call.method, name: call.name, args: call.args };
+}
+
+const declaringParamHeaders = new WeakMap<object, boolean>();
+
+/** Whether a tool's input schema declares SEP-2243 `x-mcp-header` parameters (worked out once per schema). */
+export function declaresParamHeaders(inputSchema: unknown): boolean {
+  if (!isPlainObject(inputSchema)) return false;
+  let declares = declaringParamHeaders.get(inputSchema);
+  if (declares === undefined) {
+    declares = JSON.stringify(inputSchema).includes('"x-mcp-header"');
+    declaringParamHeaders.set(inputSchema, declares);
   }
-  if (message.method !== 'tools/call' || params === null || typeof params !== 'object' || Array.isArray(params)) return undefined;
-  if (capabilities === undefined || capabilities.elicitation !== undefined || capabilities.sampling !== undefined) return undefined;
-  const { name, arguments: args, _meta: meta } = params as { name?: unknown; arguments?: unknown; _meta?: unknown };
-  for (const key in params) if (!CALL_PARAMS.has(key)) return undefined;
-  if (typeof name !== 'string') return undefined;
-  if (args !== undefined && (args === null || typeof args !== 'object' || Array.isArray(args))) return undefined;
-  if (meta !== undefined && (meta === null || typeof meta !== 'object' || Array.isArray(meta) || 'progressToken' in meta)) return undefined;
-  return { id, method: 'tools/call', name, args: (args ?? {}) as Record<string, unknown> };
+  return declares;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /**
@@ -62,7 +145,13 @@ export function fastRequestOf(body: unknown, headers: { accept: string | null; p
  * included). The call is cancelled by the client's notifications/cancelled for its id,
  * or when the client goes away before the answer.
  */
-export async function answerFast(options: Pick<GatewayServerOptions, 'view' | 'callTool'>, session: FastSession, request: FastRequest, closed: AbortSignal | undefined): Promise<string> {
+export async function answerFast(
+  options: Pick<GatewayServerOptions, 'view' | 'callTool' | 'version'>,
+  session: FastSession,
+  request: FastRequest,
+  closed: AbortSignal | undefined,
+  era: 'legacy' | 'modern' = 'legacy',
+): Promise<string> {
   if (request.method === 'ping') return JSON.stringify({ jsonrpc: '2.0', id: request.id, result: {} });
   const controller = new AbortController();
   const abort = () => controller.abort();
@@ -70,14 +159,17 @@ export async function answerFast(options: Pick<GatewayServerOptions, 'view' | 'c
   session.inFlight.set(request.id, controller);
   try {
     const result = await callGatewayTool(options, session.scope, request.name, request.args, { signal: controller.signal }, CANNOT_ASK);
-    return JSON.stringify({ jsonrpc: '2.0', id: request.id, result });
+    // A 2026-07-28 result says it is complete and who answered (the SDK's handler adds the same).
+    const answer = era === 'modern' ? { ...result, _meta: { ...result._meta, [SERVER_INFO_META_KEY]: gatewayServerInfo(options.version) }, resultType: 'complete' } : result;
+    return JSON.stringify({ jsonrpc: '2.0', id: request.id, result: answer });
   } catch (error) {
     const err = toProtocolError(error);
     const code = Number.isSafeInteger(err.code) ? err.code : ProtocolErrorCode.InternalError;
     return JSON.stringify({
       jsonrpc: '2.0',
       id: request.id,
-      error: { code: code === -32002 ? ProtocolErrorCode.InvalidParams : code, message: err.message ?? 'Internal error', ...(err.data !== undefined ? { data: err.data } : {}) },
+      // The 2025 era has no resource-not-found code of its own: the SDK sends invalid params there.
+      error: { code: era === 'legacy' && code === -32002 ? ProtocolErrorCode.InvalidParams : code, message: err.message ?? 'Internal error', ...(err.data !== undefined ? { data: err.data } : {}) },
     });
   } finally {
     if (session.inFlight.get(request.id) === controller) session.inFlight.delete(request.id);
@@ -104,8 +196,8 @@ export function nodeOf(c: Context): { incoming: IncomingMessage; outgoing: Serve
  * A JSON answer written straight to Node's response (no web Response, no stream), with
  * the headers every Patchbay response carries; a web Response where Node's is not at hand.
  */
-export function sendJson(c: Context, text: string, sessionId: string): Response {
-  const headers = { ...SECURITY_HEADERS, 'content-type': 'application/json', 'mcp-session-id': sessionId };
+export function sendJson(c: Context, text: string, sessionId: string | undefined): Response {
+  const headers = { ...SECURITY_HEADERS, 'content-type': 'application/json', ...(sessionId === undefined ? {} : { 'mcp-session-id': sessionId }) };
   const node = nodeOf(c);
   if (!node) return new Response(text, { status: 200, headers });
   node.outgoing.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(text) });

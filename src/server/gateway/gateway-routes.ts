@@ -12,7 +12,16 @@ import { PatchbayError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import type { AccessTokens, CatalogChange, Hub } from '../../hub/index.ts';
 import type { ChangeFeed } from '../../store/index.ts';
-import { answerFast, cancelledRequestId, closedSignal, fastRequestOf, sendJson } from './gateway-fast-path.ts';
+import {
+  answerFast,
+  cancelledRequestId,
+  closedSignal,
+  declaresParamHeaders,
+  type FastHeaders,
+  fastRequestOf,
+  sendJson,
+  statelessFastRequestOf,
+} from './gateway-fast-path.ts';
 import { GatewayPolicy } from './gateway-policy.ts';
 import { buildGatewayServer, type GatewayServerOptions } from './gateway-server.ts';
 import { type GatewayScope, GatewayView } from './gateway-view.ts';
@@ -113,11 +122,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
       session.lastUsed = Date.now();
       if (request.method === 'POST') {
-        const fast = fastRequestOf(
-          parsedBody,
-          { accept: request.headers.get('accept'), protocolVersion: request.headers.get('mcp-protocol-version') },
-          session.server.getClientCapabilities(),
-        );
+        const fast = fastRequestOf(parsedBody, fastHeadersOf(request), session.server.getClientCapabilities());
         if (fast) return sendJson(c, await answerFast(serverOptions, session, fast, closedSignal(c)), sessionId);
         // A call on the fast path is not known to the SDK's server: its cancellation is delivered here (and passed on).
         const cancelled = cancelledRequestId(parsedBody);
@@ -127,6 +132,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       return session.transport.handleRequest(request, { parsedBody });
     }
     if (request.method === 'POST' && !(await isLegacyRequest(request, parsedBody))) {
+      const fast = statelessFastRequestOf(parsedBody, fastHeadersOf(request));
+      if (fast && (await servesPlainly(scope, fast.name))) {
+        return sendJson(c, await answerFast(serverOptions, { scope, inFlight: new Map() }, fast, closedSignal(c), 'modern'), undefined);
+      }
       const authInfo: AuthInfo = { token: scope.tokenId, clientId: scope.tokenId, scopes: [], extra: { scope } };
       return modern.fetch(request, { parsedBody, authInfo });
     }
@@ -137,6 +146,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       return jsonRpcError(400, -32000, 'Bad Request: no Mcp-Session-Id header. Send initialize first to start a session.', undefined);
     }
     return jsonRpcError(400, -32000, 'Bad Request: send initialize first to start a session (or use protocol 2026-07-28, which needs none).', parsedBody);
+  };
+
+  /** A tool the stateless fast path may call: known here, and declaring no Mcp-Param headers (those need the SDK's cross-check). */
+  const servesPlainly = async (scope: GatewayScope, name: string): Promise<boolean> => {
+    const tool = await view.resolveTool(scope, name).catch(() => undefined);
+    return tool !== undefined && !declaresParamHeaders(tool.definition.inputSchema);
   };
 
   const openSession = async (request: Request, parsedBody: unknown, scope: GatewayScope, path: string): Promise<Response> => {
@@ -210,6 +225,11 @@ function answerAsJson(session: Session, body: unknown): void {
     json = typeof message.method === 'string' && message.params?._meta?.progressToken === undefined && !asks;
   }
   transport._enableJsonResponse = json;
+}
+
+function fastHeadersOf(request: Request): FastHeaders {
+  const { headers } = request;
+  return { accept: headers.get('accept'), protocolVersion: headers.get('mcp-protocol-version'), method: headers.get('mcp-method'), name: headers.get('mcp-name') };
 }
 
 /** The scope the gateway handed the SDK with a stateless request (never taken from the client). */

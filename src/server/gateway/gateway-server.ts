@@ -1,5 +1,5 @@
 import type { CallToolResult, ContentBlock, InputRequiredResult, ReadResourceResult, ServerContext } from '@modelcontextprotocol/server';
-import { isInputRequiredResult, ProtocolError, Server } from '@modelcontextprotocol/server';
+import { isInputRequiredResult, ProtocolError, SERVER_INFO_META_KEY, Server } from '@modelcontextprotocol/server';
 import { PatchbayError, toPatchbayError } from '../../core/errors.ts';
 import type { Hub, ModelTool, ToolCallContext } from '../../hub/index.ts';
 import { cleanToolResult } from '../../policy/index.ts';
@@ -26,11 +26,16 @@ const INSTRUCTIONS =
  * One MCP server (the SDK's low-level `Server`: no schema is compiled per call) for one
  * downstream session or one stateless request, serving what `scope` may see.
  */
+/** Who the gateway says it is, to every client. */
+export function gatewayServerInfo(version: string): { name: string; title: string; version: string } {
+  return { name: 'patchbay', title: 'Patchbay gateway', version };
+}
+
 export function buildGatewayServer(scope: GatewayScope, options: GatewayServerOptions): Server {
   const { hub, view } = options;
   const actor = view.actor(scope);
   const server = new Server(
-    { name: 'patchbay', title: 'Patchbay gateway', version: options.version },
+    gatewayServerInfo(options.version),
     {
       // logging: 2025 clients may set a level; the gateway itself sends no log messages.
       capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true }, completions: {}, logging: {} },
@@ -131,13 +136,23 @@ export async function callGatewayTool(
     const result = await options.callTool(scope, tool, args, control, asking);
     if (isInputRequiredResult(result)) return result;
     // The client hands results to its model: hidden characters go, as in Patchbay's own chat.
-    const clean = cleanToolResult(result);
-    return { ...clean, content: mapContent(clean.content, (uri) => view.mapUri(scope, tool.connector, uri)) };
+    const { _meta: meta, ...clean } = cleanToolResult(result);
+    return { ...clean, content: mapContent(clean.content, (uri) => view.mapUri(scope, tool.connector, uri)), ...withoutServerInfo(meta) };
   } catch (error) {
     const err = toPatchbayError(error);
     if (!isToolResultError(err)) throw err;
     return { content: [{ type: 'text' as const, text: err.message }], isError: true, _meta: { 'dev.patchbay/error': err.toJSON() } };
   }
+}
+
+/**
+ * The result's `_meta` without the upstream server's name for itself (2026-07-28 results
+ * carry one): the client talks to the gateway, which names itself.
+ */
+function withoutServerInfo(meta: Record<string, unknown> | undefined): { _meta?: Record<string, unknown> } {
+  if (!meta || !(SERVER_INFO_META_KEY in meta)) return meta ? { _meta: meta } : {};
+  const { [SERVER_INFO_META_KEY]: _upstream, ...rest } = meta;
+  return Object.keys(rest).length > 0 ? { _meta: rest } : {};
 }
 
 /** Resource links and embedded resources in a result get the URIs the gateway gives. */
