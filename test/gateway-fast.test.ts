@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { VERSION } from '../src/app.ts';
+import { VERSION as PATCHBAY_VERSION } from '../src/app.ts';
 import { createLogger } from '../src/core/log.ts';
 import type { FetchLike } from '../src/mcp/index.ts';
 import { type ExampleServer, startExampleServer } from '../src/example-server/index.ts';
@@ -312,7 +312,7 @@ describe('the gateway’s fast path for a stateless (2026-07-28) tools/call', ()
     assert.deepEqual(fast.message, slow.message);
     assert.equal(fast.message.result.resultType, 'complete');
     // The upstream server's name for itself stays behind: the client talks to the gateway.
-    assert.deepEqual(slow.message.result._meta['io.modelcontextprotocol/serverInfo'], { name: 'patchbay', title: 'Patchbay gateway', version: VERSION });
+    assert.deepEqual(slow.message.result._meta['io.modelcontextprotocol/serverInfo'], { name: 'patchbay', title: 'Patchbay gateway', version: PATCHBAY_VERSION });
     assert.deepEqual(fast.message.result.content, [{ type: 'text', text: 'stateless' }]);
     await patchbay.hub.auditIdle();
     const [last] = await patchbay.hub.auditEvents(actor(), { limit: 1 });
