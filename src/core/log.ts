@@ -26,6 +26,14 @@ export function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/**
+ * JSON text of `value` with every value under a secret-looking key masked, at any depth,
+ * in one pass (no copy is made first: this runs on every audited call).
+ */
+export function redactedJson(value: unknown): string {
+  return JSON.stringify(value, (key, v) => (key !== '' && v != null && SECRET_KEY.test(key) ? '***' : v)) ?? 'null';
+}
+
 export function createLogger(level: LogLevel = 'info', base: Record<string, unknown> = {}, write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
   const min = ORDER[level];
   const emit = (lvl: Exclude<LogLevel, 'silent'>, message: string, fields?: Record<string, unknown>) => {

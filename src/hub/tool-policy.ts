@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Tool } from '@modelcontextprotocol/client';
 import { PatchbayError } from '../core/errors.ts';
-import { redact } from '../core/log.ts';
+import { redactedJson } from '../core/log.ts';
 import type { LookupCache } from './lookup-cache.ts';
 import type { Approval, ApprovalRequest, Connector, Store, ToolApproval, ToolSetting, UsageLimits } from '../store/index.ts';
 
@@ -167,6 +167,6 @@ export class ToolPolicy {
 
 /** Arguments as the audit keeps them: secrets masked, at most 4 KB. */
 export function auditArguments(args: unknown): string {
-  const text = JSON.stringify(redact(args));
+  const text = redactedJson(args);
   return text.length > 4096 ? `${text.slice(0, 4096)}…` : text;
 }
