@@ -246,3 +246,26 @@ test('broken answers to a lean call end in clear errors, and the session goes on
   assert.equal(textOf(await session.callTool('split-crlf', {})), 'whole');
   assert.equal(textOf(await session.callTool('fine', {})), 'ok');
 });
+
+test('closing the session ends a lean call still waiting, even when the server keeps its stream open', async (t) => {
+  let heard = () => {};
+  const asked = new Promise<void>((resolve) => {
+    heard = resolve;
+  });
+  const server = await startScriptedServer({
+    hang: (_id, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(': working on it\n\n');
+      heard();
+    },
+  });
+  const { session, close } = openSession(server.url, 60_000);
+  t.after(async () => {
+    await close();
+    await server.close();
+  });
+  const outcome = rejectsWith(session.callTool('hang', {}), 'CONNECTOR_UNREACHABLE', /closed the connection/);
+  await asked;
+  await session.close();
+  await outcome;
+});

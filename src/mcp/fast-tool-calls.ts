@@ -88,6 +88,12 @@ export class FastToolCalls {
     });
   }
 
+  /** The session is closing: calls still waiting end now, as the SDK client ends its own. */
+  close(): void {
+    const closed = new SdkError(SdkErrorCode.ConnectionClosed, 'Connection closed');
+    for (const call of this.#pending.values()) call.fail(closed);
+  }
+
   async #exchange(message: Record<string, unknown>, call: PendingCall): Promise<void> {
     const { transport, url, fetch, headers } = this.#options;
     const sessionId = transport.sessionId;

@@ -405,6 +405,7 @@ export class McpSession {
 
   async #dispose(connection: Connection, terminate: boolean): Promise<void> {
     connection.closed = true;
+    connection.fastCalls?.close();
     if (terminate && connection.transport instanceof StreamableHTTPClientTransport && connection.transport.sessionId) {
       await withTimeout(connection.transport.terminateSession(), 2000).catch(() => {});
     }
