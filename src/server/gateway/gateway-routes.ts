@@ -16,6 +16,7 @@ import { answerFast, cancelledRequestId, closedSignal, fastRequestOf, sendJson }
 import { GatewayPolicy } from './gateway-policy.ts';
 import { buildGatewayServer, type GatewayServerOptions } from './gateway-server.ts';
 import { type GatewayScope, GatewayView } from './gateway-view.ts';
+import { HeldCalls } from './held-calls.ts';
 import { createUserScopedMcpHandler } from './user-scoped-handler.ts';
 
 export interface GatewayOptions {
@@ -29,6 +30,8 @@ export interface GatewayOptions {
   sessionIdleMs?: number;
   /** How long a call to a tool at Ask waits for an answer in Patchbay when the client cannot elicit; 0 refuses at once. */
   approvalWaitMs?: number;
+  /** How long a call whose server asked a 2026-07-28 client something is held for the client's retry. */
+  inputWaitMs?: number;
 }
 
 export interface Gateway {
@@ -65,11 +68,14 @@ export function createGateway(options: GatewayOptions): Gateway {
   const view = new GatewayView(hub, logger, options.changes);
   const policy = new GatewayPolicy({ hub, view, approvalWaitMs: options.approvalWaitMs ?? 50_000 });
   const sessions = new Map<string, Session>();
+  // Held in this process: with several replicas, a 2026-07-28 client's retry must reach this one (sticky routing).
+  const held = new HeldCalls({ holdMs: options.inputWaitMs ?? 60_000 });
   const serverOptions: GatewayServerOptions = {
     hub,
     view,
     version: options.version,
     callTool: (scope, tool, args, control, asking) => policy.callTool(scope, tool, args, control, asking),
+    held,
   };
   const modern = createUserScopedMcpHandler((ctx) => buildGatewayServer(scopeOf(ctx.authInfo), serverOptions), {
     userOf: (authInfo) => scopeOf(authInfo).userId,
@@ -185,6 +191,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     async close() {
       clearInterval(sweeper);
       unsubscribe();
+      held.close();
       const open = [...sessions.values()];
       sessions.clear();
       await Promise.all(open.map((s) => s.server.close().catch(() => {})));
