@@ -16,6 +16,7 @@ import { answerFast, cancelledRequestId, closedSignal, fastRequestOf, sendJson }
 import { GatewayPolicy } from './gateway-policy.ts';
 import { buildGatewayServer, type GatewayServerOptions } from './gateway-server.ts';
 import { type GatewayScope, GatewayView } from './gateway-view.ts';
+import { ResourceSubscriptions, type Subscriber } from './gateway-subscriptions.ts';
 import { HeldCalls } from './held-calls.ts';
 import { createUserScopedMcpHandler } from './user-scoped-handler.ts';
 
@@ -76,6 +77,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     version: options.version,
     callTool: (scope, tool, args, control, asking) => policy.callTool(scope, tool, args, control, asking),
     held,
+    subscriptions: new ResourceSubscriptions(hub, view),
   };
   const modern = createUserScopedMcpHandler((ctx) => buildGatewayServer(scopeOf(ctx.authInfo), serverOptions), {
     userOf: (authInfo) => scopeOf(authInfo).userId,
@@ -146,7 +148,11 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
 
   const openSession = async (request: Request, parsedBody: unknown, scope: GatewayScope, path: string): Promise<Response> => {
-    const server = buildGatewayServer(scope, serverOptions);
+    // Capabilities are fixed at initialize: subscriptions are offered when a connector in reach takes them.
+    const subscriber: Subscriber | undefined = (await view.offersSubscriptions(scope))
+      ? { scope, notify: (uri) => void server.sendResourceUpdated({ uri }).catch(() => {}) }
+      : undefined;
+    const server = buildGatewayServer(scope, serverOptions, subscriber);
     const inFlight = new Map<string | number, AbortController>();
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
@@ -160,6 +166,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     server.onclose = () => {
       if (transport.sessionId !== undefined) sessions.delete(transport.sessionId);
       for (const call of inFlight.values()) call.abort();
+      if (subscriber) void serverOptions.subscriptions?.drop(subscriber);
     };
     server.onerror = (error) => logger.debug('gateway session error', { error });
     await server.connect(transport);
@@ -192,6 +199,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       clearInterval(sweeper);
       unsubscribe();
       held.close();
+      serverOptions.subscriptions?.close();
       const open = [...sessions.values()];
       sessions.clear();
       await Promise.all(open.map((s) => s.server.close().catch(() => {})));

@@ -5,6 +5,7 @@ import { canonicalJson, type Hub, type ModelTool, type ToolCallContext } from '.
 import { cleanToolResult } from '../../policy/index.ts';
 import { answersApproval, type CallAsking, askingOf } from './gateway-policy.ts';
 import type { GatewayScope, GatewayView } from './gateway-view.ts';
+import type { ResourceSubscriptions, Subscriber } from './gateway-subscriptions.ts';
 import type { HeldCalls } from './held-calls.ts';
 import { isToolResultError, toProtocolError } from './json-rpc-errors.ts';
 
@@ -19,6 +20,8 @@ export interface GatewayServerOptions {
   callTool(scope: GatewayScope, tool: ModelTool, args: Record<string, unknown>, control: ToolCallContext, asking: CallAsking): Promise<CallToolResult | InputRequiredResult>;
   /** Where calls are held while a 2026-07-28 client answers what their server asked; without it such questions are declined or refused. */
   held?: HeldCalls;
+  /** Where 2025-11-25 sessions' resource subscriptions are relayed (sessions given a subscriber offer them). */
+  subscriptions?: ResourceSubscriptions;
 }
 
 const INSTRUCTIONS =
@@ -27,16 +30,18 @@ const INSTRUCTIONS =
 
 /**
  * One MCP server (the SDK's low-level `Server`: no schema is compiled per call) for one
- * downstream session or one stateless request, serving what `scope` may see.
+ * downstream session or one stateless request, serving what `scope` may see. With a
+ * `subscriber` (a 2025-11-25 session whose reach takes subscriptions) it offers
+ * `resources/subscribe`.
  */
-export function buildGatewayServer(scope: GatewayScope, options: GatewayServerOptions): Server {
+export function buildGatewayServer(scope: GatewayScope, options: GatewayServerOptions, subscriber?: Subscriber): Server {
   const { hub, view } = options;
   const actor = view.actor(scope);
   const server = new Server(
     { name: 'patchbay', title: 'Patchbay gateway', version: options.version },
     {
       // logging: 2025 clients may set a level; the gateway itself sends no log messages.
-      capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true }, completions: {}, logging: {} },
+      capabilities: { tools: { listChanged: true }, resources: { listChanged: true, ...(subscriber ? { subscribe: true } : {}) }, prompts: { listChanged: true }, completions: {}, logging: {} },
       instructions: INSTRUCTIONS,
     },
   );
@@ -117,6 +122,21 @@ export function buildGatewayServer(scope: GatewayScope, options: GatewayServerOp
       throw new ProtocolError(err.code, err.message, { ...(err.data as object), uri: request.params.uri });
     }
   });
+  const { subscriptions } = options;
+  if (subscriber && subscriptions) {
+    server.setRequestHandler('resources/subscribe', (request) =>
+      guard(async () => {
+        await subscriptions.subscribe(subscriber, request.params.uri);
+        return {};
+      }),
+    );
+    server.setRequestHandler('resources/unsubscribe', (request) =>
+      guard(async () => {
+        await subscriptions.unsubscribe(subscriber, request.params.uri);
+        return {};
+      }),
+    );
+  }
   server.setRequestHandler('prompts/list', () => guard(async () => ({ prompts: await view.listPrompts(scope) })));
   server.setRequestHandler('prompts/get', (request, ctx) =>
     guard(async () => {
