@@ -81,10 +81,13 @@ export function buildGatewayServer(scope: GatewayScope, options: GatewayServerOp
     const envelope = ctx.mcpReq.envelope;
     if (!held || !envelope) return run(control(ctx));
     const state = ctx.mcpReq.requestState();
+    const capabilities = (envelope as Record<string, unknown>)[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
+    // A client that can be asked nothing needs nothing held: the server's questions are declined or refused.
+    if (state === undefined && !capabilities?.elicitation && !capabilities?.sampling) return run(control(ctx));
     const asked = {
       owner: `${scope.userId}\u0000${scope.tokenId}\u0000${scope.project ?? ''}\u0000${scope.connector ?? ''}`,
       request: request(),
-      capabilities: (envelope as Record<string, unknown>)[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined,
+      capabilities,
       state: typeof state === 'string' ? state : undefined,
       responses: ctx.mcpReq.inputResponses,
       signal: ctx.mcpReq.signal,

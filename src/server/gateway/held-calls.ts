@@ -224,7 +224,7 @@ function elicitationQuestion(key: string, params: ElicitRequest['params'], done:
   return {
     key,
     // The 2026-07-28 URL mode has no elicitationId: the held call itself is what the answer belongs to.
-    request: params.mode === 'url' ? inputRequired.elicitUrl({ message: params.message, url: params.url }) : inputRequired.elicit(params),
+    request: url ? inputRequired.elicitUrl({ message: params.message, url: params.url }) : inputRequired.elicit(params),
     answer(response) {
       const view = inputResponse({ [key]: response }, key);
       if (view.kind !== 'elicit') return false;
@@ -245,7 +245,7 @@ function samplingQuestion(key: string, params: CreateMessageRequest['params'], d
       done.resolve(view.result);
       return true;
     },
-    cancel: () => done.reject(new PatchbayError('CANCELLED', 'The client did not answer the sampling request in time.')),
+    cancel: () => done.reject(new PatchbayError('CANCELLED', 'The client did not answer the sampling request: the call ended first.')),
   };
 }
 
@@ -272,6 +272,7 @@ function declares(capabilities: ClientCapabilities | undefined, request: InputRe
 function callEnded(): PatchbayError {
   return new PatchbayError(
     'CALL_ENDED',
-    'The call this answer is for has ended: it was not answered in time, or it was held by another Patchbay replica. Call the tool again.',
+    'The call this answer is for has ended: it was not answered in time, was already answered, or is held by another Patchbay replica. ' +
+      'Call the tool again (or get the prompt or read the resource again) without requestState.',
   );
 }
