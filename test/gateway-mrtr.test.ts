@@ -156,6 +156,29 @@ describe('a server’s questions during a call reach 2026-07-28 gateway clients 
     assert.match(forged.message, /Call the tool again/);
   });
 
+  test('a retry without the answer is asked again; a malformed answer or another request’s retry is refused, and the call can still be answered', async () => {
+    await using gw = await connectGateway(url(), bed.token, { mode: 'auto', elicit: () => ({ action: 'accept', content: { name: 'Ada' } }) });
+    const first = await callManually(gw.client, { name: 'ex__ask_name', arguments: {} });
+    const [key] = Object.keys(first.inputRequests ?? {});
+    // spec (mrtr): missing input is requested again rather than failed.
+    const again = await callManually(gw.client, { name: 'ex__ask_name', arguments: {}, requestState: first.requestState });
+    assert.equal(again.resultType, 'input_required');
+    assert.deepEqual(again.inputRequests, first.inputRequests);
+    assert.notEqual(again.requestState, first.requestState, 'each round has its own state');
+    const refused = (params: Record<string, unknown>) =>
+      callManually(gw.client, params).then(
+        () => assert.fail('accepted'),
+        (error: { code?: number; data?: { code?: string } }) => error,
+      );
+    const malformed = await refused({ name: 'ex__ask_name', arguments: {}, requestState: again.requestState, inputResponses: { [key]: { role: 'assistant', content: { type: 'text', text: 'not a form answer' }, model: 'm' } } });
+    assert.equal(malformed.data?.code, 'VALIDATION_FAILED');
+    const otherArguments = await refused({ name: 'ex__ask_name', arguments: { extra: 1 }, requestState: again.requestState, inputResponses: { [key]: { action: 'accept', content: { name: 'Eve' } } } });
+    assert.equal(otherArguments.data?.code, 'CALL_ENDED');
+    assert.equal((await refused({ name: 'ex__ask_name', arguments: {}, requestState: first.requestState, inputResponses: { [key]: { action: 'decline' } } })).data?.code, 'CALL_ENDED', 'an earlier round’s state is spent');
+    const answered = await callManually(gw.client, { name: 'ex__ask_name', arguments: {}, requestState: again.requestState, inputResponses: { [key]: { action: 'accept', content: { name: 'Ada' } } } });
+    assert.equal(textOf(answered), 'Hello, Ada!');
+  });
+
   test('a held call resumes only for its owner: another person, another token, another endpoint are told it has ended', async () => {
     await using gw = await connectGateway(url(), bed.token, { mode: 'auto', elicit: () => ({ action: 'accept', content: { name: 'Ada' } }) });
     const first = await callManually(gw.client, { name: 'ex__ask_name', arguments: {} });

@@ -37,6 +37,10 @@ describe('resource subscriptions through the gateway (2025-11-25 sessions)', () 
     await using exampleOnly = await connectGateway(url('/c/ex'), bed.token);
     assert.notEqual(exampleOnly.client.getServerCapabilities()?.resources?.subscribe, true);
     await assert.rejects(exampleOnly.client.subscribeResource({ uri: 'example://anything' }), /not found|not supported|Method/i);
+    // Where it is offered, a resource of a connector that takes no subscriptions is refused with why.
+    const exampleResource = (await all.client.listResources()).resources.find((r) => r.uri.startsWith('patchbay://ex/'));
+    assert.ok(exampleResource);
+    await assert.rejects(all.client.subscribeResource({ uri: exampleResource.uri }), /connector "ex" does not offer resource subscriptions/);
   });
 
   test('an update reaches exactly the sessions that subscribed to that resource, with the URI each used', async () => {
