@@ -142,4 +142,23 @@ describe('the README’s gateway configurations work as written', () => {
       await full.close();
     }
   });
+
+  test('served in-process over stdio, a 2026-07-28 client is asked what the server asks during a call', async () => {
+    await patchbay.hub.updateToolSetting(patchbay.actor('cli'), 'ex', 'ask_name', { approval: 'allow' });
+    const client = new Client({ name: 'stdio-modern', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: 'auto' } });
+    const asked: string[] = [];
+    client.setRequestHandler('elicitation/create', async (request) => {
+      asked.push((request.params as { message: string }).message);
+      return { action: 'accept', content: { name: 'Stdio' } };
+    });
+    await client.connect(new StdioClientTransport({ command: 'patchbay', args: ['gateway', '--stdio'], env: env(), stderr: 'pipe' }));
+    try {
+      assert.equal(client.getProtocolEra(), 'modern');
+      const result = await client.callTool({ name: 'ex__ask_name', arguments: {} });
+      assert.deepEqual(result.content, [{ type: 'text', text: 'Hello, Stdio!' }]);
+      assert.deepEqual(asked, ['What is your name?']);
+    } finally {
+      await client.close();
+    }
+  });
 });

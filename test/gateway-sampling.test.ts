@@ -1,7 +1,8 @@
 /**
  * Sampling through the gateway: server-everything's `trigger-sampling-request` asks for a
  * model's reply during a tool call; Patchbay passes the request to the downstream client
- * when it supports sampling, and refuses it (JSON-RPC -1) when nobody can answer.
+ * when it supports sampling (2025-11-25 sessions directly, 2026-07-28 clients through
+ * multi-round-trip requests), and refuses it (JSON-RPC -1) when nobody can answer.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -43,35 +44,38 @@ describe('sampling requests from an upstream server, through the gateway', () =>
     assert.fail(`${SAMPLING_TOOL} was never listed: Patchbay did not declare sampling upstream`);
   };
 
-  test('a client that supports sampling gets the server’s request, and its model’s reply goes back to the server', async () => {
-    const asked: any[] = [];
-    await using gw = await connectGateway(`${server.url}/mcp`, token, {
-      sample: (params) => {
-        asked.push(params);
-        return { role: 'assistant', model: 'downstream-model', content: { type: 'text', text: 'The downstream model answers.' } };
-      },
+  for (const mode of ['legacy', 'auto'] as const) {
+    test(`a ${mode === 'legacy' ? '2025-11-25' : '2026-07-28'} client that supports sampling gets the server’s request, and its model’s reply goes back to the server`, async () => {
+      const asked: any[] = [];
+      await using gw = await connectGateway(`${server.url}/mcp`, token, {
+        mode,
+        sample: (params) => {
+          asked.push(params);
+          return { role: 'assistant', model: 'downstream-model', content: { type: 'text', text: 'The downstream model answers.' } };
+        },
+      });
+      await waitForSamplingTool(gw);
+      const result = await gw.client.callTool({ name: SAMPLING_TOOL, arguments: { prompt: 'Say something', maxTokens: 20 } });
+      assert.equal(result.isError, undefined, textOf(result));
+      assert.equal(asked.length, 1);
+      assert.equal(asked[0].maxTokens, 20);
+      assert.equal(asked[0].systemPrompt, 'You are a helpful test server.');
+      assert.match(JSON.stringify(asked[0].messages), /Say something/);
+      assert.match(textOf(result), /LLM sampling result/);
+      assert.match(textOf(result), /The downstream model answers\./);
+      assert.match(textOf(result), /downstream-model/);
     });
-    await waitForSamplingTool(gw);
-    const result = await gw.client.callTool({ name: SAMPLING_TOOL, arguments: { prompt: 'Say something', maxTokens: 20 } });
-    assert.equal(result.isError, undefined, textOf(result));
-    assert.equal(asked.length, 1);
-    assert.equal(asked[0].maxTokens, 20);
-    assert.equal(asked[0].systemPrompt, 'You are a helpful test server.');
-    assert.match(JSON.stringify(asked[0].messages), /Say something/);
-    assert.match(textOf(result), /LLM sampling result/);
-    assert.match(textOf(result), /The downstream model answers\./);
-    assert.match(textOf(result), /downstream-model/);
-  });
+  }
 
-  test('a client without sampling, a 2026-07-28 client, and the CLI door get the server’s failure: the request was refused, not left hanging', async () => {
+  test('a client without sampling (either era) and the CLI door get the server’s failure: the request was refused, not left hanging', async () => {
     await using gw = await connectGateway(`${server.url}/mcp`, token);
     await waitForSamplingTool(gw);
     const result = await gw.client.callTool({ name: SAMPLING_TOOL, arguments: { prompt: 'Anyone?', maxTokens: 5 } });
     assert.equal(result.isError, true);
     assert.match(textOf(result), /Sampling is not available for this request/);
 
-    // A 2026-07-28 request cannot carry a request the gateway did not start: refused the same way.
-    await using modern = await connectGateway(`${server.url}/mcp`, token, { mode: 'auto', sample: () => assert.fail('a stateless client was asked') });
+    // A 2026-07-28 client that did not declare sampling is not sent the request: refused the same way.
+    await using modern = await connectGateway(`${server.url}/mcp`, token, { mode: 'auto', elicit: () => assert.fail('asked to elicit instead') });
     await waitForSamplingTool(modern);
     const stateless = await modern.client.callTool({ name: SAMPLING_TOOL, arguments: { prompt: 'Anyone?', maxTokens: 5 } });
     assert.equal(stateless.isError, true);

@@ -77,6 +77,9 @@ const envSchema = z.object({
     .transform(Number)
     .refine((n) => n <= 3_600_000, 'PATCHBAY_GATEWAY_APPROVAL_WAIT_MS must be at most 3600000 (an hour)')
     .default(50_000),
+  PATCHBAY_GATEWAY_INPUT_WAIT_MS: positiveInt('PATCHBAY_GATEWAY_INPUT_WAIT_MS')
+    .refine((n) => n <= 3_600_000, 'PATCHBAY_GATEWAY_INPUT_WAIT_MS must be at most 3600000 (an hour)')
+    .default(60_000),
   PATCHBAY_GATEWAY_TOKEN: z.string().regex(/^pbt_[A-Za-z0-9_-]{43}$/, 'must be a personal access token from `patchbay token create` (pbt_…)').optional(),
   PATCHBAY_LOGIN_PORT: z
     .string()
@@ -126,6 +129,11 @@ export interface Config {
    * when the client cannot ask them itself (no elicitation); 0 refuses at once.
    */
   gatewayApprovalWaitMs: number;
+  /**
+   * How long a gateway call whose server asked a 2026-07-28 client something (elicitation,
+   * sampling) is held for the client's retry with the answer; then it is cancelled.
+   */
+  gatewayInputWaitMs: number;
   /** The token `patchbay gateway --stdio` sends to a running Patchbay's /mcp (without one it serves from the store itself). */
   gatewayToken: string | undefined;
 }
@@ -185,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowPrivateNetworks: e.PATCHBAY_ALLOW_PRIVATE_NETWORKS,
     auditRetentionDays: e.PATCHBAY_AUDIT_RETENTION_DAYS,
     gatewayApprovalWaitMs: e.PATCHBAY_GATEWAY_APPROVAL_WAIT_MS,
+    gatewayInputWaitMs: e.PATCHBAY_GATEWAY_INPUT_WAIT_MS,
     gatewayToken: e.PATCHBAY_GATEWAY_TOKEN,
   };
 }

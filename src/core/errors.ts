@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   TIMEOUT: { status: 504, exit: 5 },
   CANCELLED: { status: 499, exit: 130 },
   ELICITATION_DECLINED: { status: 409, exit: 5 },
+  CALL_ENDED: { status: 410, exit: 5 },
   MODEL_ERROR: { status: 502, exit: 5 },
   // ours
   CONFIG_INVALID: { status: 500, exit: 1 },

@@ -14,7 +14,7 @@ import type { Logger } from '../core/log.ts';
 import { headersFor, type MaskedCredentials, type StaticCredentials, validateStaticCredentials } from '../auth/index.ts';
 import type { ClientCredentials, PreregisteredClient, Vault } from '../auth/index.ts';
 import { ArgumentValidator } from '../mcp/validate-arguments.ts';
-import type { AuthChallenge, ListKind, McpSession, RequestControl, SessionFacts, SessionPool, SessionTarget } from '../mcp/index.ts';
+import type { AuthChallenge, ListKind, McpSession, RequestControl, SessionFacts, SessionHooks, SessionPool, SessionTarget } from '../mcp/index.ts';
 import type {
   Approval,
   ApprovalRequest,
@@ -102,6 +102,14 @@ export interface CatalogChange {
   kinds: CatalogKind[];
 }
 
+/** A server said a resource someone subscribed to (through `subscribeResource`) changed. */
+export interface ResourceUpdate {
+  userId: string;
+  /** The connector's name. */
+  connector: string;
+  uri: string;
+}
+
 /** A tool as a model or another client sees it. */
 export interface ModelTool {
   /** Stable, unique among the person's connectors, `^[a-zA-Z0-9_-]{1,64}$`. */
@@ -175,6 +183,7 @@ export class Hub {
   readonly #lookups: LookupCache;
   readonly #refreshing = new Set<string>();
   readonly #catalogListeners = new Set<(change: CatalogChange) => void>();
+  readonly #updateListeners = new Set<(update: ResourceUpdate) => void>();
 
   constructor(deps: HubDeps) {
     this.#store = deps.store;
@@ -191,11 +200,18 @@ export class Hub {
   }
 
   /** Hooks the session pool calls for each session; wired by the composition root. */
-  sessionHooks(target: SessionTarget): { onListChanged(kind: ListKind): void; onConnected(facts: SessionFacts): void } {
+  sessionHooks(target: SessionTarget): Required<SessionHooks> {
     return {
       onListChanged: (kind) => this.#onListChanged(target, kind),
       onConnected: (facts) => this.#onConnected(target, facts),
+      onResourceUpdated: (uri) => this.#emit(this.#updateListeners, { userId: target.userId, connector: target.name, uri }),
     };
+  }
+
+  /** Called when a server says a subscribed resource changed. */
+  onResourceUpdated(listener: (update: ResourceUpdate) => void): () => void {
+    this.#updateListeners.add(listener);
+    return () => this.#updateListeners.delete(listener);
   }
 
   /** Called after a connector's catalog was re-fetched because the server said its lists changed. */
@@ -734,10 +750,20 @@ export class Hub {
 
   async readResource(actor: Actor, name: string, uri: string, ctx: CallContext = {}): Promise<ReadResourceResult> {
     const connector = await this.getConnector(actor, name);
-    if (typeof uri !== 'string' || uri.length === 0 || uri.length > 8192) {
-      throw new PatchbayError('VALIDATION_FAILED', 'A resource URI must be a non-empty string of at most 8192 characters.');
-    }
+    validateUri(uri);
     return this.#track(connector, () => this.#session(actor, connector).readResource(uri, ctx));
+  }
+
+  /** Subscribes to a resource's updates on the person's session with the connector; they arrive at `onResourceUpdated`. */
+  async subscribeResource(actor: Actor, name: string, uri: string, ctx: CallContext = {}): Promise<void> {
+    const connector = await this.getConnector(actor, name);
+    validateUri(uri);
+    await this.#track(connector, () => this.#session(actor, connector).subscribeResource(uri, ctx));
+  }
+
+  async unsubscribeResource(actor: Actor, name: string, uri: string, ctx: CallContext = {}): Promise<void> {
+    const connector = await this.getConnector(actor, name);
+    await this.#session(actor, connector).unsubscribeResource(uri, ctx);
   }
 
   async getPrompt(actor: Actor, name: string, promptName: string, args: Record<string, string>, ctx: CallContext = {}): Promise<GetPromptResult> {
@@ -911,11 +937,15 @@ export class Hub {
   }
 
   #emitCatalogChanged(change: CatalogChange): void {
-    for (const listener of this.#catalogListeners) {
+    this.#emit(this.#catalogListeners, change);
+  }
+
+  #emit<T>(listeners: Set<(event: T) => void>, event: T): void {
+    for (const listener of listeners) {
       try {
-        listener(change);
+        listener(event);
       } catch (error) {
-        this.#log.warn('catalog listener failed', { error });
+        this.#log.warn('hub listener failed', { error });
       }
     }
   }
@@ -954,6 +984,12 @@ function connectorNotFound(name: string): PatchbayError {
   return new PatchbayError('CONNECTOR_NOT_FOUND', `No connector named "${truncate(name, 80)}". Run \`patchbay list\` to see your connectors.`, {
     details: { connector: truncate(name, 80) },
   });
+}
+
+function validateUri(uri: string): void {
+  if (typeof uri !== 'string' || uri.length === 0 || uri.length > 8192) {
+    throw new PatchbayError('VALIDATION_FAILED', 'A resource URI must be a non-empty string of at most 8192 characters.');
+  }
 }
 
 function ownerOf(actor: Actor): Owner {

@@ -10,6 +10,7 @@ export { type BearerAuth, withBearerAuth } from './bearer-fetch.ts';
 export { createMcpFetch, type FetchLike, type McpFetchOptions } from './http-fetch.ts';
 export { isAbort, mapMcpError } from './map-error.ts';
 export {
+  canSubscribe,
   type ElicitationHandler,
   type ListKind,
   McpSession,

@@ -65,6 +65,8 @@ export interface SessionSettings {
 export interface SessionHooks {
   onListChanged?(kind: ListKind): void;
   onConnected?(facts: SessionFacts): void;
+  /** The server said a resource this session subscribed to changed (`notifications/resources/updated`). */
+  onResourceUpdated?(uri: string): void;
 }
 
 /** What the server said about itself when the session was opened. */
@@ -121,6 +123,8 @@ export class McpSession {
   #inFlight = 0;
   #elicitationHandlers: ElicitationHandler[] = [];
   #samplingHandlers: SamplingHandler[] = [];
+  /** Resource URIs subscribed to: renewed on a new connection, and they keep the session from closing when idle. */
+  readonly #subscriptions = new Set<string>();
   #closed = false;
 
   constructor(target: SessionTarget, settings: SessionSettings, hooks: SessionHooks = {}) {
@@ -142,7 +146,7 @@ export class McpSession {
   }
 
   get busy(): boolean {
-    return this.#inFlight > 0;
+    return this.#inFlight > 0 || this.#subscriptions.size > 0;
   }
 
   /** Opens the session if needed and returns what the server said about itself. */
@@ -219,6 +223,30 @@ export class McpSession {
       control,
       true,
     );
+  }
+
+  /**
+   * Subscribes to updates of a resource (2025-11-25 servers that offer `resources.subscribe`);
+   * each update goes to the `onResourceUpdated` hook.
+   */
+  async subscribeResource(uri: string, control?: RequestControl): Promise<void> {
+    await this.#run(
+      `resources/subscribe ${uri}`,
+      async (c, o) => {
+        if (!canSubscribe(c.facts)) {
+          throw new PatchbayError('CAPABILITY_NOT_SUPPORTED', `The server of connector "${this.target.name}" does not offer resource subscriptions (resources/subscribe).`);
+        }
+        await c.client.subscribeResource({ uri }, o);
+      },
+      control,
+      true,
+    );
+    this.#subscriptions.add(uri);
+  }
+
+  async unsubscribeResource(uri: string, control?: RequestControl): Promise<void> {
+    if (!this.#subscriptions.delete(uri) || !this.isConnected) return;
+    await this.#run(`resources/unsubscribe ${uri}`, (c, o) => c.client.unsubscribeResource({ uri }, o), control, true);
   }
 
   /** Closes the session: DELETE for Streamable HTTP sessions (the spec's SHOULD), then the transport. */
@@ -353,6 +381,7 @@ export class McpSession {
     });
     client.setRequestHandler('elicitation/create', async (request) => this.#answerElicitation(request.params));
     client.setRequestHandler('sampling/createMessage', async (request) => this.#answerSampling(request.params as CreateMessageRequest['params']));
+    client.setNotificationHandler('notifications/resources/updated', (notification) => this.#hooks.onResourceUpdated?.(notification.params.uri));
     const connection: Connection = { client, transport, closed: false, facts: undefined as unknown as SessionFacts };
     client.onerror = (error) => this.#settings.logger.debug('mcp transport error', { connector: this.target.name, error: String(error?.message ?? error) });
     client.onclose = () => {
@@ -375,6 +404,10 @@ export class McpSession {
     };
     if (transport instanceof StreamableHTTPClientTransport && connection.facts.era === 'legacy') {
       connection.fastCalls = new FastToolCalls({ transport, url, fetch, headers });
+    }
+    // A new connection (the server restarted or forgot the session) knows none of our subscriptions.
+    for (const uri of this.#subscriptions) {
+      client.subscribeResource({ uri }).catch((error: unknown) => this.#settings.logger.debug('could not renew a resource subscription', { connector: this.target.name, error }));
     }
     return connection;
   }
@@ -411,6 +444,11 @@ export class McpSession {
     }
     await withTimeout(connection.client.close(), 2000).catch(() => {});
   }
+}
+
+/** Whether the server takes resources/subscribe: it offers it, and speaks the 2025 protocol (2026-07-28 subscribes by subscriptions/listen). */
+export function canSubscribe(facts: Pick<SessionFacts, 'era' | 'capabilities'>): boolean {
+  return facts.era !== 'modern' && (facts.capabilities.resources as { subscribe?: unknown } | undefined)?.subscribe === true;
 }
 
 function sessionIdOf(connection: Connection): string | undefined {

@@ -42,6 +42,7 @@ export async function startServer(patchbay: Patchbay, accessToken: string, overr
     version: VERSION,
     sessionIdleMs: config.sessionIdleMs,
     approvalWaitMs: config.gatewayApprovalWaitMs,
+    inputWaitMs: config.gatewayInputWaitMs,
   });
   const app = createApiApp({
     hub: patchbay.hub,

@@ -48,6 +48,7 @@ export const gatewayCommand: CommandSpec = {
         project,
         connector,
         approvalWaitMs: patchbay.config.gatewayApprovalWaitMs,
+        inputWaitMs: patchbay.config.gatewayInputWaitMs,
       });
       close = () => patchbay.close();
     }

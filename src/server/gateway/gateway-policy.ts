@@ -60,6 +60,11 @@ const ANSWER_SCHEMA = {
 };
 const MAX_DESCRIPTION = 2_000;
 
+/** Whether a retry carries an answer to an approval the gateway asked for (its requestState is the approval's id). */
+export function answersApproval(responses: Record<string, unknown> | undefined): boolean {
+  return responses?.[ANSWER_KEY] !== undefined;
+}
+
 /**
  * What the gateway does at the one door: every call goes through `hub.callTool` as the
  * gateway. A tool at Ask is put to the person — in their own client when it can elicit

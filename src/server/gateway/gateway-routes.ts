@@ -25,6 +25,8 @@ import {
 import { GatewayPolicy } from './gateway-policy.ts';
 import { buildGatewayServer, type GatewayServerOptions } from './gateway-server.ts';
 import { type GatewayScope, GatewayView } from './gateway-view.ts';
+import { ResourceSubscriptions, type Subscriber } from './gateway-subscriptions.ts';
+import { HeldCalls } from './held-calls.ts';
 import { createUserScopedMcpHandler } from './user-scoped-handler.ts';
 
 export interface GatewayOptions {
@@ -38,6 +40,8 @@ export interface GatewayOptions {
   sessionIdleMs?: number;
   /** How long a call to a tool at Ask waits for an answer in Patchbay when the client cannot elicit; 0 refuses at once. */
   approvalWaitMs?: number;
+  /** How long a call whose server asked a 2026-07-28 client something is held for the client's retry. */
+  inputWaitMs?: number;
 }
 
 export interface Gateway {
@@ -74,11 +78,15 @@ export function createGateway(options: GatewayOptions): Gateway {
   const view = new GatewayView(hub, logger, options.changes);
   const policy = new GatewayPolicy({ hub, view, approvalWaitMs: options.approvalWaitMs ?? 50_000 });
   const sessions = new Map<string, Session>();
+  // Held in this process: with several replicas, a 2026-07-28 client's retry must reach this one (sticky routing).
+  const held = new HeldCalls({ holdMs: options.inputWaitMs ?? 60_000 });
   const serverOptions: GatewayServerOptions = {
     hub,
     view,
     version: options.version,
     callTool: (scope, tool, args, control, asking) => policy.callTool(scope, tool, args, control, asking),
+    held,
+    subscriptions: new ResourceSubscriptions(hub, view),
   };
   const modern = createUserScopedMcpHandler((ctx) => buildGatewayServer(scopeOf(ctx.authInfo), serverOptions), {
     userOf: (authInfo) => scopeOf(authInfo).userId,
@@ -155,7 +163,11 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
 
   const openSession = async (request: Request, parsedBody: unknown, scope: GatewayScope, path: string): Promise<Response> => {
-    const server = buildGatewayServer(scope, serverOptions);
+    // Capabilities are fixed at initialize: subscriptions are offered when a connector in reach takes them.
+    const subscriber: Subscriber | undefined = (await view.offersSubscriptions(scope))
+      ? { scope, notify: (uri) => void server.sendResourceUpdated({ uri }).catch(() => {}) }
+      : undefined;
+    const server = buildGatewayServer(scope, serverOptions, subscriber);
     const inFlight = new Map<string | number, AbortController>();
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
@@ -169,6 +181,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     server.onclose = () => {
       if (transport.sessionId !== undefined) sessions.delete(transport.sessionId);
       for (const call of inFlight.values()) call.abort();
+      if (subscriber) void serverOptions.subscriptions?.drop(subscriber);
     };
     server.onerror = (error) => logger.debug('gateway session error', { error });
     await server.connect(transport);
@@ -200,6 +213,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     async close() {
       clearInterval(sweeper);
       unsubscribe();
+      held.close();
+      serverOptions.subscriptions?.close();
       const open = [...sessions.values()];
       sessions.clear();
       await Promise.all(open.map((s) => s.server.close().catch(() => {})));

@@ -1,10 +1,12 @@
-import type { CallToolResult, ContentBlock, InputRequiredResult, ReadResourceResult, ServerContext } from '@modelcontextprotocol/server';
-import { isInputRequiredResult, ProtocolError, SERVER_INFO_META_KEY, Server } from '@modelcontextprotocol/server';
+import type { CallToolResult, ClientCapabilities, ContentBlock, InputRequiredResult, ReadResourceResult, ServerContext } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, isInputRequiredResult, ProtocolError, SERVER_INFO_META_KEY, Server } from '@modelcontextprotocol/server';
 import { PatchbayError, toPatchbayError } from '../../core/errors.ts';
-import type { Hub, ModelTool, ToolCallContext } from '../../hub/index.ts';
+import { canonicalJson, type Hub, type ModelTool, type ToolCallContext } from '../../hub/index.ts';
 import { cleanToolResult } from '../../policy/index.ts';
-import { type CallAsking, askingOf } from './gateway-policy.ts';
+import { answersApproval, type CallAsking, askingOf } from './gateway-policy.ts';
 import type { GatewayScope, GatewayView } from './gateway-view.ts';
+import type { ResourceSubscriptions, Subscriber } from './gateway-subscriptions.ts';
+import type { HeldCalls } from './held-calls.ts';
 import { isToolResultError, toProtocolError } from './json-rpc-errors.ts';
 
 export interface GatewayServerOptions {
@@ -16,29 +18,35 @@ export interface GatewayServerOptions {
    * (elicitation or a pending approval). Given the request's own context.
    */
   callTool(scope: GatewayScope, tool: ModelTool, args: Record<string, unknown>, control: ToolCallContext, asking: CallAsking): Promise<CallToolResult | InputRequiredResult>;
+  /** Where calls are held while a 2026-07-28 client answers what their server asked; without it such questions are declined or refused. */
+  held?: HeldCalls;
+  /** Where 2025-11-25 sessions' resource subscriptions are relayed (sessions given a subscriber offer them). */
+  subscriptions?: ResourceSubscriptions;
 }
 
 const INSTRUCTIONS =
   'Patchbay gateway: the tools, resources and prompts of the connectors you set up in Patchbay, named <connector>__<name>. ' +
   'Calls follow your permissions in Patchbay; a tool at Ask waits for your approval (`patchbay approvals` or the web app).';
 
-/**
- * One MCP server (the SDK's low-level `Server`: no schema is compiled per call) for one
- * downstream session or one stateless request, serving what `scope` may see.
- */
 /** Who the gateway says it is, to every client. */
 export function gatewayServerInfo(version: string): { name: string; title: string; version: string } {
   return { name: 'patchbay', title: 'Patchbay gateway', version };
 }
 
-export function buildGatewayServer(scope: GatewayScope, options: GatewayServerOptions): Server {
+/**
+ * One MCP server (the SDK's low-level `Server`: no schema is compiled per call) for one
+ * downstream session or one stateless request, serving what `scope` may see. With a
+ * `subscriber` (a 2025-11-25 session whose reach takes subscriptions) it offers
+ * `resources/subscribe`.
+ */
+export function buildGatewayServer(scope: GatewayScope, options: GatewayServerOptions, subscriber?: Subscriber): Server {
   const { hub, view } = options;
   const actor = view.actor(scope);
   const server = new Server(
     gatewayServerInfo(options.version),
     {
       // logging: 2025 clients may set a level; the gateway itself sends no log messages.
-      capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true }, completions: {}, logging: {} },
+      capabilities: { tools: { listChanged: true }, resources: { listChanged: true, ...(subscriber ? { subscribe: true } : {}) }, prompts: { listChanged: true }, completions: {}, logging: {} },
       instructions: INSTRUCTIONS,
     },
   );
@@ -46,8 +54,8 @@ export function buildGatewayServer(scope: GatewayScope, options: GatewayServerOp
     const token = ctx.mcpReq._meta?.progressToken;
     return {
       signal: ctx.mcpReq.signal,
-      // A server's question during the call goes to the person in their client, when it can ask
-      // (2025 sessions: 2026-07-28 requests cannot carry a question the gateway did not start).
+      // A server's question during the call goes to the person in their client, when it can ask.
+      // These are for 2025 sessions; a 2026-07-28 request gets its own from held calls (see relay).
       onElicitation: server.getClientCapabilities()?.elicitation
         ? async (params) => {
             try {
@@ -57,8 +65,8 @@ export function buildGatewayServer(scope: GatewayScope, options: GatewayServerOp
             }
           }
         : undefined,
-      // A server's sampling request goes to the client's own model, when it has one. Only 2025 sessions:
-      // a 2026-07-28 request (it has an envelope) cannot carry a request the gateway did not start.
+      // A server's sampling request goes to the client's own model, when it has one (2025 sessions here;
+      // a 2026-07-28 request, which has an envelope, through held calls).
       onSampling: server.getClientCapabilities()?.sampling && !ctx.mcpReq.envelope ? (params) => ctx.mcpReq.requestSampling(params) : undefined,
       onProgress:
         token === undefined
@@ -66,6 +74,33 @@ export function buildGatewayServer(scope: GatewayScope, options: GatewayServerOp
           : (p: { progress: number; total?: number; message?: string }) =>
               void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, progress: p.progress, total: p.total, message: p.message } }).catch(() => {}),
     };
+  };
+  /**
+   * Runs a call (tools/call, prompts/get, resources/read). On a 2026-07-28 request, what the
+   * server asks during it reaches the client as an input-required result and the call is held
+   * for the retry; a retry carrying a held call's requestState resumes it. `request` names the
+   * request (method, name, arguments) a retry must repeat; built only on that path.
+   */
+  const relay = <T>(ctx: ServerContext, request: () => string, run: (control: ToolCallContext) => Promise<T>): Promise<T | InputRequiredResult> => {
+    const { held } = options;
+    const envelope = ctx.mcpReq.envelope;
+    if (!held || !envelope) return run(control(ctx));
+    const state = ctx.mcpReq.requestState();
+    const capabilities = (envelope as Record<string, unknown>)[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
+    // A client that can be asked nothing needs nothing held: the server's questions are declined or refused.
+    if (state === undefined && !capabilities?.elicitation && !capabilities?.sampling) return run(control(ctx));
+    const asked = {
+      owner: `${scope.userId}\u0000${scope.tokenId}\u0000${scope.project ?? ''}\u0000${scope.connector ?? ''}`,
+      request: request(),
+      capabilities,
+      state: typeof state === 'string' ? state : undefined,
+      responses: ctx.mcpReq.inputResponses,
+      signal: ctx.mcpReq.signal,
+      onProgress: control(ctx).onProgress,
+    };
+    // A requestState the gateway gave for an approval at Ask comes back with its answer (the policy checks it); any other names a held call.
+    if (asked.state !== undefined && !answersApproval(asked.responses)) return held.resume(asked) as Promise<T | InputRequiredResult>;
+    return held.start(asked, (heldControl) => run({ ...control(ctx), ...heldControl }));
   };
   const guard = async <T>(run: () => Promise<T>): Promise<T> => {
     try {
@@ -76,27 +111,46 @@ export function buildGatewayServer(scope: GatewayScope, options: GatewayServerOp
   };
 
   server.setRequestHandler('tools/list', () => guard(async () => ({ tools: await view.listTools(scope) })));
-  server.setRequestHandler('tools/call', (request, ctx) =>
-    guard(() => callGatewayTool(options, scope, request.params.name, request.params.arguments ?? {}, control(ctx), askingOf(server, ctx))),
-  );
+  server.setRequestHandler('tools/call', (request, ctx) => {
+    const { name, arguments: args = {} } = request.params;
+    return guard(() => relay(ctx, () => `tools/call\u0000${name}\u0000${canonicalJson(args)}`, (c) => callGatewayTool(options, scope, name, args, c, askingOf(server, ctx))));
+  });
   server.setRequestHandler('resources/list', () => guard(async () => ({ resources: await view.listResources(scope) })));
   server.setRequestHandler('resources/templates/list', () => guard(async () => ({ resourceTemplates: await view.listResourceTemplates(scope) })));
   server.setRequestHandler('resources/read', async (request, ctx) => {
     try {
       const target = await view.resolveUri(scope, request.params.uri);
-      const result: ReadResourceResult = await hub.readResource(actor, target.connector, target.name, control(ctx));
-      return { ...result, contents: result.contents.map((c) => ({ ...c, uri: view.mapUri(scope, target.connector, c.uri) })) };
+      return await relay(ctx, () => `resources/read\u0000${request.params.uri}`, async (c) => {
+        const result: ReadResourceResult = await hub.readResource(actor, target.connector, target.name, c);
+        return { ...result, contents: result.contents.map((content) => ({ ...content, uri: view.mapUri(scope, target.connector, content.uri) })) };
+      });
     } catch (error) {
       // spec (resources, SEP-2164): a missing resource is Invalid Params whose data names the URI asked for
       const err = toProtocolError(error);
       throw new ProtocolError(err.code, err.message, { ...(err.data as object), uri: request.params.uri });
     }
   });
+  const { subscriptions } = options;
+  if (subscriber && subscriptions) {
+    server.setRequestHandler('resources/subscribe', (request) =>
+      guard(async () => {
+        await subscriptions.subscribe(subscriber, request.params.uri);
+        return {};
+      }),
+    );
+    server.setRequestHandler('resources/unsubscribe', (request) =>
+      guard(async () => {
+        await subscriptions.unsubscribe(subscriber, request.params.uri);
+        return {};
+      }),
+    );
+  }
   server.setRequestHandler('prompts/list', () => guard(async () => ({ prompts: await view.listPrompts(scope) })));
   server.setRequestHandler('prompts/get', (request, ctx) =>
     guard(async () => {
       const target = await view.resolvePrompt(scope, request.params.name);
-      return hub.getPrompt(actor, target.connector, target.name, (request.params.arguments ?? {}) as Record<string, string>, control(ctx));
+      const args = (request.params.arguments ?? {}) as Record<string, string>;
+      return relay(ctx, () => `prompts/get\u0000${request.params.name}\u0000${canonicalJson(args)}`, (c) => hub.getPrompt(actor, target.connector, target.name, args, c));
     }),
   );
   server.setRequestHandler('completion/complete', (request, ctx) =>

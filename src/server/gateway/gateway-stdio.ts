@@ -7,6 +7,7 @@ import type { ChangeFeed } from '../../store/index.ts';
 import { GatewayPolicy } from './gateway-policy.ts';
 import { buildGatewayServer } from './gateway-server.ts';
 import { type GatewayScope, GatewayView } from './gateway-view.ts';
+import { HeldCalls } from './held-calls.ts';
 
 export interface StdioGateway {
   /** Settles when the client closed stdin (or `close` was called). */
@@ -24,6 +25,8 @@ export interface InProcessStdioOptions {
   project?: string;
   connector?: string;
   approvalWaitMs: number;
+  /** How long a call whose server asked a 2026-07-28 client something is held for the client's retry. */
+  inputWaitMs: number;
 }
 
 /**
@@ -35,6 +38,7 @@ export async function serveGatewayInProcess(options: InProcessStdioOptions): Pro
   const policy = new GatewayPolicy({ hub: options.hub, view, approvalWaitMs: options.approvalWaitMs });
   const scope: GatewayScope = { userId: options.userId, tokenId: 'stdio', tokenProjects: null, project: options.project, connector: options.connector };
   await view.check(scope);
+  const held = new HeldCalls({ holdMs: options.inputWaitMs });
   let current: Server | undefined;
   const transport = new StdioServerTransport();
   const closed = Promise.withResolvers<void>();
@@ -45,6 +49,7 @@ export async function serveGatewayInProcess(options: InProcessStdioOptions): Pro
         view,
         version: options.version,
         callTool: (s, tool, args, control, asking) => policy.callTool(s, tool, args, control, asking),
+        held,
       });
       return current;
     },
@@ -65,6 +70,7 @@ export async function serveGatewayInProcess(options: InProcessStdioOptions): Pro
     closed: closed.promise,
     async close() {
       unsubscribe();
+      held.close();
       await handle.close().catch(() => {});
       closed.resolve();
     },

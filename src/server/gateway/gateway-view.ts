@@ -1,7 +1,7 @@
 import type { Prompt, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/server';
 import { PatchbayError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
-import { type Actor, type Hub, LookupCache, type ModelTool } from '../../hub/index.ts';
+import { type Actor, canSubscribe, type Hub, LookupCache, type ModelTool } from '../../hub/index.ts';
 import { buildToolNames, TOOL_NAME_PATTERN } from '../../policy/index.ts';
 import type { ChangeFeed, Connector } from '../../store/index.ts';
 
@@ -91,6 +91,11 @@ export class GatewayView {
       throw new PatchbayError('CONNECTOR_NOT_FOUND', `This token reaches no connector named "${scope.connector.slice(0, 80)}". Run \`patchbay list\` to see your connectors.`);
     }
     return allowed;
+  }
+
+  /** Whether a connector in reach takes resource subscriptions (as last seen connected). */
+  async offersSubscriptions(scope: GatewayScope): Promise<boolean> {
+    return (await this.connectors(scope)).some((c) => c.server != null && canSubscribe(c.server));
   }
 
   /** Checks that the endpoint's path names something the token may reach. */

@@ -14,6 +14,8 @@ const JSON_RPC_CODES: Partial<Record<ErrorCode, number>> = {
   // spec (resources): a resource that does not exist is Invalid Params on every revision the gateway serves
   RESOURCE_NOT_FOUND: ProtocolErrorCode.InvalidParams,
   CAPABILITY_NOT_SUPPORTED: ProtocolErrorCode.MethodNotFound,
+  // A retry whose requestState names a call that is no longer held: the client's input is what is wrong.
+  CALL_ENDED: ProtocolErrorCode.InvalidParams,
 };
 
 /**
