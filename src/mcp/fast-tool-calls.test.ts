@@ -33,6 +33,14 @@ function buildServer(seen: { cancelled: string[]; onStart: () => void }): McpSer
     const answer = await ctx.mcpReq.elicitInput({ mode: 'form', message: 'Your name?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } } } });
     return text(answer.action === 'accept' ? `Hello ${String(answer.content?.name)} (${String(ctx.mcpReq.id)})` : `You chose ${answer.action}.`);
   });
+  // Asks on the call's own stream (a request related to the call), where the client can tell which call is asking.
+  mcp.registerTool('greet-here', { description: 'Asks for a name, on the call’s own stream.' }, async (ctx) => {
+    const answer = await ctx.mcpReq.send({
+      method: 'elicitation/create',
+      params: { mode: 'form', message: 'Your name?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } } } },
+    });
+    return text(answer.action === 'accept' ? `Hello ${String(answer.content?.name)}` : `You chose ${answer.action}.`);
+  });
   mcp.registerTool('slow', { description: 'Waits until cancelled.' }, async (ctx) => {
     seen.onStart();
     await new Promise<void>((resolve) => {
@@ -135,6 +143,20 @@ test("a server's elicitation during a lean call is answered by the caller's hand
   );
   assert.deepEqual(asked, ['Your name?']);
   assert.match(textOf(result), /^Hello Ada \(patchbay-\d+\)$/);
+});
+
+test('a question a server asks on a call’s own stream goes to that call, not to another running on the same session', async (t) => {
+  const { session } = await startServerAndSession(t);
+  const answerAs = (name: string, delayMs: number) => ({
+    onElicitation: async () => {
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      return { action: 'accept' as const, content: { name } };
+    },
+  });
+  // The second call registers its handler while the first is still waiting for its answer.
+  const [ada, grace] = await Promise.all([session.callTool('greet-here', {}, answerAs('Ada', 150)), session.callTool('greet-here', {}, answerAs('Grace', 0))]);
+  assert.equal(textOf(ada), 'Hello Ada');
+  assert.equal(textOf(grace), 'Hello Grace');
 });
 
 test('cancelling a lean call tells the server, and a timeout does too', async (t) => {

@@ -34,6 +34,12 @@ export interface FastToolCallsOptions {
   /** The connector's extra and credential headers, sent on every POST as the SDK transport sends them. */
   headers: Record<string, string>;
   schemas?: CompiledSchemas;
+  /**
+   * Runs the handing of a message that arrived on one call's own stream to the SDK client
+   * (a server's question during that call) with that call's `context`, so the answer
+   * comes from the caller who is waiting on it.
+   */
+  within?: (context: unknown, deliver: () => void) => void;
 }
 
 /** The server redirected the POST: it did not run the call, and the SDK's path (which follows same-origin redirects) should send it. */
@@ -73,11 +79,11 @@ export class FastToolCalls {
     };
   }
 
-  call(name: string, args: Record<string, unknown>, control: FastCallControl, definition?: Tool): Promise<CallToolResult | typeof REDIRECTED> {
+  call(name: string, args: Record<string, unknown>, control: FastCallControl, definition?: Tool, context?: unknown): Promise<CallToolResult | typeof REDIRECTED> {
     const id = `${ID_PREFIX}${++this.#next}`;
     const params: Record<string, unknown> = { name, arguments: args };
     if (control.onProgress) params._meta = { progressToken: id };
-    const call = new PendingCall(id, control, (reason) => this.#cancel(id, reason));
+    const call = new PendingCall(id, control, (reason) => this.#cancel(id, reason), context);
     this.#pending.set(id, call);
     this.#exchange({ jsonrpc: '2.0', id, method: 'tools/call', params }, call).catch((error) => call.fail(error));
     return call.promise.then(
@@ -185,7 +191,9 @@ export class FastToolCalls {
       else this.#options.transport.onerror?.(error as Error);
       return;
     }
-    this.#deliver?.(message);
+    const { within } = this.#options;
+    if (within) within(call.context, () => this.#deliver?.(message));
+    else this.#deliver?.(message);
   }
 
   /** Settles a call this lane owns from its answer or progress; false for anything else. */
@@ -217,6 +225,8 @@ export class FastToolCalls {
 /** One call waiting for its answer: its timer, its abort, its progress. */
 class PendingCall {
   readonly id: string;
+  /** Whatever the caller attached: who answers a server's questions during this call. */
+  readonly context: unknown;
   readonly promise: Promise<unknown>;
   readonly #abort = new AbortController();
   readonly #control: FastCallControl;
@@ -228,8 +238,9 @@ class PendingCall {
   #onCallerAbort: (() => void) | undefined;
   settled = false;
 
-  constructor(id: string, control: FastCallControl, cancel: (reason: string) => void) {
+  constructor(id: string, control: FastCallControl, cancel: (reason: string) => void, context: unknown) {
     this.id = id;
+    this.context = context;
     this.#control = control;
     this.#cancel = cancel;
     this.promise = new Promise((resolve, reject) => {

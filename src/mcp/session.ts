@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   type CallToolResult,
   Client,
@@ -123,6 +124,8 @@ export class McpSession {
   #inFlight = 0;
   #elicitationHandlers: ElicitationHandler[] = [];
   #samplingHandlers: SamplingHandler[] = [];
+  /** The call whose own stream carried the server's question now being answered, when that is known. */
+  readonly #askingCall = new AsyncLocalStorage<RequestControl>();
   /** Resource URIs subscribed to: renewed on a new connection, and they keep the session from closing when idle. */
   readonly #subscriptions = new Set<string>();
   #closed = false;
@@ -194,7 +197,7 @@ export class McpSession {
         if (c.fastCalls) {
           const { signal, timeout, onprogress, maxTotalTimeout } = o;
           const fast = { signal, timeoutMs: timeout ?? this.#settings.requestTimeoutMs, onProgress: onprogress, maxTotalTimeoutMs: maxTotalTimeout };
-          const result = await c.fastCalls.call(name, args, fast, definition);
+          const result = await c.fastCalls.call(name, args, fast, definition, control);
           if (result !== REDIRECTED) return result;
           c.fastCalls = undefined;
         }
@@ -403,7 +406,7 @@ export class McpSession {
       transport: kind,
     };
     if (transport instanceof StreamableHTTPClientTransport && connection.facts.era === 'legacy') {
-      connection.fastCalls = new FastToolCalls({ transport, url, fetch, headers });
+      connection.fastCalls = new FastToolCalls({ transport, url, fetch, headers, within: (call, deliver) => this.#askingCall.run(call as RequestControl, deliver) });
     }
     // A new connection (the server restarted or forgot the session) knows none of our subscriptions.
     for (const uri of this.#subscriptions) {
@@ -412,15 +415,25 @@ export class McpSession {
     return connection;
   }
 
+  /**
+   * Who answers a server's question: the call it was asked during, when its own stream
+   * carried it (lean calls); else the call that started last — the SDK client does not
+   * say which request a question belongs to.
+   */
+  #handlerFor<K extends 'onElicitation' | 'onSampling'>(kind: K, started: NonNullable<RequestControl[K]>[]): RequestControl[K] | undefined {
+    const asking = this.#askingCall.getStore();
+    return asking ? asking[kind] : started.at(-1);
+  }
+
   async #answerElicitation(params: ElicitRequest['params']): Promise<ElicitResult> {
-    const handler = this.#elicitationHandlers.at(-1);
+    const handler = this.#handlerFor('onElicitation', this.#elicitationHandlers);
     // No surface is waiting on this session (nobody can answer): decline rather than hang the server.
     if (!handler) return { action: 'decline' };
     return handler(params, { connector: this.target.name });
   }
 
   async #answerSampling(params: CreateMessageRequest['params']): Promise<CreateMessageResult | CreateMessageResultWithTools> {
-    const handler = this.#samplingHandlers.at(-1);
+    const handler = this.#handlerFor('onSampling', this.#samplingHandlers);
     // -1: the spec's code for a sampling request the user rejected.
     if (!handler) throw new ProtocolError(-1, 'Sampling is not available for this request: only a conversation in Patchbay\'s chat, or a gateway client that supports sampling, can answer it.');
     try {
