@@ -3,13 +3,14 @@
  * given: `gateway` runs Patchbay (a fresh SQLite data dir, `patchbay serve` on port 0,
  * the echo tool allowed, a personal access token); `naive` runs a naive proxy, an SDK
  * `McpServer` per session whose echo tool forwards through one shared SDK `Client`, as
- * existing gateways do. Run with `--expose-gc`. Once listening it sends
+ * existing gateways do; `relay` forwards each request's bytes upstream over one keep-alive
+ * pool and streams the answer back, with no MCP work at all (the floor for a hop). Run with `--expose-gc`. Once listening it sends
  * `{ url, token? }` over IPC; it answers `cpu` (its CPU time so far, µs), `memory`
  * (resident memory and heap after garbage collection, bytes), `profile-start` and
  * `profile-stop` (a V8 CPU profile of what ran in between, as JSON), and exits when the
  * parent disconnects.
  *
- * Arguments: `<gateway|naive> <upstream url>`.
+ * Arguments: `<gateway|naive|relay> <upstream url>`.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -23,6 +24,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import { McpServer } from '@modelcontextprotocol/server';
+import { Agent, request } from 'undici';
 import * as z from 'zod';
 import { openPatchbay } from '../src/app.ts';
 import { loadConfig } from '../src/core/config.ts';
@@ -83,8 +85,45 @@ if (mode === 'gateway') {
     await client.close();
   };
   process.send?.({ url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp` });
+} else if (mode === 'relay') {
+  // The floor: bytes forwarded as they are over one keep-alive pool, no MCP work at all.
+  const agent = new Agent({ keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
+  const FORWARDED = ['content-type', 'accept', 'mcp-session-id', 'mcp-protocol-version', 'mcp-method', 'mcp-name', 'last-event-id'];
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const headers: Record<string, string> = {};
+    for (const name of FORWARDED) {
+      const value = req.headers[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const answer = await request(upstream, {
+      method: req.method as 'GET',
+      headers,
+      body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
+      dispatcher: agent,
+    });
+    const out: Record<string, string> = {};
+    for (const name of ['content-type', 'mcp-session-id', 'cache-control']) {
+      const value = answer.headers[name];
+      if (typeof value === 'string') out[name] = value;
+    }
+    res.writeHead(answer.statusCode, out);
+    res.flushHeaders();
+    for await (const chunk of answer.body) res.write(chunk);
+    res.end();
+  };
+  const http = createServer((req, res) => void handle(req, res).catch(() => (res.headersSent ? res.destroy() : res.writeHead(502).end())));
+  http.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  close = async () => {
+    http.closeAllConnections();
+    http.close();
+    await agent.close();
+  };
+  process.send?.({ url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp` });
 } else {
-  console.error('usage: node --expose-gc bench/gateway-child.ts <gateway|naive> <upstream url>');
+  console.error('usage: node --expose-gc bench/gateway-child.ts <gateway|naive|relay> <upstream url>');
   process.exit(2);
 }
 

@@ -99,6 +99,8 @@ export async function benchGateway(options: GatewayBenchOptions): Promise<Gatewa
     closers.push(() => gateway.close());
     const naive = await startMiddle('naive', echo.url);
     closers.push(() => naive.close());
+    const relay = await startMiddle('relay', echo.url);
+    closers.push(() => relay.close());
     const auth = { authorization: `Bearer ${gateway.token}` };
     const runners: Runner[] = [
       await sdkRunner('direct', '(a) SDK client straight to the upstream', echo.url, 'echo', {}, 'legacy'),
@@ -106,6 +108,7 @@ export async function benchGateway(options: GatewayBenchOptions): Promise<Gatewa
       { ...(await sdkRunner('gateway-2026', '(b2) through Patchbay’s gateway, 2026-07-28 stateless', gateway.url, 'bench__echo', auth, 'auto')), hopCpu: gateway.cpuMicros },
       { ...(await sdkRunner('naive', '(c) naive proxy: SDK server → SDK client', naive.url, 'echo', {}, 'legacy')), hopCpu: naive.cpuMicros },
     ];
+    runners.push({ ...(await sdkRunner('relay', '(e) raw relay: bytes forwarded, no MCP work (the floor)', relay.url, 'echo', {}, 'legacy')), hopCpu: relay.cpuMicros });
     if (options.mcpRemote) runners.push(await mcpRemoteRunner(options.mcpRemote, echo.url));
     else skipped.push('(d) mcp-remote: not installed (npm install --no-save mcp-remote, or pass --mcp-remote <path to dist/proxy.js>)');
     for (const runner of runners) closers.push(() => runner.close());
@@ -157,7 +160,7 @@ export async function benchGateway(options: GatewayBenchOptions): Promise<Gatewa
   }
 }
 
-async function startMiddle(mode: 'gateway' | 'naive', upstream: string): Promise<Middle> {
+async function startMiddle(mode: 'gateway' | 'naive' | 'relay', upstream: string): Promise<Middle> {
   const child = fork(CHILD, [mode, upstream], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = await answer<{ url: string; token?: string }>(child, undefined, (m) => typeof m.url === 'string', 30_000);
   return {

@@ -279,11 +279,15 @@ function printGateway(result: GatewayBenchResult): void {
   const gateway = at32('gateway');
   const naive = at32('naive');
   const remote = at32('mcp-remote');
+  const relay = at32('relay');
   if (gateway && naive) {
     console.log(
       `   Targets at 32 in flight: gateway CPU ${gateway.hopCpuUsPerCall?.toFixed(0)} µs/call (target ≤ 300); calls/s ${(gateway.callsPerSec / naive.callsPerSec).toFixed(2)}× the naive proxy's (target ≥ 2)` +
         `${remote ? `, ${(gateway.callsPerSec / remote.callsPerSec).toFixed(2)}× mcp-remote's (target > 1)` : ''}; p50 +${gateway.p50AddedMs?.toFixed(2)} ms over direct (target < 0.5).`,
     );
+    if (relay?.hopCpuUsPerCall != null && gateway.hopCpuUsPerCall != null) {
+      console.log(`   The raw relay's hop costs ${relay.hopCpuUsPerCall.toFixed(0)} µs/call on this machine in this run: the gateway's is ${(gateway.hopCpuUsPerCall / relay.hopCpuUsPerCall).toFixed(2)}× that floor.`);
+    }
   }
   console.log(`\n   Resident memory per idle downstream session (${result.memory[0]?.sessions} sessions, each listed tools and called once, after GC):`);
   for (const m of result.memory) console.log(`     ${m.label}: heap ${m.heapKbPerSession.toFixed(1)} KB, resident ${m.kbPerSession.toFixed(1)} KB`);
