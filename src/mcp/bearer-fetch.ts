@@ -1,6 +1,6 @@
 import { PatchbayError } from '../core/errors.ts';
 import { type AuthChallenge, parseAuthChallenge } from './auth-challenge.ts';
-import type { FetchLike } from './http-fetch.ts';
+import { type FetchLike, isPlainHeaders } from './http-fetch.ts';
 
 /** Where a session gets its bearer token, and how it reports one the server refused. */
 export interface BearerAuth {
@@ -20,11 +20,7 @@ export interface BearerAuth {
  */
 export function withBearerAuth(fetch: FetchLike, auth: BearerAuth, connector: string): FetchLike {
   return async (url, init) => {
-    const send = async (token: string | undefined) => {
-      const headers = new Headers(init?.headers);
-      if (token) headers.set('authorization', `Bearer ${token}`);
-      return fetch(url, { ...init, headers });
-    };
+    const send = async (token: string | undefined) => (token ? fetch(url, { ...init, headers: withAuthorization(init?.headers, `Bearer ${token}`) }) : fetch(url, init));
     const token = await auth.token();
     let response = await send(token);
     if (response.status === 401 && token) {
@@ -50,4 +46,17 @@ export function withBearerAuth(fetch: FetchLike, auth: BearerAuth, connector: st
     }
     return response;
   };
+}
+
+/** `headers` with Authorization set to `value`; a plain object stays a plain object. */
+function withAuthorization(headers: RequestInit['headers'], value: string): RequestInit['headers'] {
+  if (!isPlainHeaders(headers)) {
+    const out = new Headers(headers);
+    out.set('authorization', value);
+    return out;
+  }
+  const out: Record<string, string> = {};
+  for (const name in headers) if (name.toLowerCase() !== 'authorization') out[name] = headers[name];
+  out.authorization = value;
+  return out;
 }

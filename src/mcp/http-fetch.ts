@@ -125,10 +125,17 @@ function decoded(body: Readable, contentEncoding: string | null): Readable {
 /** The headers fetch would send: the caller's, plus fetch's user agent and accepted encodings. */
 function requestHeaders(headers: RequestInit['headers'], url: string | URL): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of new Headers(headers)) out[name] = value;
+  // A plain object (the lean tools/call path's) is copied as it is: no Headers object to build and read back.
+  if (isPlainHeaders(headers)) for (const name in headers) out[name.toLowerCase()] = headers[name];
+  else for (const [name, value] of new Headers(headers)) out[name] = value;
   out['user-agent'] ??= 'undici';
   out['accept-encoding'] ??= String(url).startsWith('https:') ? 'br, gzip, deflate, zstd' : 'gzip, deflate';
   return out;
+}
+
+/** Headers given as a plain `{ name: value }` object (not a Headers instance, not a list of pairs). */
+export function isPlainHeaders(headers: RequestInit['headers']): headers is Record<string, string> {
+  return headers !== null && typeof headers === 'object' && !Array.isArray(headers) && !(headers instanceof Headers);
 }
 
 /** A web stream over a Node body that errors once more than `limit` bytes arrive. */

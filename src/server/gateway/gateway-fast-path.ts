@@ -149,13 +149,10 @@ export async function answerFast(
   options: Pick<GatewayServerOptions, 'view' | 'callTool' | 'version'>,
   session: FastSession,
   request: FastRequest,
-  closed: AbortSignal | undefined,
+  controller: AbortController,
   era: 'legacy' | 'modern' = 'legacy',
 ): Promise<string> {
   if (request.method === 'ping') return JSON.stringify({ jsonrpc: '2.0', id: request.id, result: {} });
-  const controller = new AbortController();
-  const abort = () => controller.abort();
-  closed?.addEventListener('abort', abort, { once: true });
   session.inFlight.set(request.id, controller);
   try {
     const result = await callGatewayTool(options, session.scope, request.name, request.args, { signal: controller.signal }, CANNOT_ASK);
@@ -173,7 +170,6 @@ export async function answerFast(
     });
   } finally {
     if (session.inFlight.get(request.id) === controller) session.inFlight.delete(request.id);
-    closed?.removeEventListener('abort', abort);
   }
 }
 
@@ -205,13 +201,12 @@ export function sendJson(c: Context, text: string, sessionId: string | undefined
   return RESPONSE_ALREADY_SENT;
 }
 
-/** An AbortSignal that fires when the client goes away before its answer is written. */
-export function closedSignal(c: Context): AbortSignal | undefined {
-  const node = nodeOf(c);
-  if (!node) return undefined;
+/** A fast call's controller: aborted when the client goes away before its answer is written (or by its cancellation). */
+export function abortedOnClose(c: Context): AbortController {
   const controller = new AbortController();
-  node.outgoing.once('close', () => {
+  const node = nodeOf(c);
+  node?.outgoing.once('close', () => {
     if (!node.outgoing.writableFinished) controller.abort();
   });
-  return controller.signal;
+  return controller;
 }

@@ -13,9 +13,9 @@ import type { Logger } from '../../core/log.ts';
 import type { AccessTokens, CatalogChange, Hub } from '../../hub/index.ts';
 import type { ChangeFeed } from '../../store/index.ts';
 import {
+  abortedOnClose,
   answerFast,
   cancelledRequestId,
-  closedSignal,
   declaresParamHeaders,
   type FastHeaders,
   fastRequestOf,
@@ -131,7 +131,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       session.lastUsed = Date.now();
       if (request.method === 'POST') {
         const fast = fastRequestOf(parsedBody, fastHeadersOf(request), session.server.getClientCapabilities());
-        if (fast) return sendJson(c, await answerFast(serverOptions, session, fast, closedSignal(c)), sessionId);
+        if (fast) return sendJson(c, await answerFast(serverOptions, session, fast, abortedOnClose(c)), sessionId);
         // A call on the fast path is not known to the SDK's server: its cancellation is delivered here (and passed on).
         const cancelled = cancelledRequestId(parsedBody);
         if (cancelled !== undefined) session.inFlight.get(cancelled)?.abort();
@@ -142,7 +142,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (request.method === 'POST' && !(await isLegacyRequest(request, parsedBody))) {
       const fast = statelessFastRequestOf(parsedBody, fastHeadersOf(request));
       if (fast && (await servesPlainly(scope, fast.name))) {
-        return sendJson(c, await answerFast(serverOptions, { scope, inFlight: new Map() }, fast, closedSignal(c), 'modern'), undefined);
+        return sendJson(c, await answerFast(serverOptions, { scope, inFlight: new Map() }, fast, abortedOnClose(c), 'modern'), undefined);
       }
       const authInfo: AuthInfo = { token: scope.tokenId, clientId: scope.tokenId, scopes: [], extra: { scope } };
       return modern.fetch(request, { parsedBody, authInfo });
