@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { VERSION as PATCHBAY_VERSION } from '../src/app.ts';
 import { createLogger } from '../src/core/log.ts';
-import type { FetchLike } from '../src/mcp/index.ts';
 import { type ExampleServer, startExampleServer } from '../src/example-server/index.ts';
 import { type RunningServer, startServer } from '../src/server/index.ts';
 import { runCli } from './fixtures/cli-process.ts';
-import { connectGateway } from './fixtures/gateway-client.ts';
+import { connectGateway, openGatewayBed } from './fixtures/gateway-client.ts';
 import { openTestPatchbay, type TestPatchbay } from './fixtures/patchbay.ts';
 
 const textOf = (result: { content?: unknown }) => ((result.content as Array<{ type: string; text?: string }>) ?? []).map((c) => c.text ?? '').join('');
@@ -57,38 +56,47 @@ describe('the gateway keeps tokens and tool directories in memory only while the
   });
 });
 
+/** The example server as connector "ex" (allowed), served, with a token; its log and the tools/call requests Patchbay sends it are watched. */
+async function openWatchedBed() {
+  const upstreamLog: Array<{ msg: string }> = [];
+  const sent = { next: Promise.withResolvers<string>() };
+  const bed = await openGatewayBed({
+    allow: true,
+    example: { logger: createLogger('info', {}, (line) => upstreamLog.push(JSON.parse(line))) },
+    wrapFetch: (fetch) => async (url, init) => {
+      if (typeof init?.body === 'string' && init.body.includes('"tools/call"')) sent.next.resolve(init.body);
+      return fetch(url, init);
+    },
+  });
+  return {
+    ...bed,
+    upstreamLog,
+    /** Waits until the example server has logged a cancelled slow call, and fails if it never does. */
+    async sawCancelled() {
+      for (let i = 0; i < 100 && !upstreamLog.some((l) => l.msg === 'slow cancelled'); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(upstreamLog.some((l) => l.msg === 'slow cancelled'), 'the server saw the cancellation');
+    },
+    /** Settles when Patchbay next sends a tools/call upstream. */
+    nextUpstreamCall() {
+      sent.next = Promise.withResolvers<string>();
+      return sent.next.promise;
+    },
+  };
+}
+
 describe('the gateway’s fast path for tools/call on a 2025-11-25 session', () => {
-  let example: ExampleServer;
+  let bed: Awaited<ReturnType<typeof openWatchedBed>>;
   let patchbay: TestPatchbay;
   let server: RunningServer;
   let token: string;
   const actor = () => patchbay.actor('cli');
-  const upstreamLog: Array<{ msg: string }> = [];
-  /** Resolved when Patchbay sends a tools/call upstream. */
-  let upstreamCall = Promise.withResolvers<void>();
 
   before(async () => {
-    [example, patchbay] = await Promise.all([
-      startExampleServer({ logger: createLogger('info', {}, (line) => upstreamLog.push(JSON.parse(line))) }),
-      openTestPatchbay(
-        {},
-        {
-          wrapFetch: (fetch) => async (url, init) => {
-            if (typeof init?.body === 'string' && init.body.includes('"tools/call"')) upstreamCall.resolve();
-            return fetch(url, init);
-          },
-        },
-      ),
-    ]);
-    await patchbay.hub.addConnector(actor(), { url: example.url, name: 'ex' });
-    await patchbay.hub.setConnectorPolicy(actor(), 'ex', { defaultApproval: 'allow' });
-    server = await startServer(patchbay, 'pb_unused-api-token-0123456789', { port: 0 });
-    token = (await patchbay.tokens.create(actor(), { name: 'fast' })).secret;
+    bed = await openWatchedBed();
+    ({ patchbay, server, token } = bed);
   });
   after(async () => {
-    await server?.close();
-    await patchbay?.close();
-    await example?.close();
+    await bed?.close();
   });
 
   const headers = (sessionId?: string) => ({
@@ -223,9 +231,9 @@ describe('the gateway’s fast path for tools/call on a 2025-11-25 session', () 
 
   test('notifications/cancelled for a fast call cancels it at the upstream server', async () => {
     const sessionId = await open();
-    upstreamCall = Promise.withResolvers<void>();
+    const sent = bed.nextUpstreamCall();
     const pending = post(sessionId, call(11, 'ex__slow', { steps: 1, delayMs: 60_000 }));
-    await upstreamCall.promise;
+    await sent;
     // Let the upstream server take the request before its cancellation follows on another connection.
     await new Promise((r) => setTimeout(r, 200));
     assert.equal((await post(sessionId, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 11, reason: 'no longer needed' } })).status, 202);
@@ -234,39 +242,23 @@ describe('the gateway’s fast path for tools/call on a 2025-11-25 session', () 
     const message = messageOf(reply);
     assert.equal(message.id, 11);
     assert.equal(message.error?.data?.code, 'CANCELLED', reply.text);
-    for (let i = 0; i < 100 && !upstreamLog.some((l) => l.msg === 'slow cancelled'); i++) await new Promise((r) => setTimeout(r, 50));
-    assert.ok(upstreamLog.some((l) => l.msg === 'slow cancelled'), 'the server saw the cancellation');
+    await bed.sawCancelled();
   });
 });
 
 describe('the gateway’s fast path for a stateless (2026-07-28) tools/call', () => {
-  let example: ExampleServer;
+  let bed: Awaited<ReturnType<typeof openWatchedBed>>;
   let patchbay: TestPatchbay;
   let server: RunningServer;
   let token: string;
   const actor = () => patchbay.actor('cli');
-  const upstreamLog: Array<{ msg: string }> = [];
-  /** Resolved when Patchbay sends the slow tool's call upstream. */
-  const slowSent = Promise.withResolvers<void>();
 
   before(async () => {
-    const wrapFetch = (fetch: FetchLike): FetchLike => async (url, init) => {
-      if (typeof init?.body === 'string' && init.body.includes('"name":"slow"')) slowSent.resolve();
-      return fetch(url, init);
-    };
-    [example, patchbay] = await Promise.all([
-      startExampleServer({ logger: createLogger('info', {}, (line) => upstreamLog.push(JSON.parse(line))) }),
-      openTestPatchbay({}, { wrapFetch }),
-    ]);
-    await patchbay.hub.addConnector(actor(), { url: example.url, name: 'ex' });
-    await patchbay.hub.setConnectorPolicy(actor(), 'ex', { defaultApproval: 'allow' });
-    server = await startServer(patchbay, 'pb_unused-api-token-0123456789', { port: 0 });
-    token = (await patchbay.tokens.create(actor(), { name: 'stateless' })).secret;
+    bed = await openWatchedBed();
+    ({ patchbay, server, token } = bed);
   });
   after(async () => {
-    await server?.close();
-    await patchbay?.close();
-    await example?.close();
+    await bed?.close();
   });
 
   const VERSION = '2026-07-28';
@@ -353,13 +345,13 @@ describe('the gateway’s fast path for a stateless (2026-07-28) tools/call', ()
 
   test('a client that goes away cancels its call at the upstream server', async () => {
     const controller = new AbortController();
+    const sent = bed.nextUpstreamCall();
     const pending = send(10, 'ex__slow', { steps: 1, delayMs: 60_000 }, { signal: controller.signal }).catch((error: unknown) => error);
-    await slowSent.promise;
+    await sent;
     // Let the upstream server take the request before the client goes.
     await new Promise((r) => setTimeout(r, 200));
     controller.abort();
     assert.equal(((await pending) as Error).name, 'AbortError');
-    for (let i = 0; i < 100 && !upstreamLog.some((l) => l.msg === 'slow cancelled'); i++) await new Promise((r) => setTimeout(r, 50));
-    assert.ok(upstreamLog.some((l) => l.msg === 'slow cancelled'), 'the server saw the cancellation');
+    await bed.sawCancelled();
   });
 });
