@@ -199,13 +199,19 @@ test("structured content is checked against the tool's output schema", async (t)
  * A server that opens sessions properly and then answers `tools/call` as each tool's
  * script says: the broken answers a lean call must turn into clear errors.
  */
-async function startScriptedServer(scripts: Record<string, (id: unknown, res: ServerResponse) => void>) {
+async function startScriptedServer(scripts: Record<string, (id: unknown, res: ServerResponse, stream: () => ServerResponse | undefined) => void>) {
   const posts: string[] = [];
+  /** The session's GET stream, once the client has opened it. */
+  let stream: ServerResponse | undefined;
   const http = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       if (req.method === 'DELETE') return void res.writeHead(200).end();
+      if (req.method === 'GET') {
+        stream = res.writeHead(200, { 'content-type': 'text/event-stream' });
+        return void stream.write(': open\n\n');
+      }
       if (req.method !== 'POST') return void res.writeHead(405).end();
       posts.push(req.url ?? '');
       const message = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id?: unknown; method: string; params?: { name?: string } };
@@ -215,7 +221,7 @@ async function startScriptedServer(scripts: Record<string, (id: unknown, res: Se
       }
       if (message.id === undefined) return void res.writeHead(202).end();
       const script = scripts[message.params?.name ?? ''];
-      if (message.method === 'tools/call' && script) return script(message.id, res);
+      if (message.method === 'tools/call' && script) return script(message.id, res, () => stream);
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, error: { code: -32601, message: 'no' } }));
     });
   });
@@ -238,7 +244,7 @@ const sse = (res: ServerResponse, ...events: string[]) => {
 };
 const json = (res: ServerResponse, body: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 
-test('broken answers to a lean call end in clear errors, and the session goes on', async (t) => {
+test('a lean call reads answers in every allowed shape, ends broken ones in clear errors, and the session goes on', async (t) => {
   const server = await startScriptedServer({
     'not-a-result': (id, res) => json(res, { jsonrpc: '2.0', id, result: { content: 'not a list' } }),
     'closed-early': (_id, res) => sse(res, ': nothing here\n\n'),
@@ -253,6 +259,13 @@ test('broken answers to a lean call end in clear errors, and the session goes on
       setTimeout(() => res.write(`\ndata: ${payload.slice(10)}\r`), 20);
       setTimeout(() => res.end('\n\r\n'), 40);
     },
+    // Accepted now, answered on the session's GET stream.
+    elsewhere: (id, res, stream) => {
+      res.writeHead(202).end();
+      const answer = `data: ${JSON.stringify({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'from the GET stream' }] } })}\n\n`;
+      const write = () => stream()?.write(answer) ?? setTimeout(write, 10);
+      write();
+    },
     fine: (id, res) => sse(res, `event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'ok' }] } })}\n\n`),
   });
   const { session, close } = openSession(server.url, 1500);
@@ -266,6 +279,7 @@ test('broken answers to a lean call end in clear errors, and the session goes on
   await rejectsWith(session.callTool('refused', {}), 'SERVER_ERROR', /The database is down\./);
   await rejectsWith(session.callTool('garbled', {}), 'CONNECTOR_UNREACHABLE');
   assert.equal(textOf(await session.callTool('split-crlf', {})), 'whole');
+  assert.equal(textOf(await session.callTool('elsewhere', {})), 'from the GET stream');
   assert.equal(textOf(await session.callTool('fine', {})), 'ok');
 });
 

@@ -126,6 +126,11 @@ export class FastToolCalls {
       const text = await response.text().catch(() => null);
       throw new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, `Error POSTing to endpoint: ${text}`, { status: response.status, statusText: response.statusText, text });
     }
+    if (response.status === 202) {
+      // Taken, answer to follow on another stream (the session's GET stream): it is claimed there, by id, as the SDK client would take it.
+      await response.body?.cancel().catch(() => {});
+      return;
+    }
     const type = (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
     if (type === 'application/json') {
       const data: unknown = JSON.parse(await response.text());
