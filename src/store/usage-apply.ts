@@ -19,10 +19,18 @@ export const SCOPE_ORDER: Record<UsageScope, number> = { connector: 0, tool: 1 }
  * counting in.
  */
 const BATCH_ATTEMPTS = 3;
+
+/** How stale a counter row's `updated_at` may get before locking it moves it: pruning counts in days. */
+const TOUCH_INTERVAL_MS = 3_600_000;
 const PG_DEADLOCK_DETECTED = '40P01';
 
 function isDeadlock(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === PG_DEADLOCK_DETECTED;
+}
+
+/** Before this (ISO), a counter row's `updated_at` is stale enough to move when the row is locked or touched. */
+function touchBefore(now: string): string {
+  return new Date(Date.parse(now) - TOUCH_INTERVAL_MS).toISOString();
 }
 
 function lockOrderOf(key: CounterKey): string {
@@ -81,7 +89,8 @@ function describeBatch(batch: UsageBatch) {
     group.expires.push(reservation.slotExpiresAt);
     group.positions.push(position);
   });
-  return { now: latest, releases: batch.releases, rows: order.map((id) => rows.get(id)!), groups: [...groups.values()] };
+  // A batch of releases alone locks no rows.
+  return { now: latest, touch_before: latest === '' ? '' : touchBefore(latest), releases: batch.releases, rows: order.map((id) => rows.get(id)!), groups: [...groups.values()] };
 }
 
 /** Each reservation's outcome: the first `granted` of a group are granted, the rest share the group's refusal. */
@@ -132,8 +141,10 @@ function prepareStatements(database: DatabaseSync) {
     readCount: database.prepare(`select used from usage_counters where ${KEY_MATCH} and window_kind = ? and window_key = ?`),
     countSlots: database.prepare(`select count(*) as n from usage_slots where ${KEY_MATCH} and expires_at > ?`),
     countCall: database.prepare(`insert into usage_counters (${columns}) values (?, ?, ?, ?, ?, ?, 1, ?, ?) ${conflict} used = used + 1, updated_at = excluded.updated_at`),
-    // Kept like PostgreSQL's lock row, so both stores hold the same rows.
-    touchConcurrent: database.prepare(`insert into usage_counters (${columns}) values (?, ?, ?, ?, 'concurrent', '', 0, null, ?) ${conflict} updated_at = excluded.updated_at`),
+    // Kept like PostgreSQL's lock row, so both stores hold the same rows; touched as rarely.
+    touchConcurrent: database.prepare(
+      `insert into usage_counters (${columns}) values (?, ?, ?, ?, 'concurrent', '', 0, null, ?) ${conflict} updated_at = excluded.updated_at where updated_at < ?`,
+    ),
     insertSlot: database.prepare('insert into usage_slots (reservation_id, scope, user_id, connector_id, tool_name, expires_at) values (?, ?, ?, ?, ?, ?)'),
   } satisfies Record<string, StatementSync>;
 }
@@ -150,7 +161,7 @@ function reserveOnSqlite(statements: ReturnType<typeof prepareStatements>, reser
   }
   for (const { key, resetsAt } of reservation.limits) {
     if (key.window_kind === 'concurrent') {
-      statements.touchConcurrent.run(key.user_id, key.connector_id, key.scope, key.tool_name, reservation.now);
+      statements.touchConcurrent.run(key.user_id, key.connector_id, key.scope, key.tool_name, reservation.now, touchBefore(reservation.now));
       statements.insertSlot.run(reservation.id, key.scope, key.user_id, key.connector_id, key.tool_name, reservation.slotExpiresAt);
     } else {
       statements.countCall.run(key.user_id, key.connector_id, key.scope, key.tool_name, key.window_kind, key.window_key, resetsAt, reservation.now);

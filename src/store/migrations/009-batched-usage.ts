@@ -12,20 +12,24 @@ import { type Kysely, PostgresAdapter, sql } from 'kysely';
  *   With one commit per call, calls of one limited tool each held its counter rows
  *   locked through their own commit's flush to disk, one after another.
  *
- * The batch is `{"now", "releases": [reservation ids], "rows": [counter keys], "groups":
- * [{"now", "ids", "expires", "limits": [{"row": index into rows, "max"}]}]}`, a group being
- * reservations with the same limits, in the order they were asked for. It frees the
- * released slots, then locks every counter row of the batch in the order of `rows` (the
- * caller sorts them, so two batches never wait on each other in a cycle), creating
- * missing ones. A group then reads each of its counts once: as many reservations fit
- * as the tightest limit has room for, and the first ones get them, as if asked one by
- * one; the others are refused by the first limit, in the group's order, that the
- * granted ones fill. A concurrent window's row is the lock its slots are counted under;
- * being locked, a count in a later statement (PL/pgSQL takes a fresh snapshot per
- * statement) sees every slot its previous holder committed. Slots are counted live at
- * the group's earliest `now`, which can only count more. Rows created for groups that
- * got nothing are removed again. It returns per group `{"granted": k, "refusal": null |
- * {"index": limit index, "used": n}}`.
+ * The batch is `{"now", "touch_before", "releases": [reservation ids], "rows": [counter
+ * keys], "groups": [{"now", "ids", "expires", "limits": [{"row": index into rows,
+ * "max"}]}]}`, a group being reservations with the same limits, in the order they were
+ * asked for. It frees the released slots, then locks every counter row of the batch in
+ * the order of `rows` (the caller sorts them, so two batches never wait on each other in
+ * a cycle), creating missing ones. Locking writes no new row version unless the row's
+ * `updated_at` is older than `touch_before` (an hour ago): `ON CONFLICT DO UPDATE` locks
+ * the row it meets even when its WHERE leaves it unchanged, and the occasional touch
+ * keeps a concurrent window's row, whose count never moves, from being pruned while in
+ * use. A group then reads each of its counts once: as many reservations fit as the
+ * tightest limit has room for, and the first ones get them, as if asked one by one; the
+ * others are refused by the first limit, in the group's order, that the granted ones
+ * fill. A concurrent window's row is the lock its slots are counted under; being locked,
+ * a count in a later statement (PL/pgSQL takes a fresh snapshot per statement) sees
+ * every slot its previous holder committed. Slots are counted live at the group's
+ * earliest `now`, which can only count more. Rows created for groups that got nothing
+ * are removed again. It returns per group `{"granted": k, "refusal": null | {"index":
+ * limit index, "used": n}}`.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropIndex('usage_counters_updated_at').execute();
@@ -40,8 +44,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     declare
       g jsonb;
       l jsonb;
+      gi integer;
+      li integer;
       k jsonb;
-      i integer;
       n bigint;
       wanted bigint;
       fit bigint;
@@ -61,12 +66,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         x.value->>'window_key', 0, x.value->>'resets_at', p->>'now'
       from jsonb_array_elements(p->'rows') with ordinality as x(value, position)
       order by x.position
-      on conflict (user_id, connector_id, scope, tool_name, window_kind, window_key) do update set updated_at = excluded.updated_at;
-      for g in select value from jsonb_array_elements(p->'groups') loop
+      on conflict (user_id, connector_id, scope, tool_name, window_kind, window_key) do update set updated_at = excluded.updated_at
+        where usage_counters.updated_at < p->>'touch_before';
+      -- Arrays are walked by position: a FOR over a query would open a cursor for each loop.
+      for gi in 0 .. jsonb_array_length(p->'groups') - 1 loop
+        g := p->'groups'->gi;
         wanted := jsonb_array_length(g->'ids');
         fit := wanted;
         used_before := '{}';
-        for l in select value from jsonb_array_elements(g->'limits') loop
+        for li in 0 .. jsonb_array_length(g->'limits') - 1 loop
+          l := g->'limits'->li;
           k := p->'rows'->((l->>'row')::integer);
           if k->>'window_kind' = 'concurrent' then
             select count(*) into n from usage_slots
@@ -83,18 +92,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         refusal := null;
         if fit < wanted then
           refused := true;
-          i := 0;
-          for l in select value from jsonb_array_elements(g->'limits') loop
-            if used_before[i + 1] + fit >= (l->>'max')::bigint then
-              refusal := jsonb_build_object('index', i, 'used', used_before[i + 1] + fit);
+          for li in 0 .. jsonb_array_length(g->'limits') - 1 loop
+            if used_before[li + 1] + fit >= (g->'limits'->li->>'max')::bigint then
+              refusal := jsonb_build_object('index', li, 'used', used_before[li + 1] + fit);
               exit;
             end if;
-            i := i + 1;
           end loop;
         end if;
         if fit > 0 then
-          for l in select value from jsonb_array_elements(g->'limits') loop
-            k := p->'rows'->((l->>'row')::integer);
+          for li in 0 .. jsonb_array_length(g->'limits') - 1 loop
+            k := p->'rows'->((g->'limits'->li->>'row')::integer);
             if k->>'window_kind' = 'concurrent' then
               insert into usage_slots (reservation_id, scope, user_id, connector_id, tool_name, expires_at)
               select g->'ids'->>s, k->>'scope', k->>'user_id', k->>'connector_id', k->>'tool_name', g->'expires'->>s
