@@ -5,9 +5,11 @@ import type { ApplyUsageBatch, BatchOutcome, CounterKey, QueuedReservation, Usag
 import type { UsageScope, UsageWindow } from './types.ts';
 
 /**
- * The order counter rows are locked in, one total order over every row of a batch, so
- * two batches sharing rows never wait on each other in a cycle (a deadlock on
- * PostgreSQL). Within one user's connector, longer windows come first.
+ * The order a reservation checks its limits in, and, extended to one total order over
+ * every counter row of a batch, the order a batch locks them in, so two batches sharing
+ * rows never wait on each other in a cycle (a deadlock on PostgreSQL). Longer windows
+ * come first: when several limits are reached, the one reported is the one that frees
+ * last.
  */
 export const WINDOW_ORDER: Record<UsageWindow, number> = { conversation: 0, day: 1, hour: 2, concurrent: 3 };
 export const SCOPE_ORDER: Record<UsageScope, number> = { connector: 0, tool: 1 };
@@ -44,7 +46,8 @@ function lockOrderOf(key: CounterKey): string {
 export function applyOnPostgres(db: Kysely<Database>): ApplyUsageBatch {
   return async (batch) => {
     const described = describeBatch(batch);
-    const payload = JSON.stringify(described);
+    // Positions stay here: the function answers per group, in order.
+    const payload = JSON.stringify(described, (key, value) => (key === 'positions' ? undefined : value));
     for (let attempt = 1; ; attempt++) {
       try {
         const { rows } = await sql<{ results: Parameters<typeof outcomesOf>[2] }>`
