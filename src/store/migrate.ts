@@ -7,6 +7,7 @@ import * as usage from './migrations/004-usage.ts';
 import * as accessTokens from './migrations/005-access-tokens.ts';
 import * as chat from './migrations/006-chat.ts';
 import * as reserveUsageFunction from './migrations/008-reserve-usage-function.ts';
+import * as batchedUsage from './migrations/009-batched-usage.ts';
 
 /**
  * Every migration, oldest first. Names sort in the order they apply; a released
@@ -20,6 +21,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '005_access_tokens': accessTokens,
   '006_chat': chat,
   '008_reserve_usage_function': reserveUsageFunction,
+  '009_batched_usage': batchedUsage,
 };
 
 /** Names of every migration this version knows, oldest first. */

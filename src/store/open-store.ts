@@ -1,3 +1,4 @@
+import type { DatabaseSync } from 'node:sqlite';
 import type { Kysely } from 'kysely';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { DatabaseConfig } from '../core/config.ts';
@@ -58,11 +59,12 @@ export async function openStore(config: DatabaseConfig, options: OpenStoreOption
   }
   // On PostgreSQL a failure to listen is not fatal: until the feed connects, lookups read the database.
   const changes = config.kind === 'sqlite' ? createSqliteChangeFeed(sqlite!.database) : await createPostgresChangeFeed(db, config.url, schema!, logger);
-  return createStore(config.kind, db, { schema, clock: options.clock ?? systemClock, changes });
+  return createStore(config.kind, db, { schema, clock: options.clock ?? systemClock, changes, sqlite: sqlite?.database });
 }
 
-function createStore(kind: Store['kind'], db: Kysely<Database>, options: { schema: string | undefined; clock: Clock; changes: ChangeFeed }): Store {
-  const context: StoreContext = { kind, db, clock: options.clock, changes: options.changes };
+function createStore(kind: Store['kind'], db: Kysely<Database>, options: { schema: string | undefined; clock: Clock; changes: ChangeFeed; sqlite: DatabaseSync | undefined }): Store {
+  const context: StoreContext = { kind, db, sqlite: options.sqlite, clock: options.clock, changes: options.changes };
+  const usage = createUsageRepository(context);
   let closing: Promise<void> | undefined;
   return {
     kind,
@@ -75,7 +77,7 @@ function createStore(kind: Store['kind'], db: Kysely<Database>, options: { schem
     leases: createLeaseRepository(context),
     approvals: createApprovalRepository(context),
     audit: createAuditRepository(context),
-    usage: createUsageRepository(context),
+    usage,
     accessTokens: createAccessTokenRepository(context),
     models: createModelEndpointRepository(context),
     conversations: createConversationRepository(context),
@@ -83,7 +85,11 @@ function createStore(kind: Store['kind'], db: Kysely<Database>, options: { schem
     migrations: () => runStoreOperation('migrations', () => listAppliedMigrations(db as unknown as Kysely<unknown>, options.schema)),
     changes: options.changes,
     close: () => {
-      closing ??= options.changes.close().then(() => db.destroy());
+      // Releases still queued are written before the connection goes.
+      closing ??= usage
+        .idle()
+        .then(() => options.changes.close())
+        .then(() => db.destroy());
       return closing;
     },
   };

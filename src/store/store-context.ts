@@ -1,3 +1,4 @@
+import type { DatabaseSync } from 'node:sqlite';
 import type { Kysely } from 'kysely';
 import { runStoreOperation } from './database-errors.ts';
 import type { Clock } from '../core/clock.ts';
@@ -8,6 +9,8 @@ import type { Database } from './schema.ts';
 export interface StoreContext {
   kind: 'sqlite' | 'postgres';
   db: Kysely<Database>;
+  /** SQLite only: the connection under `db`, for the few hot paths that run prepared statements on it. */
+  sqlite?: DatabaseSync;
   clock: Clock;
   /** Told after every write to connectors, tool settings, catalogs or access tokens' revocation. */
   changes: ChangeFeed;

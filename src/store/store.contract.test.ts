@@ -765,6 +765,26 @@ for (const backend of [sqliteBackend, postgresBackend]) {
         assert.equal(used(await store.usage.usage('u1', 'c1'), 'concurrent', 'connector'), 2);
       });
 
+      it('frees a released slot for the next reservation before the release is awaited, and writes it before closing', async (t) => {
+        const db = useDatabase(t, backend);
+        const store = await db.open({ clock: { now: () => at } });
+        const limits: UsageLimit[] = [{ scope: 'tool', window: 'concurrent', max: 1 }];
+        const first = await store.usage.reserve(call({ limits }));
+        assert.equal(first.ok, true);
+        // Released and reserved in the same turn of the event loop, as the door does between two calls.
+        const released = store.usage.release(first.ok ? first.reservationId : '');
+        const second = store.usage.reserve(call({ limits }));
+        const third = store.usage.reserve(call({ limits }));
+        assert.equal((await second).ok, true, 'the released slot was free');
+        assert.deepEqual(await third, { ok: false, limit: limits[0], resetsAt: null, used: 1, max: 1 });
+        await released;
+        const held = await second;
+        const closing = store.usage.release(held.ok ? held.reservationId : '');
+        await store.close();
+        await closing;
+        assert.equal(await db.count('usage_slots'), 0, 'the release queued before closing was written');
+      });
+
       it('counts conversation limits per conversation, and only inside one', async (t) => {
         const store = await useDatabase(t, backend).open({ clock: { now: () => at } });
         const limits: UsageLimit[] = [{ scope: 'tool', window: 'conversation', max: 2 }];
@@ -792,6 +812,11 @@ for (const backend of [sqliteBackend, postgresBackend]) {
         const blocked: UsageLimit = { scope: 'connector', window: 'hour', max: 0 };
         assert.deepEqual(await store.usage.reserve(call({ limits: [blocked], toolName: 'x' })), { ok: false, limit: blocked, resetsAt: '2026-11-24T09:00:00.000Z', used: 0, max: 0 });
         assert.equal((await store.usage.reserve(call({ limits: [{ scope: 'connector', window: 'concurrent', max: 0 }] }))).ok, false);
+        assert.deepEqual(
+          (await store.usage.usage('u1', 'c1')).map((c) => [c.scope, c.window, c.used]),
+          [['tool', 'day', 1]],
+          'a refused call left no count of its own',
+        );
         await rejectsWithCode(store.usage.reserve(call({ limits: [{ scope: 'tool', window: 'day', max: 1.5 }] })), 'VALIDATION_FAILED');
         await rejectsWithCode(store.usage.reserve(call({ limits: [{ scope: 'tool', window: 'day', max: -1 }] })), 'VALIDATION_FAILED');
         const free = await store.usage.reserve(call({ limits: [] }));

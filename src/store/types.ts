@@ -323,7 +323,12 @@ export interface UsageCount {
 export interface UsageRepository {
   /** Counts one call against every limit, all or none. */
   reserve(request: UsageReservation): Promise<UsageGrant | UsageRefusal>;
-  /** Frees the reservation's concurrent slots; its other counts stay (the call was made). Idempotent. */
+  /**
+   * Frees the reservation's concurrent slots; its other counts stay (the call was made).
+   * Idempotent. Written with the store's next batch of reservations (within a turn of
+   * the event loop); resolves once committed, but a reservation this process asks for
+   * after calling it already finds the slot free.
+   */
   release(reservationId: string): Promise<void>;
   /**
    * Counts of the current hour and day, of every stored conversation and of running
