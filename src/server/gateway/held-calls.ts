@@ -46,6 +46,8 @@ interface Question {
 type Step = { kind: 'done'; value: unknown } | { kind: 'failed'; error: unknown } | { kind: 'question'; question: Question };
 
 const STATE_PREFIX = 'pbheld_';
+/** Calls one token (and endpoint) may have waiting for its client's answers at once. */
+const DEFAULT_MAX_HELD_PER_OWNER = 32;
 
 /**
  * Upstream calls kept running while a 2026-07-28 client answers a server's question.
@@ -60,10 +62,14 @@ const STATE_PREFIX = 'pbheld_';
  */
 export class HeldCalls {
   readonly #holdMs: number;
+  readonly #maxPerOwner: number;
   readonly #calls = new Map<string, HeldCall>();
+  /** Calls held per owner now: each holds an upstream call open, so one token may hold only so many. */
+  readonly #heldBy = new Map<string, number>();
 
-  constructor(options: { holdMs: number }) {
+  constructor(options: { holdMs: number; maxPerOwner?: number }) {
     this.#holdMs = options.holdMs;
+    this.#maxPerOwner = options.maxPerOwner ?? DEFAULT_MAX_HELD_PER_OWNER;
   }
 
   /**
@@ -71,7 +77,7 @@ export class HeldCalls {
    * it can answer), and the call is held until the client's retry; else the result.
    */
   start<T>(request: HeldCallRequest, run: (control: HeldCallControl) => Promise<T>): Promise<T | InputRequiredResult> {
-    const call = new HeldCall(request.owner, request.request);
+    const call = new HeldCall(request.owner, request.request, () => (this.#heldBy.get(request.owner) ?? 0) >= this.#maxPerOwner);
     const { capabilities } = request;
     // Without the capability the server's request is answered as for any client that cannot be asked
     // (an elicitation declined, sampling refused), as a 2025 session without it would see.
@@ -143,12 +149,16 @@ export class HeldCalls {
     }, this.#holdMs);
     call.timer.unref();
     this.#calls.set(id, call);
+    this.#heldBy.set(call.owner, (this.#heldBy.get(call.owner) ?? 0) + 1);
     return inputRequired({ inputRequests: { [question.key]: question.request }, requestState: id });
   }
 
   #release(call: HeldCall, id: string): void {
     clearTimeout(call.timer);
-    this.#calls.delete(id);
+    if (!this.#calls.delete(id)) return;
+    const held = (this.#heldBy.get(call.owner) ?? 1) - 1;
+    if (held > 0) this.#heldBy.set(call.owner, held);
+    else this.#heldBy.delete(call.owner);
   }
 }
 
@@ -166,9 +176,12 @@ class HeldCall {
   #waiter: ((step: Step) => void) | undefined;
   #asked = 0;
 
-  constructor(owner: string, request: string) {
+  readonly #ownerIsFull: () => boolean;
+
+  constructor(owner: string, request: string, ownerIsFull: () => boolean) {
     this.owner = owner;
     this.request = request;
+    this.#ownerIsFull = ownerIsFull;
   }
 
   /** A server's request during the call: it waits until the client answers (or the call ends). */
@@ -189,6 +202,13 @@ class HeldCall {
     if (!declares(capabilities, question.request)) {
       if (otherwise !== undefined) return Promise.resolve(otherwise);
       return Promise.reject(new PatchbayError('CAPABILITY_NOT_SUPPORTED', `The client cannot answer this ${question.request.method} request: it did not declare the capability it needs.`));
+    }
+    // Answered as for a client that cannot be asked: the server hears a decline (or a refusal), not silence.
+    if (this.#ownerIsFull()) {
+      if (otherwise !== undefined) return Promise.resolve(otherwise);
+      return Promise.reject(
+        new PatchbayError('USAGE_LIMIT_EXCEEDED', 'Too many calls through this token are already waiting for the client’s answers. Answer or abandon some of them, then try again.'),
+      );
     }
     this.#open.add(question);
     this.push({ kind: 'question', question });
