@@ -1,3 +1,4 @@
+import { BurstQueue } from '../core/burst-queue.ts';
 import { newTimeOrderedId } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
 import type { AuditEvent, AuditFilter, Store } from '../store/index.ts';
@@ -12,13 +13,11 @@ import type { AuditEvent, AuditFilter, Store } from '../store/index.ts';
  */
 export class AuditLog {
   readonly #store: Store;
-  readonly #log: Logger;
-  #queue: AuditEvent[] = [];
-  #flushing: Promise<void> | undefined;
+  readonly #queue: BurstQueue<AuditEvent>;
 
   constructor(store: Store, logger: Logger) {
     this.#store = store;
-    this.#log = logger;
+    this.#queue = new BurstQueue((batch) => store.audit.recordMany(batch).catch((error) => logger.error('could not write audit events', { count: batch.length, error })));
   }
 
   /** Queues an event; the object becomes the log's (it is completed in place, not copied). */
@@ -27,20 +26,10 @@ export class AuditLog {
     full.id = newTimeOrderedId();
     full.at ??= new Date().toISOString();
     this.#queue.push(full);
-    this.#flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flush());
   }
 
-  async #flush(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const batch = this.#queue;
-      this.#queue = [];
-      await this.#store.audit.recordMany(batch).catch((error) => this.#log.error('could not write audit events', { count: batch.length, error }));
-    }
-    this.#flushing = undefined;
-  }
-
-  async idle(): Promise<void> {
-    while (this.#flushing) await this.#flushing;
+  idle(): Promise<void> {
+    return this.#queue.idle();
   }
 
   /** Lists events, after writing what this process still holds: a call that returned is in the list. */

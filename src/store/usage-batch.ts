@@ -1,3 +1,4 @@
+import { BurstQueue } from '../core/burst-queue.ts';
 import type { UsageScope, UsageWindow } from './types.ts';
 
 /** The counter row one limit of one call touches. */
@@ -39,77 +40,50 @@ export interface UsageBatch {
 /** Applies one batch; returns one outcome per reservation, in order. */
 export type ApplyUsageBatch = (batch: UsageBatch) => Promise<BatchOutcome[]>;
 
-interface Waiter<T> {
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
+/** One queued request and whoever waits on it. */
+type Queued =
+  | { kind: 'release'; reservationId: string; resolve(): void; reject(error: unknown): void }
+  | { kind: 'reserve'; reservation: QueuedReservation; resolve(outcome: BatchOutcome): void; reject(error: unknown): void };
 
 /**
- * Gathers reservations and releases and hands them to the store together: the first
- * one queued waits for the end of the current turn of the event loop, and while a
- * batch is being applied the next one gathers. One transaction and one commit then
- * serve many calls: calls of one limited tool no longer each hold its counter rows
- * through a commit of their own.
+ * Gathers reservations and releases and hands them to the store together (a
+ * `BurstQueue`): one transaction and one commit then serve many calls, so calls of one
+ * limited tool no longer each hold its counter rows through a commit of their own.
  *
  * Order is kept: a batch applies its releases before its reservations, and a release
  * queued before a reservation lands in the same batch or an earlier one, so a
  * reservation never counts a slot this process released before asking.
  */
 export class UsageBatcher {
-  readonly #apply: ApplyUsageBatch;
-  #reservations: QueuedReservation[] = [];
-  #reservationWaiters: Waiter<BatchOutcome>[] = [];
-  #releases: string[] = [];
-  #releaseWaiters: Waiter<void>[] = [];
-  #flushing: Promise<void> | undefined;
+  readonly #queue: BurstQueue<Queued>;
 
   constructor(apply: ApplyUsageBatch) {
-    this.#apply = apply;
+    this.#queue = new BurstQueue((batch) => applyQueued(apply, batch));
   }
 
   reserve(reservation: QueuedReservation): Promise<BatchOutcome> {
-    return new Promise((resolve, reject) => {
-      this.#reservations.push(reservation);
-      this.#reservationWaiters.push({ resolve, reject });
-      this.#schedule();
-    });
+    return new Promise((resolve, reject) => this.#queue.push({ kind: 'reserve', reservation, resolve, reject }));
   }
 
   /** Resolves once the release is committed. */
   release(reservationId: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#releases.push(reservationId);
-      this.#releaseWaiters.push({ resolve, reject });
-      this.#schedule();
-    });
+    return new Promise((resolve, reject) => this.#queue.push({ kind: 'release', reservationId, resolve, reject }));
   }
 
   /** Waits until everything queued so far is applied (or failed). */
-  async idle(): Promise<void> {
-    while (this.#flushing) await this.#flushing;
+  idle(): Promise<void> {
+    return this.#queue.idle();
   }
+}
 
-  #schedule(): void {
-    this.#flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flush());
-  }
-
-  async #flush(): Promise<void> {
-    while (this.#reservations.length > 0 || this.#releases.length > 0) {
-      const batch: UsageBatch = { releases: this.#releases, reservations: this.#reservations };
-      const releaseWaiters = this.#releaseWaiters;
-      const reservationWaiters = this.#reservationWaiters;
-      this.#releases = [];
-      this.#releaseWaiters = [];
-      this.#reservations = [];
-      this.#reservationWaiters = [];
-      try {
-        const outcomes = await this.#apply(batch);
-        for (const waiter of releaseWaiters) waiter.resolve();
-        for (const [i, waiter] of reservationWaiters.entries()) waiter.resolve(outcomes[i]);
-      } catch (error) {
-        for (const waiter of [...releaseWaiters, ...reservationWaiters]) waiter.reject(error);
-      }
-    }
-    this.#flushing = undefined;
+async function applyQueued(apply: ApplyUsageBatch, queued: Queued[]): Promise<void> {
+  const releases = queued.filter((q) => q.kind === 'release');
+  const reservations = queued.filter((q) => q.kind === 'reserve');
+  try {
+    const outcomes = await apply({ releases: releases.map((q) => q.reservationId), reservations: reservations.map((q) => q.reservation) });
+    for (const q of releases) q.resolve();
+    for (const [i, q] of reservations.entries()) q.resolve(outcomes[i]);
+  } catch (error) {
+    for (const q of queued) q.reject(error);
   }
 }

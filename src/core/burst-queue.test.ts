@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BurstQueue } from './burst-queue.ts';
+
+test('items pushed in one turn are applied together, in order; what arrives meanwhile is the next batch', async () => {
+  const batches: number[][] = [];
+  let release = () => {};
+  const queue = new BurstQueue<number>(async (batch) => {
+    batches.push(batch);
+    if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+  });
+  queue.push(1);
+  queue.push(2);
+  queue.push(3);
+  assert.deepEqual(batches, [], 'nothing is applied before the turn ends');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(batches, [[1, 2, 3]]);
+  queue.push(4);
+  queue.push(5);
+  const idle = queue.idle();
+  release();
+  await idle;
+  assert.deepEqual(batches, [[1, 2, 3], [4, 5]], 'pushed while a batch was being applied: the next batch, once');
+  queue.push(6);
+  await queue.idle();
+  assert.deepEqual(batches.at(-1), [6], 'a quiet queue starts again');
+});
