@@ -25,7 +25,7 @@ export function describePostgresUrl(url: string): string {
  * A pool on PostgreSQL whose every connection uses `schema` as its search path,
  * after making sure the schema exists.
  */
-export async function openPostgresDatabase(url: string, schema: string, logger: Logger): Promise<Kysely<Database>> {
+export async function openPostgresDatabase(url: string, schema: string, logger: Logger): Promise<{ db: Kysely<Database>; pool: pg.Pool }> {
   if (!SCHEMA_NAME.test(schema)) {
     throw new PatchbayError('CONFIG_INVALID', `"${schema}" is not a usable PostgreSQL schema name: use letters, digits and underscores, starting with a letter.`);
   }
@@ -50,7 +50,7 @@ export async function openPostgresDatabase(url: string, schema: string, logger: 
     await db.destroy().catch(() => {});
     throw explainPostgresFailure(url, error);
   }
-  return db;
+  return { db, pool };
 }
 
 async function ensureSchema(db: Kysely<Database>, schema: string): Promise<void> {

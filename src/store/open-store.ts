@@ -46,7 +46,8 @@ export async function openStore(config: DatabaseConfig, options: OpenStoreOption
   // Only PostgreSQL has schemas; the migration table is looked up in this one.
   const schema = config.kind === 'postgres' ? (options.schema ?? 'public') : undefined;
   const sqlite = config.kind === 'sqlite' ? await openSqliteDatabase(config.path) : undefined;
-  const db = config.kind === 'sqlite' ? sqlite!.db : await openPostgresDatabase(config.url, schema!, logger);
+  const postgres = config.kind === 'postgres' ? await openPostgresDatabase(config.url, schema!, logger) : undefined;
+  const db = sqlite ? sqlite.db : postgres!.db;
   const explain = (error: unknown) => (config.kind === 'sqlite' ? explainSqliteFailure(config.path, error) : explainPostgresFailure(config.url, error));
 
   const untyped = db as unknown as Kysely<unknown>;
@@ -59,11 +60,12 @@ export async function openStore(config: DatabaseConfig, options: OpenStoreOption
   }
   // On PostgreSQL a failure to listen is not fatal: until the feed connects, lookups read the database.
   const changes = config.kind === 'sqlite' ? createSqliteChangeFeed(sqlite!.database) : await createPostgresChangeFeed(db, config.url, schema!, logger);
-  return createStore(config.kind, db, { schema, clock: options.clock ?? systemClock, changes, sqlite: sqlite?.database });
+  const pg = postgres ? { pool: postgres.pool, schema: schema! } : undefined;
+  return createStore(config.kind, db, { clock: options.clock ?? systemClock, changes, sqlite: sqlite?.database, pg });
 }
 
-function createStore(kind: Store['kind'], db: Kysely<Database>, options: { schema: string | undefined; clock: Clock; changes: ChangeFeed; sqlite: DatabaseSync | undefined }): Store {
-  const context: StoreContext = { kind, db, sqlite: options.sqlite, clock: options.clock, changes: options.changes };
+function createStore(kind: Store['kind'], db: Kysely<Database>, options: Pick<StoreContext, 'clock' | 'changes' | 'sqlite' | 'pg'>): Store {
+  const context: StoreContext = { kind, db, ...options };
   const usage = createUsageRepository(context);
   let closing: Promise<void> | undefined;
   return {
@@ -82,7 +84,7 @@ function createStore(kind: Store['kind'], db: Kysely<Database>, options: { schem
     models: createModelEndpointRepository(context),
     conversations: createConversationRepository(context),
     messages: createChatMessageRepository(context),
-    migrations: () => runStoreOperation('migrations', () => listAppliedMigrations(db as unknown as Kysely<unknown>, options.schema)),
+    migrations: () => runStoreOperation('migrations', () => listAppliedMigrations(db as unknown as Kysely<unknown>, options.pg?.schema)),
     changes: options.changes,
     close: () => {
       // Releases still queued are written before the connection goes.

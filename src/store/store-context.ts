@@ -1,5 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { Kysely } from 'kysely';
+import type pg from 'pg';
 import { runStoreOperation } from './database-errors.ts';
 import type { Clock } from '../core/clock.ts';
 import type { ChangeFeed } from './change-feed.ts';
@@ -11,6 +12,8 @@ export interface StoreContext {
   db: Kysely<Database>;
   /** SQLite only: the connection under `db`, for the few hot paths that run prepared statements on it. */
   sqlite?: DatabaseSync;
+  /** PostgreSQL only: the pool under `db` and the schema, for the few hot paths that run named (prepared) statements. */
+  pg?: { pool: pg.Pool; schema: string };
   clock: Clock;
   /** Told after every write to connectors, tool settings, catalogs or access tokens' revocation. */
   changes: ChangeFeed;
