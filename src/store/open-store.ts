@@ -1,9 +1,8 @@
-import type { DatabaseSync } from 'node:sqlite';
 import type { Kysely } from 'kysely';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { DatabaseConfig } from '../core/config.ts';
 import { type Logger, silentLogger } from '../core/log.ts';
-import { type ChangeFeed, createPostgresChangeFeed, createSqliteChangeFeed } from './change-feed.ts';
+import { createPostgresChangeFeed, createSqliteChangeFeed } from './change-feed.ts';
 import { createChatMessageRepository, createConversationRepository, createModelEndpointRepository } from './chat-repository.ts';
 import { createCatalogRepository } from './catalog-repository.ts';
 import { createConnectorRepository } from './connector-repository.ts';
