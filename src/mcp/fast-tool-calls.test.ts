@@ -259,6 +259,12 @@ test('a lean call reads answers in every allowed shape, ends broken ones in clea
       setTimeout(() => res.write(`\ndata: ${payload.slice(10)}\r`), 20);
       setTimeout(() => res.end('\n\r\n'), 40);
     },
+    // Primed for resumption, then more than the response cap: refused, not resumed.
+    huge: (id, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('id: e1\ndata: \n\n');
+      res.end(`data: ${JSON.stringify({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'x'.repeat(1_200_000) }] } })}\n\n`);
+    },
     // Accepted now, answered on the session's GET stream.
     elsewhere: (id, res, stream) => {
       res.writeHead(202).end();
@@ -279,6 +285,7 @@ test('a lean call reads answers in every allowed shape, ends broken ones in clea
   await rejectsWith(session.callTool('refused', {}), 'SERVER_ERROR', /The database is down\./);
   await rejectsWith(session.callTool('garbled', {}), 'CONNECTOR_UNREACHABLE');
   assert.equal(textOf(await session.callTool('split-crlf', {})), 'whole');
+  await rejectsWith(session.callTool('huge', {}), 'RESPONSE_TOO_LARGE');
   assert.equal(textOf(await session.callTool('elsewhere', {})), 'from the GET stream');
   assert.equal(textOf(await session.callTool('fine', {})), 'ok');
 });

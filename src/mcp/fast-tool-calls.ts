@@ -13,6 +13,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/client';
 import { sleep } from '../core/clock.ts';
+import { PatchbayError } from '../core/errors.ts';
 import type { FetchLike } from './http-fetch.ts';
 import { type SseEvent, SseLineParser } from './sse-lines.ts';
 import { type CompiledSchemas, sharedSchemas } from './validate-arguments.ts';
@@ -163,7 +164,8 @@ export class FastToolCalls {
       }
       parser.push(decoder.decode());
     } catch (error) {
-      if (call.settled || parser.lastEventId === undefined || call.signal.aborted) throw error;
+      // A broken stream that was primed is resumed; an answer over the size cap (our own error) is not asked for again.
+      if (call.settled || parser.lastEventId === undefined || call.signal.aborted || error instanceof PatchbayError) throw error;
     }
     if (call.settled) return;
     const resumeFrom = parser.lastEventId;
