@@ -48,7 +48,7 @@ export const GATEWAY_CANNOT: Readonly<Record<string, string>> = {
   'tools-call-audio': `${FIXTURE} (tool test_audio_content)`,
   'tools-call-embedded-resource': `${FIXTURE} (tool test_embedded_resource)`,
   'tools-call-mixed-content': `${FIXTURE} (tool test_multiple_content_types)`,
-  'tools-call-with-logging': `${FIXTURE} (tool test_tool_with_logging); the gateway does not forward upstream log messages either`,
+  'tools-call-with-logging': `${FIXTURE} (tool test_tool_with_logging)`,
   'tools-call-error': `${FIXTURE} (tool test_error_handling)`,
   'tools-call-with-progress': `${FIXTURE} (tool test_tool_with_progress); progress itself passes through (test/gateway-passthrough.test.ts)`,
   'tools-call-sampling': `${FIXTURE} (tool test_sampling); sampling itself passes through to clients that declare it`,

@@ -18,7 +18,7 @@ interface Seen {
 }
 
 function buildServer(seen: { cancelled: string[]; onStart: () => void }): McpServer {
-  const mcp = new McpServer({ name: 'fast-lane-test', version: '1.0.0' }, { capabilities: { tools: {} } });
+  const mcp = new McpServer({ name: 'fast-lane-test', version: '1.0.0' }, { capabilities: { tools: {}, logging: {} } });
   const text = (value: string) => ({ content: [{ type: 'text' as const, text: value }] });
   // The request id tells which path sent the call: the SDK client numbers its requests, the lean path names them.
   mcp.registerTool('whoami', { description: 'The id of this request.' }, async (ctx) => text(String(ctx.mcpReq.id)));
@@ -40,6 +40,10 @@ function buildServer(seen: { cancelled: string[]; onStart: () => void }): McpSer
       params: { mode: 'form', message: 'Your name?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } } } },
     });
     return text(answer.action === 'accept' ? `Hello ${String(answer.content?.name)}` : `You chose ${answer.action}.`);
+  });
+  mcp.registerTool('chatty', { description: 'Logs two lines about the call.' }, async (ctx) => {
+    for (const step of [1, 2]) await ctx.mcpReq.log('info', { call: String(ctx.mcpReq.id), step }, 'chatty');
+    return text(String(ctx.mcpReq.id));
   });
   mcp.registerTool('slow', { description: 'Waits until cancelled.' }, async (ctx) => {
     seen.onStart();
@@ -157,6 +161,20 @@ test('a question a server asks on a call’s own stream goes to that call, not t
   const [ada, grace] = await Promise.all([session.callTool('greet-here', {}, answerAs('Ada', 150)), session.callTool('greet-here', {}, answerAs('Grace', 0))]);
   assert.equal(textOf(ada), 'Hello Ada');
   assert.equal(textOf(grace), 'Hello Grace');
+});
+
+test('the server’s log lines about a lean call reach that call’s caller', async (t) => {
+  const { session } = await startServerAndSession(t);
+  const heard = new Map<string, unknown[]>();
+  const listen = (who: string) => ({ onLog: (line: { level: string; data: unknown; logger?: string }) => heard.set(who, [...(heard.get(who) ?? []), line]) });
+  const [a, b] = await Promise.all([session.callTool('chatty', {}, listen('a')), session.callTool('chatty', {}, listen('b'))]);
+  for (const [who, result] of [['a', a], ['b', b]] as const) {
+    const id = textOf(result);
+    assert.deepEqual(heard.get(who), [
+      { level: 'info', logger: 'chatty', data: { call: id, step: 1 } },
+      { level: 'info', logger: 'chatty', data: { call: id, step: 2 } },
+    ]);
+  }
 });
 
 test('cancelling a lean call tells the server, and a timeout does too', async (t) => {

@@ -10,6 +10,7 @@ import {
   type ElicitRequest,
   type ElicitResult,
   type GetPromptResult,
+  type LoggingMessageNotificationParams,
   type Progress,
   type Prompt,
   ProtocolError,
@@ -94,6 +95,12 @@ export interface RequestControl {
   onElicitation?: ElicitationHandler;
   /** Answers sampling requests the server sends while this request runs; without one they are refused. */
   onSampling?: SamplingHandler;
+  /**
+   * Log lines the server sends about this request. Known only for lines sent on the
+   * request's own stream during a lean tools/call (2025-11-25): a line on the session's
+   * shared stream does not say which request it is about.
+   */
+  onLog?: (message: LoggingMessageNotificationParams) => void;
 }
 
 const DEFAULT_RECONNECT_DELAYS = [100, 250, 500, 1000, 2000, 4000];
@@ -124,7 +131,7 @@ export class McpSession {
   #inFlight = 0;
   #elicitationHandlers: ElicitationHandler[] = [];
   #samplingHandlers: SamplingHandler[] = [];
-  /** The call whose own stream carried the server's question now being answered, when that is known. */
+  /** The call whose own stream carried the server's message now being handled (a question, a log line), when that is known. */
   readonly #askingCall = new AsyncLocalStorage<RequestControl>();
   /** Resource URIs subscribed to: renewed on a new connection, and they keep the session from closing when idle. */
   readonly #subscriptions = new Set<string>();
@@ -384,6 +391,7 @@ export class McpSession {
     });
     client.setRequestHandler('elicitation/create', async (request) => this.#answerElicitation(request.params));
     client.setRequestHandler('sampling/createMessage', async (request) => this.#answerSampling(request.params as CreateMessageRequest['params']));
+    client.setNotificationHandler('notifications/message', (notification) => this.#askingCall.getStore()?.onLog?.(notification.params));
     client.setNotificationHandler('notifications/resources/updated', (notification) => this.#hooks.onResourceUpdated?.(notification.params.uri));
     const connection: Connection = { client, transport, closed: false, facts: undefined as unknown as SessionFacts };
     client.onerror = (error) => this.#settings.logger.debug('mcp transport error', { connector: this.target.name, error: String(error?.message ?? error) });

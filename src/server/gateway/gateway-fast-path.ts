@@ -182,6 +182,11 @@ export function cancelledRequestId(body: unknown): string | number | undefined {
   return typeof id === 'string' || typeof id === 'number' ? id : undefined;
 }
 
+/** Whether the body is a logging/setLevel request (the client wants the server's log lines). */
+export function setsLogLevel(body: unknown): boolean {
+  return isPlainObject(body) && body.method === 'logging/setLevel';
+}
+
 /** Node's request and response behind a Hono context, when served by @hono/node-server. */
 export function nodeOf(c: Context): { incoming: IncomingMessage; outgoing: ServerResponse } | undefined {
   const env = c.env as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;

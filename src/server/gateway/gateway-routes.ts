@@ -20,6 +20,7 @@ import {
   type FastHeaders,
   fastRequestOf,
   sendJson,
+  setsLogLevel,
   statelessFastRequestOf,
 } from './gateway-fast-path.ts';
 import { GatewayPolicy } from './gateway-policy.ts';
@@ -63,6 +64,8 @@ interface Session {
   scope: GatewayScope;
   /** Calls answered on the fast path and still running, by JSON-RPC id (a cancellation finds them here). */
   inFlight: Map<string | number, AbortController>;
+  /** The client asked for log messages (logging/setLevel): its calls take the stream path, where the server's log lines can reach it. */
+  wantsLogs: boolean;
 }
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -130,7 +133,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
       session.lastUsed = Date.now();
       if (request.method === 'POST') {
-        const fast = fastRequestOf(parsedBody, fastHeadersOf(request), session.server.getClientCapabilities());
+        if (setsLogLevel(parsedBody)) session.wantsLogs = true;
+        const fast = session.wantsLogs ? undefined : fastRequestOf(parsedBody, fastHeadersOf(request), session.server.getClientCapabilities());
         if (fast) return sendJson(c, await answerFast(serverOptions, session, fast, abortedOnClose(c)), sessionId);
         // A call on the fast path is not known to the SDK's server: its cancellation is delivered here (and passed on).
         const cancelled = cancelledRequestId(parsedBody);
@@ -172,7 +176,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        sessions.set(id, { server, transport, tokenId: scope.tokenId, userId: scope.userId, path, lastUsed: Date.now(), scope, inFlight });
+        sessions.set(id, { server, transport, tokenId: scope.tokenId, userId: scope.userId, path, lastUsed: Date.now(), scope, inFlight, wantsLogs: false });
       },
       onsessionclosed: (id) => {
         sessions.delete(id);
@@ -227,7 +231,8 @@ export function createGateway(options: GatewayOptions): Gateway {
  * A plain JSON answer costs far less than an SSE stream (no web stream, no event framing),
  * so a request that cannot need a stream gets one: a single request asking for no
  * progress, which is not a tool call the server might have to ask the person about
- * (elicitation travels on the request's stream). The transport reads the setting when it
+ * (elicitation travels on the request's stream), from a client that did not ask for log
+ * lines (they travel there too). The transport reads the setting when it
  * takes the request, before any other request can run, so setting it just before is safe.
  */
 function answerAsJson(session: Session, body: unknown): void {
@@ -237,7 +242,7 @@ function answerAsJson(session: Session, body: unknown): void {
   if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
     const message = body as { method?: unknown; params?: { _meta?: { progressToken?: unknown } } };
     const asks = message.method === 'tools/call' && (session.server.getClientCapabilities()?.elicitation !== undefined || session.server.getClientCapabilities()?.sampling !== undefined);
-    json = typeof message.method === 'string' && message.params?._meta?.progressToken === undefined && !asks;
+    json = typeof message.method === 'string' && message.params?._meta?.progressToken === undefined && !asks && !session.wantsLogs;
   }
   transport._enableJsonResponse = json;
 }

@@ -73,6 +73,8 @@ export function buildGatewayServer(scope: GatewayScope, options: GatewayServerOp
           ? undefined
           : (p: { progress: number; total?: number; message?: string }) =>
               void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, progress: p.progress, total: p.total, message: p.message } }).catch(() => {}),
+      // The server's log lines about the call go to the client at the level it asked for (the SDK filters them).
+      onLog: (line) => void ctx.mcpReq.log(line.level, line.data, line.logger).catch(() => {}),
     };
   };
   /**
