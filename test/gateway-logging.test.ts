@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
+import { LOG_LEVEL_META_KEY } from '@modelcontextprotocol/client';
 import { McpServer } from '@modelcontextprotocol/server';
 import { startServer } from '../src/server/index.ts';
 import { connectGateway } from './fixtures/gateway-client.ts';
@@ -17,7 +18,8 @@ function chattyServer(): McpServer {
   return mcp;
 }
 
-test('a server’s log lines about a call reach the gateway client that asked for them, at its level', async (t) => {
+/** The chatty server as connector "chatty" (allowed) of a served Patchbay, and a token for its gateway. */
+async function serveChatty(t: TestContext): Promise<{ url: string; token: string }> {
   const upstream = await startMcpSessionServer(chattyServer);
   const patchbay = await openTestPatchbay();
   const actor = patchbay.actor('cli');
@@ -30,8 +32,13 @@ test('a server’s log lines about a call reach the gateway client that asked fo
     await patchbay.close();
     await upstream.close();
   });
+  return { url: `${server.url}/mcp`, token };
+}
 
-  await using gw = await connectGateway(`${server.url}/mcp`, token);
+test('a server’s log lines about a call reach the gateway client that asked for them, at its level', async (t) => {
+  const { url, token } = await serveChatty(t);
+
+  await using gw = await connectGateway(url, token);
   const lines: Array<{ level: string; data: unknown; logger?: string }> = [];
   gw.client.setNotificationHandler('notifications/message', (notification) => void lines.push(notification.params));
   await gw.client.setLoggingLevel('info');
@@ -42,6 +49,19 @@ test('a server’s log lines about a call reach the gateway client that asked fo
   await gw.client.setLoggingLevel('debug');
   lines.length = 0;
   await gw.client.callTool({ name: 'chatty__work', arguments: {} });
+  assert.deepEqual(
+    lines.map((line) => line.level),
+    ['info', 'debug'],
+  );
+});
+
+test('a 2026-07-28 client that names a log level hears the server’s lines too', async (t) => {
+  const { url, token } = await serveChatty(t);
+  await using gw = await connectGateway(url, token, { mode: 'auto' });
+  const lines: Array<{ level: string }> = [];
+  gw.client.setNotificationHandler('notifications/message', (notification) => void lines.push(notification.params));
+  // A 2026-07-28 request names its log level in its own _meta.
+  await gw.client.callTool({ name: 'chatty__work', arguments: {}, _meta: { [LOG_LEVEL_META_KEY]: 'debug' } });
   assert.deepEqual(
     lines.map((line) => line.level),
     ['info', 'debug'],
