@@ -4,6 +4,9 @@
  * timestamps as ISO strings, booleans as booleans) — identical on SQLite and PostgreSQL.
  */
 import type { ChangeFeed } from './change-feed.ts';
+import type { AccessToken, ChatAttachment, ChatMessage, ChatPart, ChatRole, ChatToolCall, Conversation, ModelEndpoint, ModelProvider, ToolCallStatus } from './records.ts';
+
+export type { AccessToken, ChatAttachment, ChatMessage, ChatPart, ChatRole, ChatToolCall, Conversation, ModelEndpoint, ModelProvider, ToolCallStatus } from './records.ts';
 
 export type OwnerKind = 'user' | 'organization';
 
@@ -382,20 +385,6 @@ export interface CredentialRepository {
   remove(userId: string, connectorId: string, issuer?: string): Promise<void>;
 }
 
-/** A personal access token as listed: never the token itself, which is shown once at creation. */
-export interface AccessToken {
-  id: string;
-  userId: string;
-  name: string;
-  /** The token's first characters, to recognise it (`pbt_AbCd`). */
-  prefix: string;
-  /** The projects whose connectors it reaches; null for all. */
-  projects: string[] | null;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
 export interface AccessTokenRepository {
   /** Throws NAME_TAKEN when the user has a live token of that name. */
   create(token: Omit<AccessToken, 'lastUsedAt' | 'revokedAt'> & { tokenHash: string }): Promise<AccessToken>;
@@ -434,21 +423,6 @@ export interface Store {
 
 // ---- chat ------------------------------------------------------------------------
 
-export type ModelProvider = 'anthropic' | 'openai' | 'openai-compatible';
-
-/** An LLM endpoint a person configured. The key is never part of it, only whether there is one. */
-export interface ModelEndpoint {
-  id: string;
-  userId: string;
-  name: string;
-  provider: ModelProvider;
-  /** null: the provider's own API. */
-  baseUrl: string | null;
-  model: string;
-  hasKey: boolean;
-  createdAt: string;
-}
-
 export interface NewModelEndpoint {
   id: string;
   userId: string;
@@ -468,18 +442,6 @@ export interface ModelEndpointRepository {
   remove(userId: string, id: string): Promise<boolean>;
 }
 
-export interface Conversation {
-  id: string;
-  userId: string;
-  title: string;
-  modelId: string | null;
-  project: string | null;
-  /** Names of the connectors the model may use; null for every connector (of the project). */
-  connectors: string[] | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
 export interface ConversationPatch {
   title?: string;
   modelId?: string | null;
@@ -496,59 +458,6 @@ export interface ConversationRepository {
   /** Marks the conversation as just used. */
   touch(id: string): Promise<void>;
   remove(userId: string, id: string): Promise<boolean>;
-}
-
-export type ChatRole = 'user' | 'assistant';
-
-/** A piece of a message: text, or (on a user message) a message a prompt inserted. */
-export type ChatPart = { type: 'text'; text: string } | { type: 'prompt-message'; role: 'user' | 'assistant'; text: string };
-
-export type ToolCallStatus = 'pending' | 'awaiting-approval' | 'done' | 'error' | 'refused' | 'denied' | 'cancelled';
-
-export interface ChatToolCall {
-  id: string;
-  conversationId: string;
-  messageId: string;
-  position: number;
-  /** The id the model gave the call. */
-  modelCallId: string;
-  /** The stable name the model used, `<connector>__<tool>`. */
-  toolName: string;
-  connector: string | null;
-  connectorTool: string | null;
-  arguments: Record<string, unknown>;
-  status: ToolCallStatus;
-  approvalId: string | null;
-  /** The MCP CallToolResult, when the server answered. */
-  result: unknown;
-  error: { code: string; message: string } | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface ChatAttachment {
-  id: string;
-  messageId: string;
-  position: number;
-  kind: 'resource' | 'prompt';
-  connector: string;
-  /** A resource URI, or a prompt name. */
-  ref: string;
-  arguments: Record<string, string> | null;
-  /** What was given to the model: the ReadResourceResult or GetPromptResult. */
-  content: unknown;
-  createdAt: string;
-}
-
-export interface ChatMessage {
-  id: string;
-  conversationId: string;
-  seq: number;
-  role: ChatRole;
-  parts: ChatPart[];
-  toolCalls: ChatToolCall[];
-  attachments: ChatAttachment[];
-  createdAt: string;
 }
 
 export interface NewChatToolCall {

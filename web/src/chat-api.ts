@@ -2,31 +2,20 @@
  * The chat's side of the HTTP API: model endpoints, conversations, and turns read as
  * NDJSON (one event a line) from a streamed response.
  */
+import type {
+  ChatAttachment as StoredChatAttachment,
+  ChatMessage as StoredChatMessage,
+  ChatToolCall as StoredChatToolCall,
+  Conversation as StoredConversation,
+  ModelEndpoint as StoredModelEndpoint,
+} from '../../src/store/records.ts';
 import { ApiError, apiRequest, SIGNED_OUT_EVENT } from './api.ts';
 
-export type ModelProvider = 'anthropic' | 'openai' | 'openai-compatible';
+export type { ModelProvider, ToolCallStatus } from '../../src/store/records.ts';
 
-export interface ModelEndpoint {
-  id: string;
-  name: string;
-  provider: ModelProvider;
-  baseUrl: string | null;
-  model: string;
-  hasKey: boolean;
-  createdAt: string;
-}
-
-export interface Conversation {
-  id: string;
-  title: string;
-  modelId: string | null;
-  project: string | null;
-  connectors: string[] | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export type ToolCallStatus = 'pending' | 'awaiting-approval' | 'done' | 'error' | 'refused' | 'denied' | 'cancelled';
+/** As the API lists them: the store's records without the owner (the signed-in person). */
+export type ModelEndpoint = Omit<StoredModelEndpoint, 'userId'>;
+export type Conversation = Omit<StoredConversation, 'userId'>;
 
 export interface ToolContent {
   type: string;
@@ -38,36 +27,14 @@ export interface ToolContent {
   resource?: { uri: string; text?: string; mimeType?: string };
 }
 
-export interface ChatToolCall {
-  id: string;
-  messageId: string;
-  toolName: string;
-  connector: string | null;
-  connectorTool: string | null;
-  arguments: Record<string, unknown>;
-  status: ToolCallStatus;
-  approvalId: string | null;
+/** A tool call as the page shows it: the store's record, with the server's result in the shape it renders. */
+export type ChatToolCall = Pick<StoredChatToolCall, 'id' | 'messageId' | 'toolName' | 'connector' | 'connectorTool' | 'arguments' | 'status' | 'approvalId' | 'error'> & {
   result: { content?: ToolContent[]; structuredContent?: unknown; isError?: boolean } | null;
-  error: { code: string; message: string } | null;
-}
+};
 
-export interface ChatAttachment {
-  id: string;
-  kind: 'resource' | 'prompt';
-  connector: string;
-  ref: string;
-  arguments: Record<string, string> | null;
-}
+export type ChatAttachment = Pick<StoredChatAttachment, 'id' | 'kind' | 'connector' | 'ref' | 'arguments'>;
 
-export interface ChatMessage {
-  id: string;
-  seq: number;
-  role: 'user' | 'assistant';
-  parts: Array<{ type: 'text'; text: string } | { type: 'prompt-message'; role: string; text: string }>;
-  toolCalls: ChatToolCall[];
-  attachments: ChatAttachment[];
-  createdAt: string;
-}
+export type ChatMessage = Pick<StoredChatMessage, 'id' | 'seq' | 'role' | 'parts' | 'createdAt'> & { toolCalls: ChatToolCall[]; attachments: ChatAttachment[] };
 
 export interface ApprovalCard {
   id: string;

@@ -3,6 +3,8 @@
  * that a remote server chose (names, descriptions, instructions) is untrusted text.
  */
 
+import type { AccessToken as StoredAccessToken } from '../../src/store/records.ts';
+
 export type ConnectorStatus = 'new' | 'connected' | 'error' | 'needs-sign-in';
 export type Approval = 'allow' | 'ask' | 'block';
 export type ToolApproval = Approval | 'default';
@@ -228,15 +230,5 @@ export interface CompletionResult {
   completion: { values: string[]; total?: number; hasMore?: boolean };
 }
 
-/** A personal access token for the gateway, as listed: the secret itself is never listed. */
-export interface AccessToken {
-  id: string;
-  name: string;
-  /** The first characters of the secret (`pbt_` and four more), to tell tokens apart. */
-  prefix: string;
-  /** The projects whose connectors it reaches; null for every connector. */
-  projects: string[] | null;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
+/** A personal access token for the gateway, as listed (the secret itself never is): the store's record without the owner. */
+export type AccessToken = Omit<StoredAccessToken, 'userId'>;

@@ -1,0 +1,99 @@
+/**
+ * Records the store keeps that the web app also reads from the API: plain types with no
+ * imports, so `web/` can derive its own from them (`import type`) instead of repeating
+ * them by hand.
+ */
+
+/** A personal access token as listed: never the token itself, which is shown once at creation. */
+export interface AccessToken {
+  id: string;
+  userId: string;
+  name: string;
+  /** The token's first characters, to recognise it (`pbt_AbCd`). */
+  prefix: string;
+  /** The projects whose connectors it reaches; null for all. */
+  projects: string[] | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export type ModelProvider = 'anthropic' | 'openai' | 'openai-compatible';
+
+/** An LLM endpoint a person configured. The key is never part of it, only whether there is one. */
+export interface ModelEndpoint {
+  id: string;
+  userId: string;
+  name: string;
+  provider: ModelProvider;
+  /** null: the provider's own API. */
+  baseUrl: string | null;
+  model: string;
+  hasKey: boolean;
+  createdAt: string;
+}
+
+export interface Conversation {
+  id: string;
+  userId: string;
+  title: string;
+  modelId: string | null;
+  project: string | null;
+  /** Names of the connectors the model may use; null for every connector (of the project). */
+  connectors: string[] | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type ChatRole = 'user' | 'assistant';
+
+/** A piece of a message: text, or (on a user message) a message a prompt inserted. */
+export type ChatPart = { type: 'text'; text: string } | { type: 'prompt-message'; role: 'user' | 'assistant'; text: string };
+
+export type ToolCallStatus = 'pending' | 'awaiting-approval' | 'done' | 'error' | 'refused' | 'denied' | 'cancelled';
+
+export interface ChatToolCall {
+  id: string;
+  conversationId: string;
+  messageId: string;
+  position: number;
+  /** The id the model gave the call. */
+  modelCallId: string;
+  /** The stable name the model used, `<connector>__<tool>`. */
+  toolName: string;
+  connector: string | null;
+  connectorTool: string | null;
+  arguments: Record<string, unknown>;
+  status: ToolCallStatus;
+  approvalId: string | null;
+  /** The MCP CallToolResult, when the server answered. */
+  result: unknown;
+  error: { code: string; message: string } | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ChatAttachment {
+  id: string;
+  messageId: string;
+  position: number;
+  kind: 'resource' | 'prompt';
+  connector: string;
+  /** A resource URI, or a prompt name. */
+  ref: string;
+  arguments: Record<string, string> | null;
+  /** What was given to the model: the ReadResourceResult or GetPromptResult. */
+  content: unknown;
+  createdAt: string;
+}
+
+export interface ChatMessage {
+  id: string;
+  conversationId: string;
+  seq: number;
+  role: ChatRole;
+  parts: ChatPart[];
+  toolCalls: ChatToolCall[];
+  attachments: ChatAttachment[];
+  createdAt: string;
+}
