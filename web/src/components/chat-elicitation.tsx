@@ -19,25 +19,29 @@ export interface SamplingCard {
   maxTokens: number;
 }
 
-async function answerRequest(conversationId: string, id: string, body: unknown): Promise<void> {
-  await apiRequest('POST', conversationPath(conversationId, `/elicitations/${encodeURIComponent(id)}`), body);
-}
-
-/** A server asking to open a web page: the full address is shown, and opened only when the person clicks it. */
-function UrlRequest(props: { conversationId: string; card: ElicitationCard; onDone: () => void }) {
+/** Sends a card's answer (busy while it travels); the card closes when it is taken, and shows why when it is not. */
+function useAnswer(conversationId: string, id: string, onDone: () => void) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const safe = typeof props.card.url === 'string' && /^https?:\/\//i.test(props.card.url);
-  const answer = async (action: 'accept' | 'decline' | 'cancel') => {
+  const send = async (body: unknown) => {
     setBusy(true);
+    setError(null);
     try {
-      await answerRequest(props.conversationId, props.card.id, { action });
-      props.onDone();
+      await apiRequest('POST', conversationPath(conversationId, `/elicitations/${encodeURIComponent(id)}`), body);
+      onDone();
     } catch (e) {
       setError(messageOf(e));
       setBusy(false);
     }
   };
+  return { error, busy, send };
+}
+
+/** A server asking to open a web page: the full address is shown, and opened only when the person clicks it. */
+function UrlRequest(props: { conversationId: string; card: ElicitationCard; onDone: () => void }) {
+  const { error, busy, send } = useAnswer(props.conversationId, props.card.id, props.onDone);
+  const safe = typeof props.card.url === 'string' && /^https?:\/\//i.test(props.card.url);
+  const answer = (action: 'accept' | 'decline' | 'cancel') => send({ action });
   return (
     <section className="chat-approval chat-elicitation" aria-label={`${props.card.connector} asks you to open a page`}>
       <h3>
@@ -70,18 +74,8 @@ function UrlRequest(props: { conversationId: string; card: ElicitationCard; onDo
 
 /** A server asking to use the conversation's model: what it would send, for the person to allow or deny. */
 export function ChatSamplingCard(props: { conversationId: string; card: SamplingCard; onDone: () => void }) {
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const answer = async (action: 'accept' | 'decline') => {
-    setBusy(true);
-    try {
-      await answerRequest(props.conversationId, props.card.id, { action });
-      props.onDone();
-    } catch (e) {
-      setError(messageOf(e));
-      setBusy(false);
-    }
-  };
+  const { error, busy, send } = useAnswer(props.conversationId, props.card.id, props.onDone);
+  const answer = (action: 'accept' | 'decline') => send({ action });
   return (
     <section className="chat-approval" aria-label={`${props.card.connector} asks to use your model`}>
       <h3>
@@ -189,19 +183,10 @@ function FormRequest(props: { conversationId: string; card: ElicitationCard; onD
   const [values, setValues] = useState<Record<string, unknown>>(() =>
     Object.fromEntries(Object.entries(properties).flatMap(([k, s]) => (s.default !== undefined ? [[k, s.default]] : []))),
   );
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const answer = async (action: 'accept' | 'decline' | 'cancel') => {
-    setBusy(true);
-    setError(null);
-    try {
-      const content = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined && v !== ''));
-      await answerRequest(props.conversationId, props.card.id, action === 'accept' ? { action, content } : { action });
-      props.onDone();
-    } catch (e) {
-      setError(messageOf(e));
-      setBusy(false);
-    }
+  const { error, busy, send } = useAnswer(props.conversationId, props.card.id, props.onDone);
+  const answer = (action: 'accept' | 'decline' | 'cancel') => {
+    const content = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined && v !== ''));
+    return send(action === 'accept' ? { action, content } : { action });
   };
   const submit = (event: FormEvent) => {
     event.preventDefault();

@@ -21,6 +21,23 @@ function StatusLine(props: { status: Status }) {
   );
 }
 
+/** A form's busy flag and status line, and one request run with them: its text on success, the error's on failure. */
+function useRequestStatus() {
+  const [busy, setBusy] = useState(false);
+  const [status, setStatus] = useState<Status>();
+  const run = async (request: () => Promise<string>) => {
+    setBusy(true);
+    try {
+      setStatus({ tone: 'ok', text: await request() });
+    } catch (err) {
+      setStatus({ tone: 'error', text: messageOf(err) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, status, setStatus, run };
+}
+
 /** What is stored, values masked by Patchbay (the page never receives a secret back). */
 function StoredCredentials(props: { stored: Credentials | null }) {
   const { stored } = props;
@@ -53,8 +70,7 @@ function StaticCredentialsForm(props: { connector: string; onChanged: () => void
   const [headerValue, setHeaderValue] = useState('');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [status, setStatus] = useState<Status>();
+  const { busy, status, setStatus, run } = useRequestStatus();
 
   const load = useCallback(async () => {
     try {
@@ -64,7 +80,7 @@ function StaticCredentialsForm(props: { connector: string; onChanged: () => void
     } catch (err) {
       setStatus({ tone: 'error', text: messageOf(err) });
     }
-  }, [props.connector]);
+  }, [props.connector, setStatus]);
   useEffect(() => {
     void load();
   }, [load]);
@@ -75,35 +91,25 @@ function StaticCredentialsForm(props: { connector: string; onChanged: () => void
     if (kind === 'headers' && (headerName.trim() === '' || headerValue === '')) return setStatus({ tone: 'error', text: 'Enter the header’s name and its value.' });
     if (kind === 'basic' && (username.trim() === '' || password === '')) return setStatus({ tone: 'error', text: 'Enter the user name and the password.' });
     const body: Credentials = kind === 'headers' ? { kind, headers: { [headerName.trim()]: headerValue } } : { kind, username: username.trim(), password };
-    setBusy(true);
-    try {
+    await run(async () => {
       const data = await apiRequest<{ credentials: Credentials }>('PUT', connectorPath(props.connector, '/credentials'), body);
       setStored(data.credentials);
       // The secret is gone from the page once saved.
       setHeaderValue('');
       setPassword('');
-      setStatus({ tone: 'ok', text: 'Saved. Patchbay sends them with every request to this server.' });
       props.onChanged();
-    } catch (err) {
-      setStatus({ tone: 'error', text: messageOf(err) });
-    } finally {
-      setBusy(false);
-    }
+      return 'Saved. Patchbay sends them with every request to this server.';
+    });
   };
 
   const clear = async () => {
     setStatus(undefined);
-    setBusy(true);
-    try {
+    await run(async () => {
       await apiRequest('DELETE', connectorPath(props.connector, '/credentials'));
       setStored(null);
-      setStatus({ tone: 'ok', text: 'Cleared. Nothing is sent any more.' });
       props.onChanged();
-    } catch (err) {
-      setStatus({ tone: 'error', text: messageOf(err) });
-    } finally {
-      setBusy(false);
-    }
+      return 'Cleared. Nothing is sent any more.';
+    });
   };
 
   return (
@@ -152,8 +158,7 @@ function HandRegisteredClientForm(props: { connector: string; current: Configure
   const [clientId, setClientId] = useState('');
   const [secret, setSecret] = useState('');
   const [method, setMethod] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [status, setStatus] = useState<Status>();
+  const { busy, status, setStatus, run } = useRequestStatus();
 
   const save = async (event: FormEvent) => {
     event.preventDefault();
@@ -162,17 +167,12 @@ function HandRegisteredClientForm(props: { connector: string; current: Configure
     const body: Record<string, string> = { client_id: clientId.trim() };
     if (secret !== '') body.client_secret = secret;
     if (method !== '') body.token_endpoint_auth_method = method;
-    setBusy(true);
-    try {
+    await run(async () => {
       await apiRequest('PUT', connectorPath(props.connector, '/oauth-client'), body);
       setSecret('');
-      setStatus({ tone: 'ok', text: 'Saved. The next sign-in uses this client.' });
       props.onSaved();
-    } catch (err) {
-      setStatus({ tone: 'error', text: messageOf(err) });
-    } finally {
-      setBusy(false);
-    }
+      return 'Saved. The next sign-in uses this client.';
+    });
   };
 
   const current = props.current;
@@ -222,8 +222,7 @@ function MachineSignInForm(props: { connector: string; current: ConfiguredOAuthC
   const [secret, setSecret] = useState('');
   const [method, setMethod] = useState('');
   const [scope, setScope] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [status, setStatus] = useState<Status>();
+  const { busy, status, setStatus, run } = useRequestStatus();
 
   const signIn = async (event: FormEvent) => {
     event.preventDefault();
@@ -232,17 +231,12 @@ function MachineSignInForm(props: { connector: string; current: ConfiguredOAuthC
     const body: Record<string, string> = { client_id: clientId.trim(), client_secret: secret };
     if (method !== '') body.token_endpoint_auth_method = method;
     if (scope.trim() !== '') body.scope = scope.trim();
-    setBusy(true);
-    try {
+    await run(async () => {
       await apiRequest<{ connector: Connector }>('POST', connectorPath(props.connector, '/sign-in/client-credentials'), body);
       setSecret('');
-      setStatus({ tone: 'ok', text: 'Signed in as a machine client.' });
       props.onSignedIn();
-    } catch (err) {
-      setStatus({ tone: 'error', text: messageOf(err) });
-    } finally {
-      setBusy(false);
-    }
+      return 'Signed in as a machine client.';
+    });
   };
 
   const current = props.current;
