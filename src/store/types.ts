@@ -4,7 +4,7 @@
  * timestamps as ISO strings, booleans as booleans) — identical on SQLite and PostgreSQL.
  */
 import type { ChangeFeed } from './change-feed.ts';
-import type { AccessToken, ChatAttachment, ChatMessage, ChatPart, ChatRole, ChatToolCall, Conversation, ModelEndpoint, ModelProvider, ToolCallStatus } from './records.ts';
+import type { AccessToken, ChatAttachment, ChatMessage, ChatPart, ChatRole, ChatToolCall, Conversation, ModelEndpoint, ToolCallStatus } from './records.ts';
 
 export type { AccessToken, ChatAttachment, ChatMessage, ChatPart, ChatRole, ChatToolCall, Conversation, ModelEndpoint, ModelProvider, ToolCallStatus } from './records.ts';
 
@@ -423,15 +423,8 @@ export interface Store {
 
 // ---- chat ------------------------------------------------------------------------
 
-export interface NewModelEndpoint {
-  id: string;
-  userId: string;
-  name: string;
-  provider: ModelProvider;
-  baseUrl: string | null;
-  model: string;
-  keyCiphertext: string | null;
-}
+/** An endpoint to store: as listed, with its sealed key (or null) instead of whether it has one. */
+export type NewModelEndpoint = Omit<ModelEndpoint, 'hasKey' | 'createdAt'> & { keyCiphertext: string | null };
 
 export interface ModelEndpointRepository {
   create(input: NewModelEndpoint): Promise<ModelEndpoint>;
