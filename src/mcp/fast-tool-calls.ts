@@ -16,7 +16,7 @@ import { sleep } from '../core/clock.ts';
 import { PatchbayError } from '../core/errors.ts';
 import type { FetchLike } from './http-fetch.ts';
 import { type SseEvent, SseLineParser } from './sse-lines.ts';
-import { type CompiledSchemas, sharedSchemas } from './validate-arguments.ts';
+import { sharedSchemas } from './validate-arguments.ts';
 
 /** What one fast call may be given: the SDK request options McpSession uses. */
 export interface FastCallControl {
@@ -34,7 +34,6 @@ export interface FastToolCallsOptions {
   fetch: FetchLike;
   /** The connector's extra and credential headers, sent on every POST as the SDK transport sends them. */
   headers: Record<string, string>;
-  schemas?: CompiledSchemas;
   /**
    * Runs the handing of a message that arrived on one call's own stream to the SDK client
    * (a server's question during that call) with that call's `context`, so the answer
@@ -64,14 +63,12 @@ const ID_PREFIX = 'patchbay-';
  */
 export class FastToolCalls {
   readonly #options: FastToolCallsOptions;
-  readonly #schemas: CompiledSchemas;
   readonly #pending = new Map<string, PendingCall>();
   readonly #deliver: StreamableHTTPClientTransport['onmessage'];
   #next = 0;
 
   constructor(options: FastToolCallsOptions) {
     this.#options = options;
-    this.#schemas = options.schemas ?? sharedSchemas;
     const { transport } = options;
     this.#deliver = transport.onmessage;
     // Answers to our calls can also arrive on streams the SDK transport owns (a resumed stream).
@@ -88,7 +85,7 @@ export class FastToolCalls {
     this.#pending.set(id, call);
     this.#exchange({ jsonrpc: '2.0', id, method: 'tools/call', params }, call).catch((error) => call.fail(error));
     return call.promise.then(
-      (answer) => (answer === REDIRECTED ? REDIRECTED : checkResult(answer, name, definition, this.#schemas)),
+      (answer) => (answer === REDIRECTED ? REDIRECTED : checkResult(answer, name, definition)),
     ).finally(() => {
       this.#pending.delete(id);
       call.dispose();
@@ -321,14 +318,14 @@ class PendingCall {
  * checked here; any other shape goes through the SDK's own schema. Structured content
  * is checked against the tool's output schema, compiled once per schema.
  */
-function checkResult(result: unknown, name: string, definition: Tool | undefined, schemas: CompiledSchemas): CallToolResult {
+function checkResult(result: unknown, name: string, definition: Tool | undefined): CallToolResult {
   if (!isPlainTextResult(result) && !isCallToolResult(result)) {
     throw new SdkError(SdkErrorCode.InvalidResult, `Invalid result for tools/call: not a CallToolResult (${describeShape(result)}).`);
   }
   const toolResult = result as CallToolResult;
   const outputSchema = definition?.outputSchema;
   if (!outputSchema || toolResult.isError) return toolResult;
-  const check = schemas.check(outputSchema);
+  const check = sharedSchemas.check(outputSchema);
   if (!check) return toolResult;
   if (toolResult.structuredContent === undefined) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `Tool ${name} has an output schema but did not return structured content`);
   const verdict = check(toolResult.structuredContent);
