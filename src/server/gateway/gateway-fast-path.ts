@@ -10,6 +10,7 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@modelcontextprotocol/server';
 import type { Context } from 'hono';
+import type { ModelTool } from '../../hub/index.ts';
 import { SECURITY_HEADERS } from '../security-headers.ts';
 import { CANNOT_ASK } from './gateway-policy.ts';
 import { callGatewayTool, type GatewayServerOptions, gatewayServerInfo } from './gateway-server.ts';
@@ -22,6 +23,8 @@ export interface FastRequest {
   method: 'tools/call' | 'ping';
   name: string;
   args: Record<string, unknown>;
+  /** The tool, when the route has found it already. */
+  tool?: ModelTool;
 }
 
 /** What one 2025-11-25 session's fast calls need: its calls in flight, so a cancellation reaches them. */
@@ -155,7 +158,7 @@ export async function answerFast(
   if (request.method === 'ping') return JSON.stringify({ jsonrpc: '2.0', id: request.id, result: {} });
   session.inFlight.set(request.id, controller);
   try {
-    const result = await callGatewayTool(options, session.scope, request.name, request.args, { signal: controller.signal }, CANNOT_ASK);
+    const result = await callGatewayTool(options, session.scope, request.name, request.args, { signal: controller.signal }, CANNOT_ASK, request.tool);
     // A 2026-07-28 result says it is complete and who answered (the SDK's handler adds the same).
     const answer = era === 'modern' ? { ...result, _meta: { ...result._meta, [SERVER_INFO_META_KEY]: gatewayServerInfo(options.version) }, resultType: 'complete' } : result;
     return JSON.stringify({ jsonrpc: '2.0', id: request.id, result: answer });

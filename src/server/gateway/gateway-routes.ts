@@ -10,7 +10,7 @@ import {
 import { type Context, Hono } from 'hono';
 import { PatchbayError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
-import type { AccessTokens, CatalogChange, Hub } from '../../hub/index.ts';
+import type { AccessTokens, CatalogChange, Hub, ModelTool } from '../../hub/index.ts';
 import type { ChangeFeed } from '../../store/index.ts';
 import {
   abortedOnClose,
@@ -145,8 +145,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
     if (request.method === 'POST' && !(await isLegacyRequest(request, parsedBody))) {
       const fast = statelessFastRequestOf(parsedBody, fastHeadersOf(request));
-      if (fast && (await servesPlainly(scope, fast.name))) {
-        return sendJson(c, await answerFast(serverOptions, { scope, inFlight: new Map() }, fast, abortedOnClose(c), 'modern'), undefined);
+      const tool = fast && (await plainTool(scope, fast.name));
+      if (fast && tool) {
+        return sendJson(c, await answerFast(serverOptions, { scope, inFlight: new Map() }, { ...fast, tool }, abortedOnClose(c), 'modern'), undefined);
       }
       const authInfo: AuthInfo = { token: scope.tokenId, clientId: scope.tokenId, scopes: [], extra: { scope } };
       return modern.fetch(request, { parsedBody, authInfo });
@@ -160,10 +161,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     return jsonRpcError(400, -32000, 'Bad Request: send initialize first to start a session (or use protocol 2026-07-28, which needs none).', parsedBody);
   };
 
-  /** A tool the stateless fast path may call: known here, and declaring no Mcp-Param headers (those need the SDK's cross-check). */
-  const servesPlainly = async (scope: GatewayScope, name: string): Promise<boolean> => {
+  /** The tool, when the stateless fast path may call it: known here, and declaring no Mcp-Param headers (those need the SDK's cross-check). */
+  const plainTool = async (scope: GatewayScope, name: string): Promise<ModelTool | undefined> => {
     const tool = await view.resolveTool(scope, name).catch(() => undefined);
-    return tool !== undefined && !declaresParamHeaders(tool.definition.inputSchema);
+    return tool && !declaresParamHeaders(tool.definition.inputSchema) ? tool : undefined;
   };
 
   const openSession = async (request: Request, parsedBody: unknown, scope: GatewayScope, path: string): Promise<Response> => {

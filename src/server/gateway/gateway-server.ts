@@ -185,9 +185,11 @@ export async function callGatewayTool(
   args: Record<string, unknown>,
   control: ToolCallContext,
   asking: CallAsking,
+  /** The tool, when the caller has found it already. */
+  resolved?: ModelTool,
 ): Promise<CallToolResult | InputRequiredResult> {
   const { view } = options;
-  const tool = await view.resolveTool(scope, name);
+  const tool = resolved ?? (await view.resolveTool(scope, name));
   try {
     const result = await options.callTool(scope, tool, args, control, asking);
     if (isInputRequiredResult(result)) return result;
