@@ -10,6 +10,8 @@ test('items pushed in one turn are applied together, in order; what arrives mean
     if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
   });
   queue.push(1);
+  // Pushed from a later microtask of the same turn (another call's continuation): the same batch.
+  await Promise.resolve();
   queue.push(2);
   queue.push(3);
   assert.deepEqual(batches, [], 'nothing is applied before the turn ends');
