@@ -27,11 +27,13 @@ describe('the chat in a browser', () => {
     await page.getByRole('button', { name: 'New conversation' }).click();
     await page.getByRole('textbox', { name: 'Message' }).waitFor();
   };
+  const idle = () => page.getByRole('button', { name: 'Send' }).waitFor();
+  // A message typed while a turn still streams is not sent (the page waits for the turn's end), so wait for Send first.
   const say = async (text: string) => {
+    await idle();
     await page.getByRole('textbox', { name: 'Message' }).fill(text);
     await page.keyboard.press('Enter');
   };
-  const idle = () => page.getByRole('button', { name: 'Send' }).waitFor();
 
   before(async () => {
     tiny = await startTinyServer();
