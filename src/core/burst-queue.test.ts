@@ -27,3 +27,19 @@ test('items pushed in one turn are applied together, in order; what arrives mean
   await queue.idle();
   assert.deepEqual(batches.at(-1), [6], 'a quiet queue starts again');
 });
+
+test('with gatherMs, items pushed over several turns within the window share a batch', async () => {
+  const batches: number[][] = [];
+  const queue = new BurstQueue<number>(async (batch) => void batches.push(batch), { gatherMs: 30 });
+  queue.push(1);
+  await new Promise((resolve) => setImmediate(resolve));
+  queue.push(2);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  queue.push(3);
+  assert.deepEqual(batches, [], 'still gathering after two turns');
+  await queue.idle();
+  assert.deepEqual(batches, [[1, 2, 3]]);
+  queue.push(4);
+  await queue.idle();
+  assert.deepEqual(batches, [[1, 2, 3], [4]]);
+});

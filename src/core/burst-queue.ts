@@ -9,16 +9,22 @@
  */
 export class BurstQueue<T> {
   readonly #apply: (batch: T[]) => Promise<void>;
+  readonly #gatherMs: number;
   #items: T[] = [];
   #flushing: Promise<void> | undefined;
 
-  constructor(apply: (batch: T[]) => Promise<void>) {
+  /**
+   * `gatherMs`: how long the first item of a batch waits for others (0: to the end of the
+   * current turn). Longer means fewer, larger writes, each item written that much later.
+   */
+  constructor(apply: (batch: T[]) => Promise<void>, options: { gatherMs?: number } = {}) {
     this.#apply = apply;
+    this.#gatherMs = options.gatherMs ?? 0;
   }
 
   push(item: T): void {
     this.#items.push(item);
-    this.#flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flush());
+    this.#flushing ??= new Promise<void>((resolve) => (this.#gatherMs > 0 ? setTimeout(resolve, this.#gatherMs) : setImmediate(resolve))).then(() => this.#flush());
   }
 
   /** Waits until everything pushed so far has been applied. */
