@@ -10,21 +10,27 @@ export interface GuardOptions {
 }
 
 /**
- * Refuses requests whose Host is not ours (DNS rebinding) and browser requests
- * from a foreign Origin (cross-site requests to a local service).
+ * Why a request's Host or Origin is refused, or undefined when both are ours: a Host
+ * that is not ours (DNS rebinding), or a browser's foreign Origin (a cross-site request
+ * to a local service).
  */
-export function hostAndOriginGuard(options: GuardOptions): MiddlewareHandler {
+export function hostAndOriginCheck(options: GuardOptions): (host: string | undefined, origin: string | undefined) => string | undefined {
   const hosts = new Set(options.allowedHosts.map((h) => h.toLowerCase()));
   const origins = new Set(options.allowedOrigins.map((o) => o.toLowerCase().replace(/\/$/, '')));
+  return (rawHost, origin) => {
+    const host = (rawHost ?? '').toLowerCase();
+    if (!hosts.has(host)) return `Host "${host.slice(0, 100)}" is not allowed. Reach Patchbay at its configured address, or add this host to PATCHBAY_ALLOWED_HOSTS.`;
+    if (origin !== undefined && !origins.has(origin.toLowerCase())) return `Origin "${origin.slice(0, 100)}" is not allowed. Add it to PATCHBAY_ALLOWED_ORIGINS if you trust it.`;
+    return undefined;
+  };
+}
+
+/** Refuses (FORBIDDEN) requests whose Host or Origin `hostAndOriginCheck` refuses. */
+export function hostAndOriginGuard(options: GuardOptions): MiddlewareHandler {
+  const check = hostAndOriginCheck(options);
   return async (c, next) => {
-    const host = (c.req.header('host') ?? '').toLowerCase();
-    if (!hosts.has(host)) {
-      throw new PatchbayError('FORBIDDEN', `Host "${host.slice(0, 100)}" is not allowed. Reach Patchbay at its configured address, or add this host to PATCHBAY_ALLOWED_HOSTS.`);
-    }
-    const origin = c.req.header('origin');
-    if (origin !== undefined && !origins.has(origin.toLowerCase())) {
-      throw new PatchbayError('FORBIDDEN', `Origin "${origin.slice(0, 100)}" is not allowed. Add it to PATCHBAY_ALLOWED_ORIGINS if you trust it.`);
-    }
+    const refusal = check(c.req.header('host'), c.req.header('origin'));
+    if (refusal !== undefined) throw new PatchbayError('FORBIDDEN', refusal);
     await next();
   };
 }

@@ -1,9 +1,11 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import type { Patchbay } from '../app.ts';
 import { VERSION } from '../app.ts';
 import { PatchbayError } from '../core/errors.ts';
 import { createApiApp } from './api-app.ts';
+import { hostAndOriginCheck } from './guards.ts';
 import { createGateway } from './gateway/gateway-routes.ts';
 import { DEFAULT_WEB_ROOT } from './web-app.ts';
 
@@ -21,7 +23,12 @@ export async function startServer(patchbay: Patchbay, accessToken: string, overr
   // The allowed Host/Origin values name the port, known only once listening: the app is built then.
   // Node's request and response go along (the gateway's fast path answers on them directly).
   let handle: ((request: Request, env: unknown) => Response | Promise<Response>) | undefined;
-  const server = createAdaptorServer({ fetch: (request: Request, env: unknown) => handle!(request, env), hostname: host });
+  const listener = getRequestListener((request: Request, env: unknown) => handle!(request, env), { hostname: host });
+  // The gateway's front takes its fast calls before Hono sees them; everything else goes to the app.
+  let front: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
+  const server = createServer((req, res) => {
+    if (!front?.(req, res)) void listener(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(
@@ -34,6 +41,8 @@ export async function startServer(patchbay: Patchbay, accessToken: string, overr
   });
   const port = (server.address() as AddressInfo).port;
   const names = new Set([host.includes(':') ? `[${host}]` : host, '127.0.0.1', 'localhost', '[::1]']);
+  const allowedHosts = [...[...names].map((h) => `${h}:${port}`), ...config.allowedHosts];
+  const allowedOrigins = [...[...names].map((h) => `http://${h}:${port}`), ...(config.publicUrl ? [new URL(config.publicUrl).origin] : []), ...config.allowedOrigins];
   const gateway = createGateway({
     hub: patchbay.hub,
     tokens: patchbay.tokens,
@@ -52,14 +61,16 @@ export async function startServer(patchbay: Patchbay, accessToken: string, overr
     models: patchbay.models,
     actor: (door) => patchbay.actor(door),
     accessToken,
-    allowedHosts: [...[...names].map((h) => `${h}:${port}`), ...config.allowedHosts],
-    allowedOrigins: [...[...names].map((h) => `http://${h}:${port}`), ...(config.publicUrl ? [new URL(config.publicUrl).origin] : []), ...config.allowedOrigins],
+    allowedHosts,
+    allowedOrigins,
     logger: patchbay.logger.child({ area: 'api' }),
     version: VERSION,
     webRoot: DEFAULT_WEB_ROOT,
     secureCookies: config.publicUrl?.startsWith('https:') ?? false,
   });
   handle = (request, env) => app.fetch(request, env as Record<string, unknown>);
+  const admits = hostAndOriginCheck({ allowedHosts, allowedOrigins });
+  front = gateway.nodeFront({ admits: (h, origin) => admits(h, origin) === undefined, fallback: (req, res) => void listener(req, res) });
   const display = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   // Without a configured public URL, the browser comes back to the address actually listened on.
   if (!config.publicUrl) patchbay.hub.useCallbackBase(`http://${display}:${port}`);
@@ -69,7 +80,7 @@ export async function startServer(patchbay: Patchbay, accessToken: string, overr
     close: async () => {
       await gateway.close();
       await new Promise<void>((resolve) => {
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.closeAllConnections();
         server.close(() => resolve());
       });
     },

@@ -196,25 +196,33 @@ export function nodeOf(c: Context): { incoming: IncomingMessage; outgoing: Serve
   return env?.incoming && env.outgoing ? { incoming: env.incoming, outgoing: env.outgoing } : undefined;
 }
 
-/**
- * A JSON answer written straight to Node's response (no web Response, no stream), with
- * the headers every Patchbay response carries; a web Response where Node's is not at hand.
- */
+/** A JSON answer written straight to Node's response (no web Response, no stream), with the headers every Patchbay response carries. */
+export function writeJson(outgoing: ServerResponse, text: string, sessionId: string | undefined): void {
+  outgoing.writeHead(200, { ...jsonHeaders(sessionId), 'content-length': Buffer.byteLength(text) });
+  outgoing.end(text);
+}
+
+function jsonHeaders(sessionId: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = { ...SECURITY_HEADERS, 'content-type': 'application/json' };
+  if (sessionId !== undefined) headers['mcp-session-id'] = sessionId;
+  return headers;
+}
+
+/** `writeJson` behind Hono; a web Response where Node's is not at hand. */
 export function sendJson(c: Context, text: string, sessionId: string | undefined): Response {
-  const headers = { ...SECURITY_HEADERS, 'content-type': 'application/json', ...(sessionId === undefined ? {} : { 'mcp-session-id': sessionId }) };
   const node = nodeOf(c);
-  if (!node) return new Response(text, { status: 200, headers });
-  node.outgoing.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(text) });
-  node.outgoing.end(text);
-  return RESPONSE_ALREADY_SENT;
+  if (node) {
+    writeJson(node.outgoing, text, sessionId);
+    return RESPONSE_ALREADY_SENT;
+  }
+  return new Response(text, { status: 200, headers: jsonHeaders(sessionId) });
 }
 
 /** A fast call's controller: aborted when the client goes away before its answer is written (or by its cancellation). */
-export function abortedOnClose(c: Context): AbortController {
+export function abortedOnClose(outgoing: ServerResponse | undefined): AbortController {
   const controller = new AbortController();
-  const node = nodeOf(c);
-  node?.outgoing.once('close', () => {
-    if (!node.outgoing.writableFinished) controller.abort();
+  outgoing?.once('close', () => {
+    if (!outgoing.writableFinished) controller.abort();
   });
   return controller;
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import {
   type AuthInfo,
   isInitializeRequest,
@@ -18,10 +19,13 @@ import {
   cancelledRequestId,
   declaresParamHeaders,
   type FastHeaders,
+  type FastRequest,
   fastRequestOf,
+  nodeOf,
   sendJson,
   setsLogLevel,
   statelessFastRequestOf,
+  writeJson,
 } from './gateway-fast-path.ts';
 import { GatewayPolicy } from './gateway-policy.ts';
 import { buildGatewayServer, type GatewayServerOptions } from './gateway-server.ts';
@@ -48,10 +52,25 @@ export interface GatewayOptions {
 export interface Gateway {
   /** Mounted at `/mcp`: `/`, `/p/:project`, `/c/:connector`. */
   routes: Hono;
+  /** The same endpoint's fast path on Node's server, ahead of the Hono app (see `nodeFront` below). */
+  nodeFront(options: NodeFrontOptions): (req: IncomingMessage, res: ServerResponse) => boolean;
   view: GatewayView;
   /** Open 2025-11-25 sessions. */
   sessionCount(): number;
   close(): Promise<void>;
+}
+
+export interface NodeFrontOptions {
+  /** Whether the request's Host and Origin are ours (the app's own guard, before anything else). */
+  admits(host: string | undefined, origin: string | undefined): boolean;
+  /** The Hono app's Node listener: every request the front does not answer goes there. */
+  fallback(req: IncomingMessage, res: ServerResponse): void;
+}
+
+interface FrontRoute {
+  /** The route's path under `/mcp`, as the Hono routes name it. */
+  path: string;
+  extra: Partial<GatewayScope>;
 }
 
 interface Session {
@@ -126,16 +145,15 @@ export function createGateway(options: GatewayOptions): Gateway {
     const parsedBody = request.method === 'POST' ? await readJsonBody(request) : undefined;
     const sessionId = request.headers.get('mcp-session-id');
     if (sessionId !== null) {
-      const session = sessions.get(sessionId);
-      // A session belongs to the token (and endpoint) that opened it: to anyone else it does not exist.
-      if (!session || session.tokenId !== scope.tokenId || session.path !== path) {
+      const session = ownedSession(sessionId, scope, path);
+      if (!session) {
         return jsonRpcError(404, -32001, 'Session not found: it has ended or belongs to another token. Send initialize to start a new session.', parsedBody);
       }
       session.lastUsed = Date.now();
       if (request.method === 'POST') {
         if (setsLogLevel(parsedBody)) session.wantsLogs = true;
-        const fast = session.wantsLogs ? undefined : fastRequestOf(parsedBody, fastHeadersOf(request), session.server.getClientCapabilities());
-        if (fast) return sendJson(c, await answerFast(serverOptions, session, fast, abortedOnClose(c)), sessionId);
+        const fast = fastOnSession(session, parsedBody, fastHeadersOf(request.headers));
+        if (fast) return sendJson(c, await answerFast(serverOptions, session, fast, abortedOnClose(nodeOf(c)?.outgoing)), sessionId);
         // A call on the fast path is not known to the SDK's server: its cancellation is delivered here (and passed on).
         const cancelled = cancelledRequestId(parsedBody);
         if (cancelled !== undefined) session.inFlight.get(cancelled)?.abort();
@@ -144,11 +162,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       return session.transport.handleRequest(request, { parsedBody });
     }
     if (request.method === 'POST' && !(await isLegacyRequest(request, parsedBody))) {
-      const fast = statelessFastRequestOf(parsedBody, fastHeadersOf(request));
-      const tool = fast && (await plainTool(scope, fast.name));
-      if (fast && tool) {
-        return sendJson(c, await answerFast(serverOptions, { scope, inFlight: new Map() }, { ...fast, tool }, abortedOnClose(c), 'modern'), undefined);
-      }
+      const fast = await fastStateless(scope, parsedBody, fastHeadersOf(request.headers));
+      if (fast) return sendJson(c, await answerFast(serverOptions, { scope, inFlight: new Map() }, fast, abortedOnClose(nodeOf(c)?.outgoing), 'modern'), undefined);
       const authInfo: AuthInfo = { token: scope.tokenId, clientId: scope.tokenId, scopes: [], extra: { scope } };
       return modern.fetch(request, { parsedBody, authInfo });
     }
@@ -161,10 +176,81 @@ export function createGateway(options: GatewayOptions): Gateway {
     return jsonRpcError(400, -32000, 'Bad Request: send initialize first to start a session (or use protocol 2026-07-28, which needs none).', parsedBody);
   };
 
-  /** The tool, when the stateless fast path may call it: known here, and declaring no Mcp-Param headers (those need the SDK's cross-check). */
-  const plainTool = async (scope: GatewayScope, name: string): Promise<ModelTool | undefined> => {
-    const tool = await view.resolveTool(scope, name).catch(() => undefined);
-    return tool && !declaresParamHeaders(tool.definition.inputSchema) ? tool : undefined;
+  /** The session, when it belongs to the token and endpoint that opened it: to anyone else it does not exist. */
+  const ownedSession = (sessionId: string, scope: GatewayScope, path: string): Session | undefined => {
+    const session = sessions.get(sessionId);
+    return session && session.tokenId === scope.tokenId && session.path === path ? session : undefined;
+  };
+
+  /** A session's request the fast path answers (see `fastRequestOf`); none once the client asked for log lines, which travel on the stream. */
+  const fastOnSession = (session: Session, body: unknown, headers: FastHeaders): FastRequest | undefined =>
+    session.wantsLogs ? undefined : fastRequestOf(body, headers, session.server.getClientCapabilities());
+
+  /**
+   * A stateless request the fast path answers (see `statelessFastRequestOf`), with its
+   * tool: known here, and declaring no Mcp-Param headers (those need the SDK's cross-check).
+   */
+  const fastStateless = async (scope: GatewayScope, body: unknown, headers: FastHeaders): Promise<FastRequest | undefined> => {
+    const fast = statelessFastRequestOf(body, headers);
+    if (!fast) return undefined;
+    const tool: ModelTool | undefined = await view.resolveTool(scope, fast.name).catch(() => undefined);
+    return tool && !declaresParamHeaders(tool.definition.inputSchema) ? { ...fast, tool } : undefined;
+  };
+
+  /**
+   * The gateway's front door on Node's own server, ahead of Hono: a POST that can only be
+   * a fast-path call (to a session, or a stateless tools/call) is read, checked and
+   * answered here, without a web Request, the router or the middleware chain, which cost
+   * more than the rest of the hop. It takes the request only when the route, the JSON body
+   * (of a declared length), the Host and Origin, the token, the scope and the request's
+   * shape all hold; anything else — a refusal, an error, any other request — goes on to
+   * `fallback` (the Hono app) with the body already read, which answers it exactly as it
+   * would have (its errors included). Returns whether it took the request.
+   */
+  const nodeFront = (front: NodeFrontOptions) => (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (req.method !== 'POST') return false;
+    const route = frontRouteOf(req.url);
+    const { headers } = req;
+    const sessionId = headers['mcp-session-id'];
+    if (!route || (typeof sessionId !== 'string' && headers['mcp-method'] !== 'tools/call')) return false;
+    const length = Number(headers['content-length']);
+    if (!(length > 0 && length <= MAX_BODY_BYTES) || !isJsonType(headers['content-type']) || !front.admits(headers.host, headers.origin)) return false;
+    const session = typeof sessionId === 'string' ? sessionId : undefined;
+    void (async () => {
+      const raw = await readBody(req, length);
+      if (raw === undefined) return void res.destroy();
+      const fast = await frontCall(route, session, headers, raw).catch(() => undefined);
+      if (!fast) {
+        // Hono's request reader takes a body already read from here.
+        (req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw;
+        return front.fallback(req, res);
+      }
+      writeJson(res, await fast(abortedOnClose(res)), session);
+    })().catch((error: unknown) => {
+      logger.debug('gateway request failed', { error });
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'INTERNAL', message: 'The gateway failed to answer this request.' } }));
+      else res.destroy();
+    });
+    return true;
+  };
+
+  /** The front's call, when every check holds: the same checks, in the same order, as `handle`. */
+  const frontCall = async (route: FrontRoute, sessionId: string | undefined, headers: IncomingHttpHeaders, raw: Buffer): Promise<((controller: AbortController) => Promise<string>) | undefined> => {
+    const body: unknown = JSON.parse(raw.toString('utf8'));
+    const grant = await tokens.verify(bearerOf(headers.authorization));
+    const scope = fromGrant(route.extra)({ userId: grant.userId, tokenId: grant.token.id, projects: grant.projects });
+    await view.check(scope);
+    const fastHeaders = fastHeadersOf(headers);
+    if (sessionId === undefined) {
+      const fast = await fastStateless(scope, body, fastHeaders);
+      return fast && ((controller) => answerFast(serverOptions, { scope, inFlight: new Map() }, fast, controller, 'modern'));
+    }
+    const session = ownedSession(sessionId, scope, route.path);
+    if (!session) return undefined;
+    const fast = fastOnSession(session, body, fastHeaders);
+    if (!fast) return undefined;
+    session.lastUsed = Date.now();
+    return (controller) => answerFast(serverOptions, session, fast, controller);
   };
 
   const openSession = async (request: Request, parsedBody: unknown, scope: GatewayScope, path: string): Promise<Response> => {
@@ -213,6 +299,7 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   return {
     routes,
+    nodeFront,
     view,
     sessionCount: () => sessions.size,
     async close() {
@@ -248,9 +335,48 @@ function answerAsJson(session: Session, body: unknown): void {
   transport._enableJsonResponse = json;
 }
 
-function fastHeadersOf(request: Request): FastHeaders {
-  const { headers } = request;
-  return { accept: headers.get('accept'), protocolVersion: headers.get('mcp-protocol-version'), method: headers.get('mcp-method'), name: headers.get('mcp-name') };
+function fastHeadersOf(headers: Headers | IncomingHttpHeaders): FastHeaders {
+  const get =
+    headers instanceof Headers
+      ? (name: string) => headers.get(name)
+      : (name: string) => {
+          const value = headers[name];
+          return typeof value === 'string' ? value : null;
+        };
+  return { accept: get('accept'), protocolVersion: get('mcp-protocol-version'), method: get('mcp-method'), name: get('mcp-name') };
+}
+
+/** A route the front may take: `/mcp`, `/mcp/p/<project>` or `/mcp/c/<connector>`, plainly spelled (no query, no escapes); Hono routes anything else. */
+function frontRouteOf(url: string | undefined): FrontRoute | undefined {
+  if (url === '/mcp') return { path: '/', extra: {} };
+  const match = /^\/mcp\/([pc])\/([A-Za-z0-9._~-]+)$/.exec(url ?? '');
+  if (!match) return undefined;
+  const name = match[2];
+  return match[1] === 'p' ? { path: `/p/${name}`, extra: { project: name } } : { path: `/c/${name}`, extra: { connector: name } };
+}
+
+function isJsonType(type: string | undefined): boolean {
+  return (type ?? '').split(';')[0].trim().toLowerCase() === 'application/json';
+}
+
+/** The body of the declared length, or undefined when the client sent less, more, or went away. */
+async function readBody(req: IncomingMessage, length: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of req) {
+      chunks.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      if (size > length) return undefined;
+    }
+  } catch {
+    return undefined;
+  }
+  return size === length ? (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)) : undefined;
+}
+
+function bearerOf(header: string | undefined): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
 }
 
 /** The scope the gateway handed the SDK with a stateless request (never taken from the client). */
@@ -268,14 +394,11 @@ async function notifyChanged(server: Server, change: CatalogChange): Promise<voi
 
 /** The grant of the request's Bearer token; `UNAUTHENTICATED` (401 with a challenge) otherwise. */
 async function authenticate(tokens: AccessTokens, request: Request) {
-  const header = request.headers.get('authorization') ?? '';
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return tokens.verify(match?.[1]);
+  return tokens.verify(bearerOf(request.headers.get('authorization') ?? undefined));
 }
 
 async function readJsonBody(request: Request): Promise<unknown> {
-  const type = (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
-  if (type !== 'application/json') throw new PatchbayError('UNSUPPORTED_MEDIA_TYPE', 'MCP requests must be JSON: send Content-Type: application/json.');
+  if (!isJsonType(request.headers.get('content-type') ?? undefined)) throw new PatchbayError('UNSUPPORTED_MEDIA_TYPE', 'MCP requests must be JSON: send Content-Type: application/json.');
   const length = Number(request.headers.get('content-length') ?? 0);
   if (length > MAX_BODY_BYTES) throw new PatchbayError('VALIDATION_FAILED', `The request body is larger than ${MAX_BODY_BYTES} bytes.`);
   const text = await request.text();
