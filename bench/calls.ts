@@ -7,7 +7,7 @@
 import { createMcpFetch, type FetchLike } from '../src/mcp/index.ts';
 import { type BenchClient, openPatchbayClient, openRawClient, openSdkClient } from './clients.ts';
 import { createVariantFetch, type FetchVariantOptions } from './fetch-variants.ts';
-import { type CellLimits, type CellResult, measureCell, median, warmUp } from './measure-cell.ts';
+import { type CellLimits, type CellResult, measureCell, median, settle, warmUp } from './measure-cell.ts';
 import { type EchoServer, startEchoServer } from './spawn-server.ts';
 
 export interface CallsOptions {
@@ -99,6 +99,7 @@ export async function benchCalls(options: CallsOptions): Promise<CallsRow[]> {
       clients.set(variant.key, client);
       await client.callEcho('ready');
     }
+    await settle(chosen.map((v) => ({ key: v.key, call: () => clients.get(v.key)!.callEcho('hello') })), options.limits, options.log);
     const cells = new Map<string, Cell[]>();
     for (let round = 0; round < options.rounds; round++) {
       for (const concurrency of options.concurrencies) {

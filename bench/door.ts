@@ -19,7 +19,7 @@ import type { Actor } from '../src/hub/index.ts';
 import { createMcpFetch, SessionPool } from '../src/mcp/index.ts';
 import type { UsageLimits } from '../src/store/index.ts';
 import { benchSessionSettings } from './clients.ts';
-import { type CellLimits, type CellResult, measureCell, median, warmUp } from './measure-cell.ts';
+import { type CellLimits, type CellResult, measureCell, median, settle, warmUp } from './measure-cell.ts';
 import { startPostgresCpuMeter, type PostgresCpuMeter } from './postgres-cpu.ts';
 import { type EchoServer, startEchoServer } from './spawn-server.ts';
 
@@ -87,6 +87,7 @@ export async function benchDoor(options: DoorOptions): Promise<DoorRow[]> {
     if (wanted('sqlite')) runners.push(...(await openDoor('sqlite', server.url, undefined, closers)));
     if (options.postgresUrl && wanted('postgres')) runners.push(...(await openDoor('postgres', server.url, options.postgresUrl, closers)));
     runners.splice(0, runners.length, ...runners.filter((r) => chosen(r.key)));
+    await settle(runners, options.limits, options.log);
     const cells = new Map<string, Cell[]>();
     for (let round = 0; round < options.rounds; round++) {
       for (const concurrency of options.concurrencies) {

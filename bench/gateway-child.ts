@@ -76,15 +76,7 @@ if (mode === 'gateway') {
     await mcp.connect(transport);
     await transport.handleRequest(req, res);
   };
-  const http = createServer((req, res) => void handle(req, res).catch(() => res.headersSent || res.writeHead(500).end()));
-  http.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  close = async () => {
-    http.closeAllConnections();
-    http.close();
-    await client.close();
-  };
-  process.send?.({ url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp` });
+  await serveOnLoopback((req, res) => void handle(req, res).catch(() => res.headersSent || res.writeHead(500).end()), () => client.close());
 } else if (mode === 'relay') {
   // The floor: bytes forwarded as they are over one keep-alive pool, no MCP work at all.
   const agent = new Agent({ keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
@@ -113,15 +105,7 @@ if (mode === 'gateway') {
     for await (const chunk of answer.body) res.write(chunk);
     res.end();
   };
-  const http = createServer((req, res) => void handle(req, res).catch(() => (res.headersSent ? res.destroy() : res.writeHead(502).end())));
-  http.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  close = async () => {
-    http.closeAllConnections();
-    http.close();
-    await agent.close();
-  };
-  process.send?.({ url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp` });
+  await serveOnLoopback((req, res) => void handle(req, res).catch(() => (res.headersSent ? res.destroy() : res.writeHead(502).end())), () => agent.close());
 } else {
   console.error('usage: node --expose-gc bench/gateway-child.ts <gateway|naive|relay> <upstream url>');
   process.exit(2);
@@ -161,6 +145,19 @@ process.on('message', (message: unknown) => {
   }
 });
 let profiler: Session | undefined;
+
+/** Serves `handle` on 127.0.0.1 (port 0, keep-alive), reports its URL to the parent, and sets `close` to stop it and then `release`. */
+async function serveOnLoopback(handle: (req: IncomingMessage, res: ServerResponse) => void, release: () => Promise<void>): Promise<void> {
+  const http = createServer(handle);
+  http.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  close = async () => {
+    http.closeAllConnections();
+    http.close();
+    await release();
+  };
+  process.send?.({ url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp` });
+}
 process.on('disconnect', () => {
   void close().finally(() => process.exit(0));
 });

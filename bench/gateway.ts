@@ -14,7 +14,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { type CellLimits, type CellResult, measureCell, median, warmUp } from './measure-cell.ts';
+import { type CellLimits, type CellResult, measureCell, median, settle, warmUp } from './measure-cell.ts';
 import { type EchoServer, startEchoServer, stopChild } from './spawn-server.ts';
 
 export interface GatewayBenchOptions {
@@ -112,6 +112,7 @@ export async function benchGateway(options: GatewayBenchOptions): Promise<Gatewa
     if (options.mcpRemote) runners.push(await mcpRemoteRunner(options.mcpRemote, echo.url));
     else skipped.push('(d) mcp-remote: not installed (npm install --no-save mcp-remote, or pass --mcp-remote <path to dist/proxy.js>)');
     for (const runner of runners) closers.push(() => runner.close());
+    await settle(runners, options.limits, options.log);
 
     const cells = new Map<string, Cell[]>();
     for (let round = 0; round < options.rounds; round++) {

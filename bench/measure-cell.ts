@@ -7,7 +7,12 @@ export interface CellLimits {
   maxMs: number;
   /** Calls made at the same concurrency, unmeasured, before measuring. */
   warmupMs: number;
+  /** Before a part's first cell, each of its routes is driven this long at SETTLE_IN_FLIGHT (see `settle`). */
+  settleMs: number;
 }
+
+/** The concurrency routes are settled at: the one the targets are set at. */
+export const SETTLE_IN_FLIGHT = 32;
 
 export interface CellResult {
   concurrency: number;
@@ -26,6 +31,23 @@ export interface CellResult {
 /** Unmeasured calls at the cell's concurrency, so connections, caches and the JIT are warm. */
 export async function warmUp(call: () => Promise<unknown>, concurrency: number, limits: CellLimits): Promise<void> {
   await drive(call, concurrency, Math.max(concurrency * 4, limits.maxCalls), limits.warmupMs, null);
+}
+
+/**
+ * Drives each route in turn, unmeasured, for `limits.settleMs` at SETTLE_IN_FLIGHT calls
+ * in flight, before any cell of the part is measured. The processes' CPU time counts the
+ * compiler threads too: for the first few thousand calls V8 is still optimizing, and a
+ * route measured early (or first) paid for code that later routes share (the echo
+ * server's, undici's). A hub runs for days, so its steady state is what is worth
+ * measuring, and every route gets the same start. Logs what each route managed.
+ */
+export async function settle(routes: Array<{ key: string; call: () => Promise<unknown> }>, limits: CellLimits, log: (line: string) => void): Promise<void> {
+  if (limits.settleMs <= 0) return;
+  for (const route of routes) {
+    const run = await drive(route.call, SETTLE_IN_FLIGHT, Number.MAX_SAFE_INTEGER, limits.settleMs, null);
+    if (run.errors > 0) throw new Error(`${route.key} failed while settling: ${run.firstError}`);
+    log(`  settled ${route.key}: ${run.completed} calls in ${(run.elapsedMs / 1000).toFixed(1)} s`);
+  }
 }
 
 /**

@@ -5,7 +5,7 @@
  *
  *   node bench/run.ts [--only calls,door,gateway,connect,memory,chat] [--variants raw,patchbay,t-]
  *                     [--mcp-remote PATH/dist/proxy.js] [--gateway-sessions 100] [--no-profile]
- *                     [--cell-ms 1500] [--cell-calls 4000] [--warmup-ms 250] [--rounds 1]
+ *                     [--cell-ms 1500] [--cell-calls 4000] [--warmup-ms 250] [--settle-ms 3000] [--rounds 1]
  *                     [--postgres URL] [--connectors 20] [--sessions 200]
  */
 
@@ -40,6 +40,7 @@ const { values } = parseArgs({
     'cell-ms': { type: 'string', default: '1500' },
     'cell-calls': { type: 'string', default: '4000' },
     'warmup-ms': { type: 'string', default: '250' },
+    'settle-ms': { type: 'string', default: '3000' },
     rounds: { type: 'string', default: '1' },
     postgres: { type: 'string' },
     connectors: { type: 'string', default: '20' },
@@ -61,6 +62,7 @@ const settings = {
   cellMs: positive('cell-ms'),
   cellCalls: positive('cell-calls'),
   warmupMs: positive('warmup-ms'),
+  settleMs: nonNegative('settle-ms'),
   rounds: positive('rounds'),
   connectors: positive('connectors'),
   sessions: positive('sessions'),
@@ -89,6 +91,13 @@ function findMcpRemote(): string | undefined {
 function positive(name: 'cell-ms' | 'cell-calls' | 'warmup-ms' | 'rounds' | 'connectors' | 'sessions' | 'gateway-sessions'): number {
   const n = Number(values[name]);
   if (!Number.isInteger(n) || n <= 0) exitWithUsage(`--${name} must be a positive integer, got "${values[name]}".`);
+  return n;
+}
+
+/** `--settle-ms 0` turns the settling off (to see what a cold start costs). */
+function nonNegative(name: 'settle-ms'): number {
+  const n = Number(values[name]);
+  if (!Number.isInteger(n) || n < 0) exitWithUsage(`--${name} must be a whole number of milliseconds, 0 or more, got "${values[name]}".`);
   return n;
 }
 
@@ -145,7 +154,7 @@ if (only.includes('calls')) {
   const rows = await runPart('calls', () =>
     benchCalls({
       concurrencies: settings.concurrencies,
-      limits: { maxCalls: settings.cellCalls, maxMs: settings.cellMs, warmupMs: settings.warmupMs },
+      limits: { maxCalls: settings.cellCalls, maxMs: settings.cellMs, warmupMs: settings.warmupMs, settleMs: settings.settleMs },
       rounds: settings.rounds,
       variants: values.variants ? values.variants.split(',') : [],
       log,
@@ -160,7 +169,7 @@ if (only.includes('door')) {
   const rows = await runPart('door', () =>
     benchDoor({
       concurrencies: settings.concurrencies,
-      limits: { maxCalls: settings.cellCalls, maxMs: settings.cellMs, warmupMs: settings.warmupMs },
+      limits: { maxCalls: settings.cellCalls, maxMs: settings.cellMs, warmupMs: settings.warmupMs, settleMs: settings.settleMs },
       rounds: settings.rounds,
       postgresUrl,
       variants: values.variants ? values.variants.split(',') : [],
@@ -176,7 +185,7 @@ if (only.includes('gateway')) {
   const result = await runPart('gateway', () =>
     benchGateway({
       concurrencies: settings.concurrencies,
-      limits: { maxCalls: settings.cellCalls, maxMs: settings.cellMs, warmupMs: settings.warmupMs },
+      limits: { maxCalls: settings.cellCalls, maxMs: settings.cellMs, warmupMs: settings.warmupMs, settleMs: settings.settleMs },
       rounds: settings.rounds,
       sessions: settings.gatewaySessions,
       mcpRemote: settings.mcpRemote,
@@ -288,6 +297,12 @@ function printGateway(result: GatewayBenchResult): void {
     if (relay?.hopCpuUsPerCall != null && gateway.hopCpuUsPerCall != null) {
       console.log(`   The raw relay's hop costs ${relay.hopCpuUsPerCall.toFixed(0)} µs/call on this machine in this run: the gateway's is ${(gateway.hopCpuUsPerCall / relay.hopCpuUsPerCall).toFixed(2)}× that floor.`);
     }
+  }
+  // Added latency without queueing: one call at a time, beside the relay's (the floor for any hop).
+  const at1 = (variant: string) => result.rows.find((r) => r.variant === variant && r.concurrency === 1);
+  const [gateway1, relay1] = [at1('gateway'), at1('relay')];
+  if (gateway1?.p50AddedMs != null && relay1?.p50AddedMs != null) {
+    console.log(`   One call in flight: the gateway adds ${gateway1.p50AddedMs.toFixed(2)} ms at p50 (target < 0.5); the raw relay adds ${relay1.p50AddedMs.toFixed(2)} ms.`);
   }
   console.log(`\n   Resident memory per idle downstream session (${result.memory[0]?.sessions} sessions, each listed tools and called once, after GC):`);
   for (const m of result.memory) console.log(`     ${m.label}: heap ${m.heapKbPerSession.toFixed(1)} KB, resident ${m.kbPerSession.toFixed(1)} KB`);
