@@ -8,6 +8,7 @@ import * as accessTokens from './migrations/005-access-tokens.ts';
 import * as chat from './migrations/006-chat.ts';
 import * as reserveUsageFunction from './migrations/008-reserve-usage-function.ts';
 import * as batchedUsage from './migrations/009-batched-usage.ts';
+import * as usageIndexScans from './migrations/010-usage-index-scans.ts';
 
 /**
  * Every migration, oldest first. Names sort in the order they apply; a released
@@ -22,6 +23,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '006_chat': chat,
   '008_reserve_usage_function': reserveUsageFunction,
   '009_batched_usage': batchedUsage,
+  '010_usage_index_scans': usageIndexScans,
 };
 
 /** Names of every migration this version knows, oldest first. */
