@@ -57,7 +57,7 @@ export function jsonBodies(): MiddlewareHandler {
   return async (c, next) => {
     const method = c.req.method;
     if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
-      const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
+      const type = mediaTypeOf(c.req.header('content-type'));
       const length = c.req.header('content-length');
       if (type !== 'application/json' && !(length === '0' || (length === undefined && type === ''))) {
         throw new PatchbayError('UNSUPPORTED_MEDIA_TYPE', 'Request bodies must be JSON: send Content-Type: application/json.');
@@ -65,4 +65,13 @@ export function jsonBodies(): MiddlewareHandler {
     }
     await next();
   };
+}
+
+/** A Content-Type's media type, lower case, without parameters ('' when there is none). */
+export function mediaTypeOf(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0].trim().toLowerCase();
+}
+
+export function isJsonType(contentType: string | undefined): boolean {
+  return mediaTypeOf(contentType) === 'application/json';
 }

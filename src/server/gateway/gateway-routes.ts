@@ -33,6 +33,7 @@ import { type GatewayScope, GatewayView } from './gateway-view.ts';
 import { ResourceSubscriptions, type Subscriber } from './gateway-subscriptions.ts';
 import { HeldCalls } from './held-calls.ts';
 import { createUserScopedMcpHandler } from './user-scoped-handler.ts';
+import { isJsonType } from '../guards.ts';
 
 export interface GatewayOptions {
   hub: Hub;
@@ -353,10 +354,6 @@ function frontRouteOf(url: string | undefined): FrontRoute | undefined {
   if (!match) return undefined;
   const name = match[2];
   return match[1] === 'p' ? { path: `/p/${name}`, extra: { project: name } } : { path: `/c/${name}`, extra: { connector: name } };
-}
-
-function isJsonType(type: string | undefined): boolean {
-  return (type ?? '').split(';')[0].trim().toLowerCase() === 'application/json';
 }
 
 /** The body of the declared length, or undefined when the client sent less, more, or went away. */
