@@ -43,3 +43,26 @@ test('with gatherMs, items pushed over several turns within the window share a b
   await queue.idle();
   assert.deepEqual(batches, [[1, 2, 3], [4]]);
 });
+
+test('with gatherMs, what arrives while a batch is applied waits out the window too: batches start at least gatherMs apart', async () => {
+  const starts: number[] = [];
+  const batches: number[][] = [];
+  const queue = new BurstQueue<number>(
+    async (batch) => {
+      starts.push(performance.now());
+      batches.push(batch);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    },
+    { gatherMs: 40 },
+  );
+  queue.push(1);
+  while (batches.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+  // The first batch is being written: these gather for the next one, which waits for the window.
+  queue.push(2);
+  await new Promise((resolve) => setTimeout(resolve, 15));
+  queue.push(3);
+  await queue.idle();
+  assert.deepEqual(batches, [[1], [2, 3]], 'an item pushed after the first write ended still shares the second batch');
+  // Timers are kept to the millisecond; the window is 40 ms, back to back would be about 5.
+  assert.ok(starts[1] - starts[0] >= 35, `second batch began ${(starts[1] - starts[0]).toFixed(1)} ms after the first`);
+});

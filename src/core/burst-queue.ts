@@ -4,6 +4,11 @@
  * batch is being applied the next one gathers. One write then serves many callers — the
  * audit log's INSERT, the usage store's transaction.
  *
+ * With a gather window (`gatherMs`), batches start at least that far apart, the first
+ * as well as those gathered while a batch was being applied: under steady load each
+ * write then carries a window's worth of items rather than only what arrived during
+ * the previous write.
+ *
  * Order is kept: items are applied in the order pushed, batch after batch. `apply` owns
  * its failures (a rejection is not caught here): each caller's promise is settled by it.
  */
@@ -14,8 +19,9 @@ export class BurstQueue<T> {
   #flushing: Promise<void> | undefined;
 
   /**
-   * `gatherMs`: how long the first item of a batch waits for others (0: to the end of the
-   * current turn). Longer means fewer, larger writes, each item written that much later.
+   * `gatherMs`: how long the first item of a batch waits for others, and the least time
+   * between the starts of two batches (0: to the end of the current turn, and batches
+   * back to back). Longer means fewer, larger writes, each item written that much later.
    */
   constructor(apply: (batch: T[]) => Promise<void>, options: { gatherMs?: number } = {}) {
     this.#apply = apply;
@@ -37,7 +43,10 @@ export class BurstQueue<T> {
       while (this.#items.length > 0) {
         const batch = this.#items;
         this.#items = [];
+        const started = performance.now();
         await this.#apply(batch);
+        const wait = started + this.#gatherMs - performance.now();
+        if (wait >= 1 && this.#items.length > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       }
     } finally {
       this.#flushing = undefined;
