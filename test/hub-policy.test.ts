@@ -134,4 +134,16 @@ describe('one policy at every door', () => {
     assert.ok((allowed?.resultBytes ?? 0) > 0);
     assert.match(allowed?.arguments ?? '', /"message"/);
   });
+
+  test('the audit records the size of the result in bytes of UTF-8 JSON, and the arguments as sent', async () => {
+    const message = 'héllo wörld 🌍 – 日本語';
+    const result = await echo('cli', message);
+    await patchbay.hub.auditIdle();
+    const [event] = await patchbay.hub.auditEvents(at('cli'), { connector: name, limit: 1 });
+    assert.equal(event.decision, 'allowed:direct-call');
+    const json = JSON.stringify(result);
+    assert.ok(Buffer.byteLength(json) > json.length, 'the result holds characters of more than one byte');
+    assert.equal(event.resultBytes, Buffer.byteLength(json));
+    assert.deepEqual(JSON.parse(event.arguments ?? 'null'), { message });
+  });
 });

@@ -2,6 +2,7 @@ import { BurstQueue } from '../core/burst-queue.ts';
 import { newTimeOrderedId } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
 import type { AuditEvent, AuditFilter, Store } from '../store/index.ts';
+import { auditArguments } from './tool-policy.ts';
 
 /**
  * How long an audit event waits for others to share its INSERT and commit, and the least
@@ -23,21 +24,24 @@ const AUDIT_GATHER_MS = 10;
  */
 export class AuditLog {
   readonly #store: Store;
-  readonly #queue: BurstQueue<AuditEvent>;
+  readonly #queue: BurstQueue<AuditEntry>;
 
   constructor(store: Store, logger: Logger) {
     this.#store = store;
-    this.#queue = new BurstQueue((batch) => store.audit.recordMany(batch).catch((error) => logger.error('could not write audit events', { count: batch.length, error })), {
-      gatherMs: AUDIT_GATHER_MS,
-    });
+    this.#queue = new BurstQueue(
+      (batch) => store.audit.recordMany(batch.map(eventOf)).catch((error) => logger.error('could not write audit events', { count: batch.length, error })),
+      { gatherMs: AUDIT_GATHER_MS },
+    );
   }
 
-  /** Queues an event; the object becomes the log's (it is completed in place, not copied). */
-  record(event: Omit<AuditEvent, 'id' | 'at'> & { at?: string }): void {
-    const full = event as AuditEvent;
-    full.id = newTimeOrderedId();
-    full.at ??= new Date().toISOString();
-    this.#queue.push(full);
+  /**
+   * Queues a call's event. The entry becomes the log's: its arguments and result are kept
+   * as given (not copied) until the write, where they become the stored text and size.
+   */
+  record(entry: AuditEntry): void {
+    entry.id = newTimeOrderedId();
+    entry.at ??= new Date().toISOString();
+    this.#queue.push(entry);
   }
 
   idle(): Promise<void> {
@@ -52,5 +56,38 @@ export class AuditLog {
 
   prune(before: string): Promise<number> {
     return this.#store.audit.prune(before);
+  }
+}
+
+/**
+ * A call's event as the door hands it over: the arguments and the result as values. They
+ * are serialized when the batch is written, off the call's path: a large result was
+ * serialized once more only to be measured before the caller had it.
+ */
+export type AuditEntry = Omit<AuditEvent, 'id' | 'at' | 'arguments' | 'resultBytes'> & {
+  id?: string;
+  at?: string;
+  args: unknown;
+  /** What the server answered; its size in bytes of UTF-8 JSON is recorded. Absent when the call failed or was refused. */
+  result?: unknown;
+};
+
+function eventOf({ args, result, ...event }: AuditEntry): AuditEvent {
+  return { ...event, id: event.id!, at: event.at!, arguments: serialized(() => auditArguments(args)), resultBytes: result === undefined ? null : sizeOf(result) };
+}
+
+function serialized(text: () => string): string {
+  try {
+    return text();
+  } catch {
+    return '[not serializable]';
+  }
+}
+
+function sizeOf(result: unknown): number | null {
+  try {
+    return Buffer.byteLength(JSON.stringify(result) ?? '');
+  } catch {
+    return null;
   }
 }

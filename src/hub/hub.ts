@@ -37,7 +37,7 @@ import { buildToolNames, decide, inspectText, inspectTool, type RefusalCode } fr
 import { AuditLog } from './audit-log.ts';
 import { LookupCache } from './lookup-cache.ts';
 import { ConnectorCredentials } from './connector-credentials.ts';
-import { auditArguments, definitionOf, ToolPolicy } from './tool-policy.ts';
+import { definitionOf, ToolPolicy } from './tool-policy.ts';
 import type { ConfiguredOAuthClients, SignIn, SignInStart } from './sign-in.ts';
 import type { Doctor, DoctorOptions, DoctorReport } from './doctor.ts';
 import { deriveName, normalizeConnectorUrl, uniqueName, validateName } from './connector-rules.ts';
@@ -655,18 +655,18 @@ export class Hub {
     const tool = await this.#findTool(actor, connector, toolName, ctx);
     this.#validator.validate(tool, args, connector.name);
     const started = Date.now();
-    const audit = (decision: string, extra: { approvedBy?: string | null; latencyMs?: number | null; resultBytes?: number | null; errorCode?: string | null } = {}) =>
+    const audit = (decision: string, extra: { approvedBy?: string | null; latencyMs?: number | null; result?: CallToolResult; errorCode?: string | null } = {}) =>
       this.#audit.record({
         userId: actor.userId,
         door: actor.door,
         connectorId: connector.id,
         connectorName: connector.name,
         toolName,
-        arguments: auditArguments(args),
+        args,
         decision,
         approvedBy: extra.approvedBy ?? null,
         latencyMs: extra.latencyMs ?? null,
-        resultBytes: extra.resultBytes ?? null,
+        result: extra.result,
         errorCode: extra.errorCode ?? null,
         conversationId: ctx.conversationId ?? null,
       });
@@ -733,7 +733,7 @@ export class Hub {
       audit(`allowed:${decision.because}`, {
         approvedBy,
         latencyMs: Date.now() - started,
-        resultBytes: JSON.stringify(result).length,
+        result,
         errorCode: result.isError ? 'TOOL_ERROR' : null,
       });
       return result;
