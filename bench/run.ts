@@ -33,25 +33,50 @@ const DOOR_TARGET_IN_FLIGHT = 32;
 const DOOR_MAX_P50_RATIO = 1.1;
 const DOOR_MIN_CALLS_RATIO = 0.9;
 
-const { values } = parseArgs({
-  options: {
-    only: { type: 'string' },
-    variants: { type: 'string' },
-    'cell-ms': { type: 'string', default: '1500' },
-    'cell-calls': { type: 'string', default: '4000' },
-    'warmup-ms': { type: 'string', default: '250' },
-    'settle-ms': { type: 'string', default: '3000' },
-    rounds: { type: 'string', default: '1' },
-    postgres: { type: 'string' },
-    connectors: { type: 'string', default: '20' },
-    sessions: { type: 'string', default: '200' },
-    'mcp-remote': { type: 'string' },
-    'gateway-sessions': { type: 'string', default: '100' },
-    'in-flight': { type: 'string', default: '1,8,32,128' },
-    profile: { type: 'boolean', default: true },
-  },
-  allowNegative: true,
-});
+const USAGE = `Usage: node bench/run.ts [options]   (npm run bench -- [options]; see bench/README.md)
+  --only PARTS            parts to run, comma-separated: calls, door, gateway, connect, memory, chat (all)
+  --variants KEYS         rows to run within a part, by key or key prefix (all; the baseline row always runs)
+  --in-flight N,N         concurrencies of the load parts (1,8,32,128)
+  --rounds N              interleaved rounds per cell; figures are medians (1; quote 3 or more)
+  --cell-ms N, --cell-calls N, --warmup-ms N, --settle-ms N   cell length and warm-up (1500, 4000, 250, 3000)
+  --postgres URL          the door's PostgreSQL rows (default: PATCHBAY_TEST_DATABASE_URL)
+  --mcp-remote PATH       mcp-remote's dist/proxy.js for the gateway part
+  --gateway-sessions N    idle sessions for memory per session (100)
+  --connectors N, --sessions N   sizes of the connect and memory parts (20, 200)
+  --no-profile            leave out the gateway's CPU profile
+  --help                  this text`;
+
+const OPTIONS = {
+  only: { type: 'string' },
+  variants: { type: 'string' },
+  'cell-ms': { type: 'string', default: '1500' },
+  'cell-calls': { type: 'string', default: '4000' },
+  'warmup-ms': { type: 'string', default: '250' },
+  'settle-ms': { type: 'string', default: '3000' },
+  rounds: { type: 'string', default: '1' },
+  postgres: { type: 'string' },
+  connectors: { type: 'string', default: '20' },
+  sessions: { type: 'string', default: '200' },
+  'mcp-remote': { type: 'string' },
+  'gateway-sessions': { type: 'string', default: '100' },
+  'in-flight': { type: 'string', default: '1,8,32,128' },
+  profile: { type: 'boolean', default: true },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const { values } = parseOptions();
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+function parseOptions() {
+  try {
+    return parseArgs({ options: OPTIONS, allowNegative: true });
+  } catch (error) {
+    return exitWithUsage(`${(error as Error).message}\n\n${USAGE}`);
+  }
+}
 const only = values.only ? values.only.split(',') : [...PARTS];
 const unknownParts = only.filter((part) => !(PARTS as readonly string[]).includes(part));
 if (unknownParts.length > 0) exitWithUsage(`Unknown part "${unknownParts.join(', ')}"; choose from ${PARTS.join(', ')}.`);
