@@ -741,10 +741,10 @@ export class Hub {
       audit(`allowed:${decision.because}`, { approvedBy, latencyMs: Date.now() - started, errorCode: (error as PatchbayError).code ?? 'INTERNAL' });
       throw error;
     } finally {
-      // Without limits the reservation holds nothing, so there is nothing to give back. The
+      // Only a concurrent slot is given back (a reservation without one has the id ''). The
       // release is written with the store's next batch; this process's next reservation
       // already sees it, so the caller need not wait for it.
-      if (limits.length > 0) {
+      if (reservation.reservationId !== '') {
         this.#store.usage.release(reservation.reservationId).catch((error) => this.#log.warn('could not release a usage reservation', { error }));
       }
     }

@@ -675,7 +675,7 @@ for (const backend of [sqliteBackend, postgresBackend]) {
           const limit: UsageLimit = { scope: 'tool', window, max: 3 };
           const results = await Promise.all(Array.from({ length: 10 }, () => store.usage.reserve(call({ limits: [limit] }))));
           assert.equal(grants(results).length, 3);
-          assert.equal(new Set(grants(results).map((g) => g.reservationId)).size, 3);
+          assert.deepEqual(grants(results).map((g) => g.reservationId), ['', '', ''], 'no concurrent slot held: nothing to release');
           assert.equal(refusals(results).length, 7);
           for (const refusal of refusals(results)) assert.deepEqual(refusal, { ok: false, limit, resetsAt, used: 3, max: 3 });
           assert.deepEqual(await store.usage.usage('u1', 'c1', 'search'), [{ scope: 'tool', toolName: 'search', window, period: nextPeriod, used: 3, resetsAt }]);
@@ -736,6 +736,17 @@ for (const backend of [sqliteBackend, postgresBackend]) {
         counts = await store.usage.usage('u1', 'c4', 'search');
         assert.equal(used(counts, 'hour'), 1);
         assert.equal(used(counts, 'concurrent'), 1);
+      });
+
+      it('a reservation without a concurrent limit holds nothing to give back: its id is empty and releasing it changes no count', async (t) => {
+        const store = await useDatabase(t, backend).open({ clock: { now: () => at } });
+        const limits: UsageLimit[] = [{ scope: 'tool', window: 'day', max: 2 }];
+        const grant = await store.usage.reserve(call({ limits, connectorId: 'c9' }));
+        assert.deepEqual(grant, { ok: true, reservationId: '' });
+        await store.usage.release('');
+        assert.equal(used(await store.usage.usage('u1', 'c9', 'search'), 'day'), 1, 'the call made stays counted');
+        const withSlot = await store.usage.reserve(call({ limits: [...limits, { scope: 'tool', window: 'concurrent', max: 1 }], connectorId: 'c9' }));
+        assert.ok(withSlot.ok && withSlot.reservationId !== '', 'a reservation holding a slot has an id to release it by');
       });
 
       it('holds at most `max` concurrent slots until they are released or expire', async (t) => {

@@ -293,7 +293,7 @@ export interface UsageReservation {
 
 export interface UsageGrant {
   ok: true;
-  /** Pass to `release` when the call ends. */
+  /** Pass to `release` when the call ends; '' when the reservation holds no concurrent slot, so there is nothing to free. */
   reservationId: string;
 }
 

@@ -95,12 +95,14 @@ export function createUsageRepository({ kind, db, clock, sqlite }: StoreContext)
           slotExpiresAt: new Date(request.now + ttlMs).toISOString(),
           limits: queued,
         });
-        if (refusal === undefined) return { ok: true, reservationId };
+        // Only a concurrent slot is given back; counts of calls made stay.
+        if (refusal === undefined) return { ok: true, reservationId: limits.some((limit) => limit.window === 'concurrent') ? reservationId : '' };
         const limit = limits[refusal.index];
         return { ok: false, limit, resetsAt: queued[refusal.index].resetsAt, used: refusal.used, max: limit.max };
       }),
 
-    release: (reservationId) => runStoreOperation('usage.release', () => batcher.release(reservationId)),
+    // A reservation without a slot has nothing to free: no trip to the store.
+    release: (reservationId) => (reservationId === '' ? Promise.resolve() : runStoreOperation('usage.release', () => batcher.release(reservationId))),
 
     idle: () => batcher.idle(),
 
