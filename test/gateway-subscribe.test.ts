@@ -121,6 +121,31 @@ describe('resource subscriptions through the gateway (2025-11-25 sessions)', () 
     }
   });
 
+  test('a subscription outlives a restart of the server: the new upstream session is subscribed again', async () => {
+    await using gw = await connectGateway(url('/c/every'), bed.token);
+    await gw.client.listTools().then(() => gw.notificationStreamOpen);
+    const [resource] = (await gw.client.listResources()).resources;
+    assert.ok(resource, 'server-everything lists resources');
+    const uris = heard(gw);
+    await gw.client.subscribeResource({ uri: resource.uri });
+
+    // The same address, a new process: it knows no session and no subscription.
+    const port = Number(new URL(everything.url).port);
+    await everything.close();
+    everything = await startEverything('streamableHttp', { port });
+
+    // The next call finds its session unknown (this server answers 400, "No valid session
+    // ID provided", where the spec says 404), starts a new one, and subscribes it again.
+    const toggled = await gw.client.callTool({ name: 'toggle-subscriber-updates', arguments: {} });
+    assert.notEqual(toggled.isError, true, `the call after the restart ran: ${JSON.stringify(toggled.content)}`);
+    try {
+      for (let i = 0; i < 100 && !uris.includes(resource.uri); i++) await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await gw.client.callTool({ name: 'toggle-subscriber-updates', arguments: {} });
+    }
+    assert.ok(uris.includes(resource.uri), `an update for ${resource.uri} after the restart; heard ${JSON.stringify(uris)}`);
+  });
+
   test('a subscription to a URI the gateway did not give is refused with how gateway URIs look', async () => {
     await using gw = await connectGateway(url(), bed.token);
     await assert.rejects(gw.client.subscribeResource({ uri: 'demo://resource/static/document/nope' }), /patchbay:\/\/<connector>\/<URI>/);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { isPatchbayError } from '../src/core/errors.ts';
 import { startExampleServer } from '../src/example-server/index.ts';
+import { startEverything } from './fixtures/everything.ts';
 import { openTestPatchbay } from './fixtures/patchbay.ts';
 import { startRestartable } from './fixtures/restartable.ts';
 
@@ -44,6 +45,21 @@ describe('servers that restart, forget sessions or go away', () => {
     const result = await patchbay.hub.callTool(actor, connector.name, 'echo', echo('second'));
     assert.deepEqual(result.content, [{ type: 'text', text: 'second' }]);
     assert.equal(server.sessionCount(), 1);
+  });
+
+  test('a server that answers 400 "No valid session ID provided" for a session from before its restart gets a new session, once', async (t) => {
+    // server-everything, like servers built on the SDK's examples, answers 400 where the spec says 404.
+    let server = await startEverything('streamableHttp');
+    t.after(() => server.close());
+    await using patchbay = await openTestPatchbay({ PATCHBAY_PROTOCOL: 'legacy' });
+    const actor = patchbay.actor('cli');
+    const { connector } = await patchbay.hub.addConnector(actor, { url: server.url, name: 'every' });
+    await patchbay.hub.callTool(actor, connector.name, 'echo', echo('before'));
+    const port = Number(new URL(server.url).port);
+    await server.close();
+    server = await startEverything('streamableHttp', { port });
+    const result = await patchbay.hub.callTool(actor, connector.name, 'echo', echo('after'));
+    assert.deepEqual(result.content, [{ type: 'text', text: 'Echo: after' }]);
   });
 
   test('a call made while the server is down succeeds when it comes back within the timeout', async () => {

@@ -50,6 +50,19 @@ export function httpStatusOf(error: unknown): number | undefined {
   });
 }
 
+/**
+ * The server does not know the session the request named: 404, as the spec has it, or
+ * 400 with a body that says so, as servers built on the SDK's examples answer for a
+ * session id they never issued (one from before their restart): "Bad Request: No valid
+ * session ID provided". Either way the request was refused, not run.
+ */
+export function isSessionUnknown(error: unknown): boolean {
+  const status = httpStatusOf(error);
+  if (status === 404) return true;
+  if (status !== 400) return false;
+  return findCause(error, (e) => (e instanceof Error && /\bsession\b/i.test(e.message) ? true : undefined)) === true;
+}
+
 /** True when nothing reached the server: it is safe to retry any request. */
 export function isRefused(error: unknown): boolean {
   const code = networkErrorCode(error);

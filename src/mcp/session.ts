@@ -28,7 +28,7 @@ import type { Logger } from '../core/log.ts';
 import { type BearerAuth, withBearerAuth } from './bearer-fetch.ts';
 import { FastToolCalls, REDIRECTED } from './fast-tool-calls.ts';
 import type { FetchLike } from './http-fetch.ts';
-import { httpStatusOf, isAbort, isRefused, mapMcpError, networkErrorCode } from './map-error.ts';
+import { httpStatusOf, isAbort, isRefused, isSessionUnknown, mapMcpError, networkErrorCode } from './map-error.ts';
 
 export type TransportKind = 'streamable-http' | 'sse';
 export type TransportPreference = 'auto' | TransportKind;
@@ -293,7 +293,7 @@ export class McpSession {
         } catch (error) {
           if (control.signal?.aborted || (isAbort(error) && !networkErrorCode(error))) throw cancelled(this.target.name, operation, error);
           const hadSession = connection !== undefined && sessionIdOf(connection) !== undefined;
-          if (connection && !reinitialized && hadSession && httpStatusOf(error) === 404) {
+          if (connection && !reinitialized && hadSession && isSessionUnknown(error)) {
             // The server forgot our session (restart, expiry): the spec says start a new one. It never ran the request.
             this.#settings.logger.info('mcp session expired; re-initializing', { connector: this.target.name });
             reinitialized = true;

@@ -1,0 +1,15 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
+import { isSessionUnknown } from './map-error.ts';
+
+const answered = (status: number, text: string) => new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, `Error POSTing to endpoint: ${text}`, { status, statusText: '', text });
+
+test('a session the server does not know: 404, or 400 that says so; any other answer is not', () => {
+  assert.equal(isSessionUnknown(answered(404, 'Session not found')), true);
+  assert.equal(isSessionUnknown(answered(400, '{"jsonrpc":"2.0","error":{"code":-32000,"message":"Bad Request: No valid session ID provided"},"id":null}')), true);
+  assert.equal(isSessionUnknown(new TypeError('fetch failed', { cause: answered(400, 'Bad Request: Mcp-Session-Id header is required') })), true, 'found as a cause');
+  assert.equal(isSessionUnknown(answered(400, '{"error":"Unsupported protocol version"}')), false, 'a 400 about something else is the request’s fault: no new session');
+  assert.equal(isSessionUnknown(answered(500, 'session store unavailable')), false);
+  assert.equal(isSessionUnknown(new Error('session')), false, 'no HTTP status, no verdict');
+});
