@@ -62,6 +62,36 @@ describe('servers that restart, forget sessions or go away', () => {
     assert.deepEqual(result.content, [{ type: 'text', text: 'Echo: after' }]);
   });
 
+  test('a session that holds subscriptions opens a new one by itself when its server restarts, and subscribes again', async (t) => {
+    let server = await startEverything('streamableHttp');
+    t.after(() => server.close());
+    await using patchbay = await openTestPatchbay({ PATCHBAY_PROTOCOL: 'legacy' });
+    const actor = patchbay.actor('cli');
+    await patchbay.hub.addConnector(actor, { url: server.url, name: 'every' });
+    const [resource] = (await patchbay.hub.catalog(actor, 'every')).resources;
+    await patchbay.hub.subscribeResource(actor, 'every', resource.uri);
+    const connectedAt = async () => (await patchbay.hub.getConnector(actor, 'every')).server?.connectedAt;
+    const first = await connectedAt();
+
+    const port = Number(new URL(server.url).port);
+    await server.close();
+    server = await startEverything('streamableHttp', { port });
+    // No call is made: the lost event stream alone brings a new session.
+    for (let i = 0; i < 100 && (await connectedAt()) === first; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.notEqual(await connectedAt(), first, 'connected again without waiting for a request');
+
+    const heard: string[] = [];
+    const stop = patchbay.hub.onResourceUpdated((update) => void heard.push(update.uri));
+    t.after(stop);
+    await patchbay.hub.callTool(actor, 'every', 'toggle-subscriber-updates', {});
+    try {
+      for (let i = 0; i < 100 && !heard.includes(resource.uri); i++) await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await patchbay.hub.callTool(actor, 'every', 'toggle-subscriber-updates', {});
+    }
+    assert.ok(heard.includes(resource.uri), 'the new session was subscribed again');
+  });
+
   test('a call made while the server is down succeeds when it comes back within the timeout', async () => {
     await using server = await startRestartable((port) => startExampleServer({ port }));
     await using patchbay = await openTestPatchbay({ PATCHBAY_PROTOCOL: 'legacy' });

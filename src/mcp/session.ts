@@ -104,6 +104,8 @@ export interface RequestControl {
 }
 
 const DEFAULT_RECONNECT_DELAYS = [100, 250, 500, 1000, 2000, 4000];
+/** Between attempts to reopen a session that holds subscriptions after its event stream was lost; the last repeats. */
+const REVIVE_DELAYS_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
 const FALLBACK_STATUSES = new Set([400, 404, 405]);
 
 interface Connection {
@@ -136,6 +138,9 @@ export class McpSession {
   /** Resource URIs subscribed to: renewed on a new connection, and they keep the session from closing when idle. */
   readonly #subscriptions = new Set<string>();
   #closed = false;
+  /** Ends the waits of a revival when the session closes. */
+  readonly #closing = new AbortController();
+  #reviving: Promise<void> | undefined;
 
   constructor(target: SessionTarget, settings: SessionSettings, hooks: SessionHooks = {}) {
     this.target = target;
@@ -262,6 +267,7 @@ export class McpSession {
   /** Closes the session: DELETE for Streamable HTTP sessions (the spec's SHOULD), then the transport. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#closing.abort();
     const connection = this.#connection ?? (await this.#connecting?.catch(() => undefined));
     this.#connection = undefined;
     if (connection) await this.#dispose(connection, true);
@@ -394,7 +400,10 @@ export class McpSession {
     client.setNotificationHandler('notifications/message', (notification) => this.#askingCall.getStore()?.onLog?.(notification.params));
     client.setNotificationHandler('notifications/resources/updated', (notification) => this.#hooks.onResourceUpdated?.(notification.params.uri));
     const connection: Connection = { client, transport, closed: false, facts: undefined as unknown as SessionFacts };
-    client.onerror = (error) => this.#settings.logger.debug('mcp transport error', { connector: this.target.name, error: String(error?.message ?? error) });
+    client.onerror = (error) => {
+      this.#settings.logger.debug('mcp transport error', { connector: this.target.name, error: String(error?.message ?? error) });
+      if (isStreamLost(error)) this.#revive(connection);
+    };
     client.onclose = () => {
       connection.closed = true;
     };
@@ -452,6 +461,31 @@ export class McpSession {
     }
   }
 
+  /**
+   * The connection's event stream is gone for good while resources are subscribed: the
+   * server forgot the session (it restarted), or stayed away longer than the transport
+   * retries. Updates would stop until the next request found out; instead a new session
+   * is opened now (which subscribes again), retried with backoff while the server is
+   * down, as long as the session holds subscriptions and is open.
+   */
+  #revive(connection: Connection): void {
+    if (this.#closed || this.#reviving || this.#subscriptions.size === 0 || this.#connection !== connection) return;
+    this.#settings.logger.info('mcp event stream lost; opening a new session for its subscriptions', { connector: this.target.name });
+    this.#reviving = (async () => {
+      await this.#drop(connection);
+      for (let attempt = 0; !this.#closed && this.#subscriptions.size > 0 && !this.isConnected; attempt++) {
+        try {
+          await this.#ensureConnection(this.#closing.signal);
+        } catch (error) {
+          this.#settings.logger.debug('could not reopen the session yet', { connector: this.target.name, error: String((error as Error)?.message ?? error) });
+          await sleep(REVIVE_DELAYS_MS[Math.min(attempt, REVIVE_DELAYS_MS.length - 1)], this.#closing.signal);
+        }
+      }
+    })().finally(() => {
+      this.#reviving = undefined;
+    });
+  }
+
   async #drop(connection: Connection): Promise<void> {
     if (this.#connection === connection) this.#connection = undefined;
     await this.#dispose(connection, false);
@@ -470,6 +504,17 @@ export class McpSession {
 /** Whether the server takes resources/subscribe: it offers it, and speaks the 2025 protocol (2026-07-28 subscribes by subscriptions/listen). */
 export function canSubscribe(facts: Pick<SessionFacts, 'era' | 'capabilities'>): boolean {
   return facts.era !== 'modern' && (facts.capabilities.resources as { subscribe?: unknown } | undefined)?.subscribe === true;
+}
+
+/**
+ * The SDK transport's word that the session's event stream will not come back by itself:
+ * it gave up reconnecting, or the server answered the reconnect with an HTTP error (a
+ * restarted server does not know the session). Not a first GET the server refuses: a
+ * server that never streams would otherwise be re-opened forever.
+ */
+function isStreamLost(error: unknown): boolean {
+  const message = String((error as Error | undefined)?.message ?? '');
+  return message.startsWith('Maximum reconnection attempts') || message.startsWith('Failed to reconnect SSE stream: Failed to open SSE stream');
 }
 
 function sessionIdOf(connection: Connection): string | undefined {
