@@ -357,19 +357,30 @@ function frontRouteOf(url: string | undefined): FrontRoute | undefined {
 }
 
 /** The body of the declared length, or undefined when the client sent less, more, or went away. */
-async function readBody(req: IncomingMessage, length: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of req) {
-      chunks.push(chunk as Buffer);
-      size += (chunk as Buffer).length;
-      if (size > length) return undefined;
-    }
-  } catch {
-    return undefined;
-  }
-  return size === length ? (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)) : undefined;
+/**
+ * The request's body, of the declared length; undefined when it is longer or shorter, or
+ * the request fails or is cut off. Read with listeners: the body of a small POST arrives
+ * with its headers, and an async iterator over the stream took several turns more.
+ */
+function readBody(req: IncomingMessage, length: number): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (body: Buffer | undefined) => {
+      req.off('data', onData).off('end', onEnd).off('error', onFail).off('close', onFail);
+      resolve(body);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > length) {
+        finish(undefined);
+        req.destroy();
+      } else chunks.push(chunk);
+    };
+    const onEnd = () => finish(size === length ? (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)) : undefined);
+    const onFail = () => finish(undefined);
+    req.on('data', onData).once('end', onEnd).once('error', onFail).once('close', onFail);
+  });
 }
 
 function bearerOf(header: string | undefined): string | undefined {
