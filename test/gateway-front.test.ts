@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { getRequestListener } from '@hono/node-server';
 import { silentLogger } from '../src/core/log.ts';
@@ -183,5 +183,33 @@ describe('the gateway’s front on Node’s server', () => {
     assert.match(chunked, FAST);
     assert.deepEqual(JSON.parse(chunked).result.content, [{ type: 'text', text: 'in chunks' }]);
     assert.equal(handedOn.length, count, 'never read by the front');
+  });
+
+  test('a body cut off before its declared length is dropped with its connection: nothing is called, and the next request is served', async () => {
+    const sessionId = await open();
+    const before = upstreamCalls;
+    const count = handedOn.length;
+    const body = JSON.stringify(call(10, 'never whole'));
+    const { port } = server.address() as AddressInfo;
+    const closed = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        const head = Object.entries({ ...headers(sessionId), host: `127.0.0.1:${port}`, 'content-length': String(Buffer.byteLength(body)) })
+          .map(([name, value]) => `${name}: ${value}\r\n`)
+          .join('');
+        socket.write(`POST /mcp HTTP/1.1\r\n${head}\r\n${body.slice(0, 25)}`);
+        // Half the body, then the client gives up on the request.
+        setTimeout(() => socket.end(), 50);
+      });
+      let answer = '';
+      socket.on('data', (chunk) => (answer += chunk));
+      socket.on('close', () => resolve(answer));
+      socket.on('error', reject);
+    });
+    // Node's server itself says 400 to a request cut short; no JSON-RPC answer comes from us.
+    assert.doesNotMatch(closed, /jsonrpc/, 'no answer to a call that never arrived whole');
+    const next = await post('/mcp', sessionId, call(11, 'after the cut'));
+    assert.deepEqual(JSON.parse(next.text).result.content, [{ type: 'text', text: 'after the cut' }]);
+    assert.equal(upstreamCalls, before + 1, 'only the whole request reached the server');
+    assert.equal(handedOn.length, count, 'nor was the cut one handed to the app');
   });
 });
