@@ -7,6 +7,7 @@ import { isPatchbayError } from '../src/core/errors.ts';
 import { startExampleServer } from '../src/example-server/index.ts';
 import { startEverything } from './fixtures/everything.ts';
 import { openTestPatchbay } from './fixtures/patchbay.ts';
+import { startTcpCutter } from './fixtures/tcp-cutter.ts';
 import { startRestartable } from './fixtures/restartable.ts';
 
 const echo = (message: string) => ({ message });
@@ -90,6 +91,25 @@ describe('servers that restart, forget sessions or go away', () => {
       await patchbay.hub.callTool(actor, 'every', 'toggle-subscriber-updates', {});
     }
     assert.ok(heard.includes(resource.uri), 'the new session was subscribed again');
+  });
+
+  test('a legacy HTTP+SSE session whose stream is cut ends with it: the next call opens a new session and is answered', async (t) => {
+    // The server stays up; only the connections to it are cut. Its session ends with its
+    // stream, and the transport, reconnecting by itself, is handed a session nobody initialized.
+    const server = await startEverything('sse');
+    t.after(() => server.close());
+    await using cutter = await startTcpCutter({ port: Number(new URL(server.url).port) });
+    await using patchbay = await openTestPatchbay({ PATCHBAY_REQUEST_TIMEOUT_MS: '5000' });
+    const actor = patchbay.actor('cli');
+    await patchbay.hub.addConnector(actor, { url: `http://127.0.0.1:${cutter.port}/sse`, name: 'every', transport: 'sse' });
+    assert.deepEqual((await patchbay.hub.callTool(actor, 'every', 'echo', echo('before'))).content, [{ type: 'text', text: 'Echo: before' }]);
+    const before = cutter.connections;
+    cutter.cut();
+    // Let the transport's own reconnection find the server (it is up), as it would between calls.
+    for (let i = 0; i < 50 && cutter.connections === before; i++) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 200));
+    const after = await patchbay.hub.callTool(actor, 'every', 'echo', echo('after'));
+    assert.deepEqual(after.content, [{ type: 'text', text: 'Echo: after' }]);
   });
 
   test('a call made while the server is down succeeds when it comes back within the timeout', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
-import { isSessionUnknown } from './map-error.ts';
+import { SdkErrorCode, SdkHttpError, SseError } from '@modelcontextprotocol/client';
+import { httpStatusOf, isSessionUnknown } from './map-error.ts';
 
 const answered = (status: number, text: string) => new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, `Error POSTing to endpoint: ${text}`, { status, statusText: '', text });
 
@@ -12,4 +12,12 @@ test('a session the server does not know: 404, or 400 that says so; any other an
   assert.equal(isSessionUnknown(answered(400, '{"error":"Unsupported protocol version"}')), false, 'a 400 about something else is the request’s fault: no new session');
   assert.equal(isSessionUnknown(answered(500, 'session store unavailable')), false);
   assert.equal(isSessionUnknown(new Error('session')), false, 'no HTTP status, no verdict');
+});
+
+test('the legacy SSE transport’s HTTP failures carry their status (its error is named plain "Error")', () => {
+  const refused = new SseError(404, 'Non-200 status code (404)', {} as never);
+  assert.equal(refused.name, 'Error');
+  assert.equal(httpStatusOf(refused), 404);
+  assert.equal(httpStatusOf(new TypeError('wrapped', { cause: refused })), 404);
+  assert.equal(httpStatusOf(new SseError(undefined as never, 'terminated', {} as never)), undefined, 'a broken stream is no HTTP answer');
 });

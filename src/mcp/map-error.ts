@@ -1,4 +1,4 @@
-import { InsufficientScopeError, ProtocolError, SdkError, SdkErrorCode, SdkHttpError, UnauthorizedError } from '@modelcontextprotocol/client';
+import { InsufficientScopeError, ProtocolError, SdkError, SdkErrorCode, SdkHttpError, SseError, UnauthorizedError } from '@modelcontextprotocol/client';
 import { PatchbayError } from '../core/errors.ts';
 
 const CONNECTION_CODES = new Set([
@@ -42,10 +42,9 @@ export function httpStatusOf(error: unknown): number | undefined {
       const data = e.data as { status?: unknown } | undefined;
       if (typeof data?.status === 'number') return data.status;
     }
-    // The legacy SSE transport reports HTTP failures as SseError with a numeric code.
-    const name = (e as { name?: unknown }).name;
-    const code = (e as { code?: unknown }).code;
-    if (name === 'SseError' && typeof code === 'number' && code >= 100) return code;
+    // The legacy SSE transport reports HTTP failures as SseError with a numeric code
+    // (its name is plain "Error": the class is told by its brand, through instanceof).
+    if (e instanceof SseError && typeof e.code === 'number' && e.code >= 100) return e.code;
     return undefined;
   });
 }

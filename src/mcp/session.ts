@@ -19,6 +19,7 @@ import {
   type Resource,
   type ResourceTemplateType,
   SSEClientTransport,
+  SseError,
   StreamableHTTPClientTransport,
   type Tool,
 } from '@modelcontextprotocol/client';
@@ -402,7 +403,7 @@ export class McpSession {
     const connection: Connection = { client, transport, closed: false, facts: undefined as unknown as SessionFacts };
     client.onerror = (error) => {
       this.#settings.logger.debug('mcp transport error', { connector: this.target.name, error: String(error?.message ?? error) });
-      if (isStreamLost(error)) this.#revive(connection);
+      if (connection.transport instanceof SSEClientTransport ? isSseStreamError(error) : isStreamLost(error)) this.#streamLost(connection);
     };
     client.onclose = () => {
       connection.closed = true;
@@ -462,6 +463,22 @@ export class McpSession {
   }
 
   /**
+   * The connection's event stream is gone for good. A legacy HTTP+SSE session lives on its
+   * stream: the server forgot it with the stream, and the transport, reconnecting by
+   * itself, would post to a new session nobody initialized, where calls went unanswered
+   * until they timed out. It is dropped (its waiting calls fail now), and the next request
+   * opens a new one. Either transport's session reopens at once when it holds subscriptions.
+   */
+  #streamLost(connection: Connection): void {
+    if (this.#connection !== connection || this.#closed) return;
+    if (this.#subscriptions.size > 0) this.#revive(connection);
+    else if (connection.transport instanceof SSEClientTransport) {
+      this.#settings.logger.info('mcp event stream lost; the session ends with it', { connector: this.target.name });
+      void this.#drop(connection);
+    }
+  }
+
+  /**
    * The connection's event stream is gone for good while resources are subscribed: the
    * server forgot the session (it restarted), or stayed away longer than the transport
    * retries. Updates would stop until the next request found out; instead a new session
@@ -515,6 +532,11 @@ export function canSubscribe(facts: Pick<SessionFacts, 'era' | 'capabilities'>):
 function isStreamLost(error: unknown): boolean {
   const message = String((error as Error | undefined)?.message ?? '');
   return message.startsWith('Maximum reconnection attempts') || message.startsWith('Failed to reconnect SSE stream: Failed to open SSE stream');
+}
+
+/** The legacy transport's event stream failed (it was open: failures to open it fail the connect). */
+function isSseStreamError(error: unknown): boolean {
+  return error instanceof SseError;
 }
 
 function sessionIdOf(connection: Connection): string | undefined {
