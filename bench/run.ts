@@ -1,12 +1,8 @@
 /**
  * `npm run bench`: Patchbay's MCP client path measured against baselines in the same
  * run. Prints tables on stdout (progress on stderr) and writes the figures to
- * bench/results/latest.json. See bench/README.md.
- *
- *   node bench/run.ts [--only calls,door,gateway,connect,memory,chat] [--variants raw,patchbay,t-]
- *                     [--mcp-remote PATH/dist/proxy.js] [--gateway-sessions 100] [--no-profile]
- *                     [--cell-ms 1500] [--cell-calls 4000] [--warmup-ms 250] [--settle-ms 3000] [--rounds 1]
- *                     [--postgres URL] [--connectors 20] [--sessions 200]
+ * bench/results/latest.json. See bench/README.md; `node bench/run.ts --help` lists the
+ * options (USAGE below).
  */
 
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -131,6 +127,8 @@ function exitWithUsage(message: string): never {
   process.exit(2);
 }
 
+/** How long each cell of the load parts runs, warms up and settles. */
+const cellLimits = { maxCalls: settings.cellCalls, maxMs: settings.cellMs, warmupMs: settings.warmupMs, settleMs: settings.settleMs };
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '—');
 
@@ -179,7 +177,7 @@ if (only.includes('calls')) {
   const rows = await runPart('calls', () =>
     benchCalls({
       concurrencies: settings.concurrencies,
-      limits: { maxCalls: settings.cellCalls, maxMs: settings.cellMs, warmupMs: settings.warmupMs, settleMs: settings.settleMs },
+      limits: cellLimits,
       rounds: settings.rounds,
       variants: values.variants ? values.variants.split(',') : [],
       log,
@@ -194,7 +192,7 @@ if (only.includes('door')) {
   const rows = await runPart('door', () =>
     benchDoor({
       concurrencies: settings.concurrencies,
-      limits: { maxCalls: settings.cellCalls, maxMs: settings.cellMs, warmupMs: settings.warmupMs, settleMs: settings.settleMs },
+      limits: cellLimits,
       rounds: settings.rounds,
       postgresUrl,
       variants: values.variants ? values.variants.split(',') : [],
@@ -210,7 +208,7 @@ if (only.includes('gateway')) {
   const result = await runPart('gateway', () =>
     benchGateway({
       concurrencies: settings.concurrencies,
-      limits: { maxCalls: settings.cellCalls, maxMs: settings.cellMs, warmupMs: settings.warmupMs, settleMs: settings.settleMs },
+      limits: cellLimits,
       rounds: settings.rounds,
       sessions: settings.gatewaySessions,
       mcpRemote: settings.mcpRemote,

@@ -403,7 +403,8 @@ export class McpSession {
     const connection: Connection = { client, transport, closed: false, facts: undefined as unknown as SessionFacts };
     client.onerror = (error) => {
       this.#settings.logger.debug('mcp transport error', { connector: this.target.name, error: String(error?.message ?? error) });
-      if (connection.transport instanceof SSEClientTransport ? isSseStreamError(error) : isStreamLost(error)) this.#streamLost(connection);
+      // A legacy stream's failure is an SseError once it was open (failing to open it fails the connect).
+      if (connection.transport instanceof SSEClientTransport ? error instanceof SseError : isStreamLost(error)) this.#streamLost(connection);
     };
     client.onclose = () => {
       connection.closed = true;
@@ -486,7 +487,7 @@ export class McpSession {
    * down, as long as the session holds subscriptions and is open.
    */
   #revive(connection: Connection): void {
-    if (this.#closed || this.#reviving || this.#subscriptions.size === 0 || this.#connection !== connection) return;
+    if (this.#reviving) return;
     this.#settings.logger.info('mcp event stream lost; opening a new session for its subscriptions', { connector: this.target.name });
     this.#reviving = (async () => {
       await this.#drop(connection);
@@ -532,11 +533,6 @@ export function canSubscribe(facts: Pick<SessionFacts, 'era' | 'capabilities'>):
 function isStreamLost(error: unknown): boolean {
   const message = String((error as Error | undefined)?.message ?? '');
   return message.startsWith('Maximum reconnection attempts') || message.startsWith('Failed to reconnect SSE stream: Failed to open SSE stream');
-}
-
-/** The legacy transport's event stream failed (it was open: failures to open it fail the connect). */
-function isSseStreamError(error: unknown): boolean {
-  return error instanceof SseError;
 }
 
 function sessionIdOf(connection: Connection): string | undefined {

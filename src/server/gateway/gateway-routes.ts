@@ -356,7 +356,6 @@ function frontRouteOf(url: string | undefined): FrontRoute | undefined {
   return match[1] === 'p' ? { path: `/p/${name}`, extra: { project: name } } : { path: `/c/${name}`, extra: { connector: name } };
 }
 
-/** The body of the declared length, or undefined when the client sent less, more, or went away. */
 /**
  * The request's body, of the declared length; undefined when it is longer or shorter, or
  * the request fails or is cut off. Read with listeners: the body of a small POST arrives
