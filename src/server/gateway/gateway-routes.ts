@@ -32,7 +32,7 @@ import { buildGatewayServer, type GatewayServerOptions } from './gateway-server.
 import { type GatewayScope, GatewayView } from './gateway-view.ts';
 import { ResourceSubscriptions, type Subscriber } from './gateway-subscriptions.ts';
 import { HeldCalls } from './held-calls.ts';
-import { createUserScopedMcpHandler } from './user-scoped-handler.ts';
+import { createUserScopedMcpHandler, ListenStream } from './user-scoped-handler.ts';
 import { isJsonType } from '../guards.ts';
 
 export interface GatewayOptions {
@@ -89,6 +89,8 @@ interface Session {
 }
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Resources one 2026-07-28 listen stream may subscribe to: each is a subscription at its server. */
+const MAX_LISTEN_RESOURCES = 100;
 
 /**
  * The gateway endpoint: a person's connectors as one MCP server over Streamable HTTP,
@@ -111,7 +113,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     held,
     subscriptions: new ResourceSubscriptions(hub, view),
   };
-  const modern = createUserScopedMcpHandler((ctx) => buildGatewayServer(scopeOf(ctx.authInfo), serverOptions), {
+  // Declares resource subscriptions where a connector in reach takes them: a listen stream then honors them.
+  const modern = createUserScopedMcpHandler(async (ctx) => buildGatewayServer(scopeOf(ctx.authInfo), serverOptions, undefined, await view.offersSubscriptions(scopeOf(ctx.authInfo))), {
     userOf: (authInfo) => scopeOf(authInfo).userId,
     legacy: 'reject',
     onerror: (error) => logger.debug('gateway request failed', { error }),
@@ -166,6 +169,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       const fast = await fastStateless(scope, parsedBody, fastHeadersOf(request.headers));
       if (fast) return sendJson(c, await answerFast(serverOptions, { scope, inFlight: new Map() }, fast, abortedOnClose(nodeOf(c)?.outgoing), 'modern'), undefined);
       const authInfo: AuthInfo = { token: scope.tokenId, clientId: scope.tokenId, scopes: [], extra: { scope } };
+      const resources = resourceSubscriptionsOf(parsedBody);
+      if (resources) return listenForResources(request, parsedBody, authInfo, scope, resources);
       return modern.fetch(request, { parsedBody, authInfo });
     }
     if (request.method === 'POST' && (Array.isArray(parsedBody) ? parsedBody.some((m) => isInitializeRequest(m)) : isInitializeRequest(parsedBody))) {
@@ -175,6 +180,39 @@ export function createGateway(options: GatewayOptions): Gateway {
       return jsonRpcError(400, -32000, 'Bad Request: no Mcp-Session-Id header. Send initialize first to start a session.', undefined);
     }
     return jsonRpcError(400, -32000, 'Bad Request: send initialize first to start a session (or use protocol 2026-07-28, which needs none).', parsedBody);
+  };
+
+  /**
+   * A 2026-07-28 `subscriptions/listen` asking for resource updates. Each URI is subscribed
+   * at its connector's server, as a 2025-11-25 session's resources/subscribe is, and the
+   * stream hears exactly the updates of those; a URI that cannot be (not one the gateway
+   * gave, a connector that takes no subscriptions, a server that refused) is left out of
+   * the acknowledgment, which is how the client learns what it will hear. The server
+   * subscriptions end with the stream.
+   */
+  const listenForResources = async (request: Request, parsedBody: unknown, authInfo: AuthInfo, scope: GatewayScope, uris: string[]): Promise<Response> => {
+    const subscriptions = serverOptions.subscriptions;
+    if (uris.length > MAX_LISTEN_RESOURCES) {
+      return jsonRpcError(400, -32602, `Invalid params: at most ${MAX_LISTEN_RESOURCES} resourceSubscriptions per subscriptions/listen stream (${uris.length} were asked for). Open another stream for the rest.`, parsedBody);
+    }
+    if (!subscriptions || !(await view.offersSubscriptions(scope))) return modern.fetch(request, { parsedBody, authInfo });
+    const stream = new ListenStream(() => void subscriptions.drop(subscriber));
+    const subscriber: Subscriber = { scope, notify: (uri) => modern.bus.publishToStream(stream, { kind: 'resource_updated', uri }) };
+    const honored: string[] = [];
+    for (const uri of uris) {
+      try {
+        await subscriptions.subscribe(subscriber, uri);
+        honored.push(uri);
+      } catch (error) {
+        logger.debug('a listen stream could not subscribe to a resource', { error });
+      }
+    }
+    try {
+      return await modern.listen(request, { parsedBody: withResourceSubscriptions(parsedBody, honored), authInfo }, stream);
+    } finally {
+      // Refused (a bad filter, too many streams) or gone already: nothing holds the server subscriptions.
+      if (!stream.open) void subscriptions.drop(subscriber);
+    }
   };
 
   /** The session, when it belongs to the token and endpoint that opened it: to anyone else it does not exist. */
@@ -415,6 +453,23 @@ async function readJsonBody(request: Request): Promise<unknown> {
   } catch {
     throw new PatchbayError('VALIDATION_FAILED', 'The request body is not valid JSON.', { details: { jsonRpcCode: -32700 } });
   }
+}
+
+/** The URIs a single `subscriptions/listen` request asks resource updates for (distinct, in order), when it asks for any. */
+function resourceSubscriptionsOf(body: unknown): string[] | undefined {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const message = body as { method?: unknown; params?: { notifications?: { resourceSubscriptions?: unknown } } };
+  if (message.method !== 'subscriptions/listen') return undefined;
+  const uris = message.params?.notifications?.resourceSubscriptions;
+  // Anything but a list of strings is the SDK's to refuse as an invalid filter.
+  if (!Array.isArray(uris) || uris.length === 0 || !uris.every((uri) => typeof uri === 'string')) return undefined;
+  return [...new Set(uris as string[])];
+}
+
+/** The listen request asking for updates of `uris` only. */
+function withResourceSubscriptions(body: unknown, uris: string[]): unknown {
+  const message = body as { params: { notifications: Record<string, unknown> } };
+  return { ...message, params: { ...message.params, notifications: { ...message.params.notifications, resourceSubscriptions: uris } } };
 }
 
 function jsonRpcError(status: number, code: number, message: string, body: unknown): Response {

@@ -20,7 +20,7 @@ export interface GatewayServerOptions {
   callTool(scope: GatewayScope, tool: ModelTool, args: Record<string, unknown>, control: ToolCallContext, asking: CallAsking): Promise<CallToolResult | InputRequiredResult>;
   /** Where calls are held while a 2026-07-28 client answers what their server asked; without it such questions are declined or refused. */
   held?: HeldCalls;
-  /** Where 2025-11-25 sessions' resource subscriptions are relayed (sessions given a subscriber offer them). */
+  /** Where resource subscriptions are relayed: 2025-11-25 sessions given a subscriber, and 2026-07-28 listen streams. */
   subscriptions?: ResourceSubscriptions;
 }
 
@@ -37,16 +37,17 @@ export function gatewayServerInfo(version: string): { name: string; title: strin
  * One MCP server (the SDK's low-level `Server`: no schema is compiled per call) for one
  * downstream session or one stateless request, serving what `scope` may see. With a
  * `subscriber` (a 2025-11-25 session whose reach takes subscriptions) it offers
- * `resources/subscribe`.
+ * `resources/subscribe`; `subscribable` declares the capability without the methods (a
+ * 2026-07-28 request, which subscribes on a `subscriptions/listen` stream).
  */
-export function buildGatewayServer(scope: GatewayScope, options: GatewayServerOptions, subscriber?: Subscriber): Server {
+export function buildGatewayServer(scope: GatewayScope, options: GatewayServerOptions, subscriber?: Subscriber, subscribable = subscriber !== undefined): Server {
   const { hub, view } = options;
   const actor = view.actor(scope);
   const server = new Server(
     gatewayServerInfo(options.version),
     {
       // logging: 2025 clients may set a level; the gateway itself sends no log messages.
-      capabilities: { tools: { listChanged: true }, resources: { listChanged: true, ...(subscriber ? { subscribe: true } : {}) }, prompts: { listChanged: true }, completions: {}, logging: {} },
+      capabilities: { tools: { listChanged: true }, resources: { listChanged: true, ...(subscribable ? { subscribe: true } : {}) }, prompts: { listChanged: true }, completions: {}, logging: {} },
       instructions: INSTRUCTIONS,
     },
   );
