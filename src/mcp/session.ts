@@ -15,6 +15,7 @@ import {
   type Prompt,
   ProtocolError,
   type ReadResourceResult,
+  type McpSubscription,
   type RequestOptions,
   type Resource,
   type ResourceTemplateType,
@@ -116,6 +117,10 @@ interface Connection {
   closed: boolean;
   /** tools/call without the SDK client's per-message work (2025-11-25 Streamable HTTP sessions); off once the server redirects a call. */
   fastCalls?: FastToolCalls;
+  /** A 2026-07-28 server's `subscriptions/listen` stream carrying the updates of every subscribed resource. */
+  resourceListen?: McpSubscription;
+  /** Re-opening that stream, one at a time: each opening asks for the whole set as it is then. */
+  listening?: Promise<void>;
 }
 
 /**
@@ -242,17 +247,28 @@ export class McpSession {
   }
 
   /**
-   * Subscribes to updates of a resource (2025-11-25 servers that offer `resources.subscribe`);
-   * each update goes to the `onResourceUpdated` hook.
+   * Subscribes to updates of a resource, where the server offers `resources.subscribe`: by
+   * resources/subscribe on a 2025-11-25 session, and on a 2026-07-28 server by the
+   * session's one `subscriptions/listen` stream, re-opened for the new set. Each update
+   * goes to the `onResourceUpdated` hook.
    */
   async subscribeResource(uri: string, control?: RequestControl): Promise<void> {
     await this.#run(
       `resources/subscribe ${uri}`,
       async (c, o) => {
         if (!canSubscribe(c.facts)) {
-          throw new PatchbayError('CAPABILITY_NOT_SUPPORTED', `The server of connector "${this.target.name}" does not offer resource subscriptions (resources/subscribe).`);
+          throw new PatchbayError('CAPABILITY_NOT_SUPPORTED', `The server of connector "${this.target.name}" does not offer resource subscriptions.`);
         }
-        await c.client.subscribeResource({ uri }, o);
+        if (c.facts.era !== 'modern') return void (await c.client.subscribeResource({ uri }, o));
+        // In the set before the stream is re-opened, so an opening already queued asks for it too.
+        const added = !this.#subscriptions.has(uri);
+        this.#subscriptions.add(uri);
+        try {
+          await this.#listenForResources(c, o.timeout);
+        } catch (error) {
+          if (added) this.#subscriptions.delete(uri);
+          throw error;
+        }
       },
       control,
       true,
@@ -262,7 +278,63 @@ export class McpSession {
 
   async unsubscribeResource(uri: string, control?: RequestControl): Promise<void> {
     if (!this.#subscriptions.delete(uri) || !this.isConnected) return;
-    await this.#run(`resources/unsubscribe ${uri}`, (c, o) => c.client.unsubscribeResource({ uri }, o), control, true);
+    await this.#run(
+      `resources/unsubscribe ${uri}`,
+      async (c, o) => (c.facts.era === 'modern' ? this.#listenForResources(c, o.timeout) : void (await c.client.unsubscribeResource({ uri }, o))),
+      control,
+      true,
+    );
+  }
+
+  /**
+   * Opens the 2026-07-28 listen stream for every resource subscribed now (closing it when
+   * there are none) and then closes the one it replaces, so no update falls between them.
+   * Fails when the server leaves any of them out of its acknowledgment.
+   */
+  #listenForResources(connection: Connection, timeout?: number): Promise<void> {
+    const open = async () => {
+      const uris = [...this.#subscriptions];
+      const previous = connection.resourceListen;
+      let next: McpSubscription | undefined;
+      if (uris.length > 0) {
+        next = await connection.client.listen({ resourceSubscriptions: uris }, timeout === undefined ? {} : { timeout });
+        const honored = new Set(next.honoredFilter.resourceSubscriptions ?? []);
+        const refused = uris.filter((uri) => !honored.has(uri));
+        if (refused.length > 0) {
+          await next.close();
+          throw new PatchbayError('CAPABILITY_NOT_SUPPORTED', `The server of connector "${this.target.name}" did not accept a subscription to ${refused.map((uri) => uri.slice(0, 200)).join(', ')}.`);
+        }
+        const opened = next;
+        void opened.closed.then((how) => {
+          if (how !== 'local' && connection.resourceListen === opened) this.#resourceStreamLost(connection);
+        });
+      }
+      connection.resourceListen = next;
+      await previous?.close();
+    };
+    const step = (connection.listening ?? Promise.resolve()).then(open, open);
+    connection.listening = step.catch(() => {});
+    return step;
+  }
+
+  /**
+   * A 2026-07-28 server ended the listen stream (or it broke): the spec says listen again.
+   * At once, then with backoff while the server is away, as long as this connection is
+   * current and resources are subscribed.
+   */
+  #resourceStreamLost(connection: Connection): void {
+    this.#settings.logger.info('mcp resource update stream ended; listening again', { connector: this.target.name });
+    void (async () => {
+      for (let attempt = 0; this.#connection === connection && !connection.closed && !this.#closed && this.#subscriptions.size > 0; attempt++) {
+        try {
+          await this.#listenForResources(connection);
+          return;
+        } catch (error) {
+          this.#settings.logger.debug('could not listen for resource updates yet', { connector: this.target.name, error: String((error as Error)?.message ?? error) });
+          await sleep(REVIVE_DELAYS_MS[Math.min(attempt, REVIVE_DELAYS_MS.length - 1)], this.#closing.signal);
+        }
+      }
+    })();
   }
 
   /** Closes the session: DELETE for Streamable HTTP sessions (the spec's SHOULD), then the transport. */
@@ -428,8 +500,11 @@ export class McpSession {
       connection.fastCalls = new FastToolCalls({ transport, url, fetch, headers, within: (call, deliver) => this.#askingCall.run(call as RequestControl, deliver) });
     }
     // A new connection (the server restarted or forgot the session) knows none of our subscriptions.
-    for (const uri of this.#subscriptions) {
-      client.subscribeResource({ uri }).catch((error: unknown) => this.#settings.logger.debug('could not renew a resource subscription', { connector: this.target.name, error }));
+    const renewFailed = (error: unknown) => this.#settings.logger.debug('could not renew a resource subscription', { connector: this.target.name, error });
+    if (connection.facts.era === 'modern') {
+      if (this.#subscriptions.size > 0) this.#listenForResources(connection).catch(renewFailed);
+    } else {
+      for (const uri of this.#subscriptions) client.subscribeResource({ uri }).catch(renewFailed);
     }
     return connection;
   }
@@ -519,9 +594,9 @@ export class McpSession {
   }
 }
 
-/** Whether the server takes resources/subscribe: it offers it, and speaks the 2025 protocol (2026-07-28 subscribes by subscriptions/listen). */
-export function canSubscribe(facts: Pick<SessionFacts, 'era' | 'capabilities'>): boolean {
-  return facts.era !== 'modern' && (facts.capabilities.resources as { subscribe?: unknown } | undefined)?.subscribe === true;
+/** Whether the server takes resource subscriptions (by resources/subscribe in 2025-11-25, on a subscriptions/listen stream in 2026-07-28). */
+export function canSubscribe(facts: Pick<SessionFacts, 'capabilities'>): boolean {
+  return (facts.capabilities.resources as { subscribe?: unknown } | undefined)?.subscribe === true;
 }
 
 /**

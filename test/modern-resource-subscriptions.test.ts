@@ -1,0 +1,111 @@
+/**
+ * Resource subscriptions with a remote server that speaks only 2026-07-28, where there is
+ * no resources/subscribe: Patchbay holds one `subscriptions/listen` stream per session
+ * naming every subscribed resource, opens it again for each new set (and closes it with
+ * the last), listens again when the server ends it, and passes the updates on — to the
+ * hub's listeners and through the gateway to the sessions that subscribed.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { connectGateway, type GatewayBed, openGatewayBed } from './fixtures/gateway-client.ts';
+import { MODERN_DOCS, type ModernResourceServer, startModernResourceServer } from './fixtures/modern-resource-server.ts';
+
+const [DOC1, DOC2] = MODERN_DOCS;
+
+async function until(condition: () => boolean, what: string, tries = 200): Promise<void> {
+  for (let i = 0; i < tries && !condition(); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(condition(), what);
+}
+
+describe('resource subscriptions with a server that speaks only 2026-07-28', () => {
+  let bed: GatewayBed;
+  let server: ModernResourceServer;
+
+  before(async () => {
+    [bed, server] = await Promise.all([openGatewayBed({ allow: true }), startModernResourceServer()]);
+    await bed.patchbay.hub.addConnector(bed.patchbay.actor('cli'), { url: server.url, name: 'm' });
+  });
+  after(async () => {
+    await bed?.close();
+    await server?.close();
+  });
+
+  /** The updates of connector m's resources the hub hears, in order. */
+  const heardByHub = () => {
+    const uris: string[] = [];
+    const stop = bed.patchbay.hub.onResourceUpdated((update) => {
+      if (update.connector === 'm') uris.push(update.uri);
+    });
+    return { uris, stop };
+  };
+
+  test('one listen stream for the subscribed set, opened again as it changes: exactly their updates arrive', async () => {
+    const actor = bed.patchbay.actor('cli');
+    const { hub } = bed.patchbay;
+    assert.equal((await hub.getConnector(actor, 'm')).server?.era, 'modern');
+    const { uris, stop } = heardByHub();
+    try {
+      await hub.subscribeResource(actor, 'm', DOC1);
+      assert.equal(server.openStreams(), 1);
+      server.update(DOC2);
+      server.update(DOC1);
+      await until(() => uris.length > 0, 'an update of the subscribed resource');
+      assert.deepEqual(uris, [DOC1], 'the unsubscribed resource is not heard');
+
+      await hub.subscribeResource(actor, 'm', DOC2);
+      await until(() => server.openStreams() === 1, 'the stream it replaced is closed');
+      uris.length = 0;
+      server.update(DOC2);
+      server.update(DOC1);
+      await until(() => uris.length >= 2, 'both updates');
+      assert.deepEqual(uris, [DOC2, DOC1]);
+
+      await hub.unsubscribeResource(actor, 'm', DOC1);
+      uris.length = 0;
+      server.update(DOC1);
+      server.update(DOC2);
+      await until(() => uris.length > 0, 'the update of the resource still subscribed');
+      assert.deepEqual(uris, [DOC2]);
+
+      await hub.unsubscribeResource(actor, 'm', DOC2);
+      await until(() => server.openStreams() === 0, 'the stream closes with the last subscription');
+    } finally {
+      stop();
+    }
+  });
+
+  test('when the server restarts, the stream is opened again and updates resume', async () => {
+    const actor = bed.patchbay.actor('cli');
+    const { hub } = bed.patchbay;
+    const { uris, stop } = heardByHub();
+    try {
+      await hub.subscribeResource(actor, 'm', DOC1);
+      const port = server.port;
+      await server.close();
+      server = await startModernResourceServer(port);
+      await until(() => server.openStreams() === 1, 'listening again at the restarted server');
+      server.update(DOC1);
+      await until(() => uris.length > 0, 'an update after the restart');
+      assert.deepEqual(uris, [DOC1]);
+      await hub.unsubscribeResource(actor, 'm', DOC1);
+      await until(() => server.openStreams() === 0, 'closed with the last subscription');
+    } finally {
+      stop();
+    }
+  });
+
+  test('a gateway session subscribes to a resource of that server and hears its updates', async () => {
+    await using gw = await connectGateway(`${bed.server.url}/mcp/c/m`, bed.token);
+    assert.equal(gw.client.getServerCapabilities()?.resources?.subscribe, true);
+    const heard: string[] = [];
+    gw.client.setNotificationHandler('notifications/resources/updated', (n) => void heard.push(n.params.uri));
+    await gw.client.listTools().then(() => gw.notificationStreamOpen);
+    await gw.client.subscribeResource({ uri: DOC2 });
+    server.update(DOC1);
+    server.update(DOC2);
+    await until(() => heard.length > 0, 'the gateway session hears the update');
+    assert.deepEqual(heard, [DOC2]);
+    await gw.client.unsubscribeResource({ uri: DOC2 });
+    await until(() => server.openStreams() === 0, 'unsubscribed at the server');
+  });
+});
