@@ -306,7 +306,9 @@ export class McpSession {
         }
         const opened = next;
         void opened.closed.then((how) => {
-          if (how !== 'local' && connection.resourceListen === opened) this.#resourceStreamLost(connection);
+          if (how !== 'local' && connection.resourceListen === opened) {
+            this.#listenAgain(connection, 'resource update', () => this.#subscriptions.size > 0, () => this.#listenForResources(connection));
+          }
         });
       }
       connection.resourceListen = next;
@@ -318,23 +320,42 @@ export class McpSession {
   }
 
   /**
-   * A 2026-07-28 server ended the listen stream (or it broke): the spec says listen again.
-   * At once, then with backoff while the server is away, as long as this connection is
-   * current and resources are subscribed.
+   * A 2026-07-28 server ended a listen stream of this connection, or it broke (the server
+   * restarted, a proxy timed it out): the spec says listen again. `reopen` runs at once,
+   * then with backoff while it fails, as long as the connection is current and `wanted`.
    */
-  #resourceStreamLost(connection: Connection): void {
-    this.#settings.logger.info('mcp resource update stream ended; listening again', { connector: this.target.name });
+  #listenAgain(connection: Connection, what: string, wanted: () => boolean, reopen: () => Promise<void>): void {
+    this.#settings.logger.info(`mcp ${what} stream ended; listening again`, { connector: this.target.name });
     void (async () => {
-      for (let attempt = 0; this.#connection === connection && !connection.closed && !this.#closed && this.#subscriptions.size > 0; attempt++) {
+      for (let attempt = 0; this.#connection === connection && !connection.closed && !this.#closed && wanted(); attempt++) {
         try {
-          await this.#listenForResources(connection);
+          await reopen();
           return;
         } catch (error) {
-          this.#settings.logger.debug('could not listen for resource updates yet', { connector: this.target.name, error: String((error as Error)?.message ?? error) });
+          this.#settings.logger.debug(`could not listen for ${what} yet`, { connector: this.target.name, error: String((error as Error)?.message ?? error) });
           await sleep(REVIVE_DELAYS_MS[Math.min(attempt, REVIVE_DELAYS_MS.length - 1)], this.#closing.signal);
         }
       }
     })();
+  }
+
+  /**
+   * Keeps the 2026-07-28 stream that carries list changes (opened by the SDK client at
+   * connect) open: once listening again, every list it covers is read again, since
+   * changes made while no stream was open went unheard.
+   */
+  #keepListChanges(connection: Connection, subscription: McpSubscription): void {
+    void subscription.closed.then((how) => {
+      if (how === 'local') return;
+      this.#listenAgain(connection, 'list change', () => true, async () => {
+        const filter = subscription.honoredFilter;
+        const next = await connection.client.listen(filter);
+        this.#keepListChanges(connection, next);
+        if (filter.toolsListChanged) this.#hooks.onListChanged?.('tools');
+        if (filter.resourcesListChanged) this.#hooks.onListChanged?.('resources');
+        if (filter.promptsListChanged) this.#hooks.onListChanged?.('prompts');
+      });
+    });
   }
 
   /** Closes the session: DELETE for Streamable HTTP sessions (the spec's SHOULD), then the transport. */
@@ -502,6 +523,7 @@ export class McpSession {
     // A new connection (the server restarted or forgot the session) knows none of our subscriptions.
     const renewFailed = (error: unknown) => this.#settings.logger.debug('could not renew a resource subscription', { connector: this.target.name, error });
     if (connection.facts.era === 'modern') {
+      if (client.autoOpenedSubscription) this.#keepListChanges(connection, client.autoOpenedSubscription);
       if (this.#subscriptions.size > 0) this.#listenForResources(connection).catch(renewFailed);
     } else {
       for (const uri of this.#subscriptions) client.subscribeResource({ uri }).catch(renewFailed);
