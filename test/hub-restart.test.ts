@@ -112,16 +112,17 @@ describe('servers that restart, forget sessions or go away', () => {
     assert.deepEqual(after.content, [{ type: 'text', text: 'Echo: after' }]);
   });
 
-  test('a 2026-07-28 server that restarts is listened to again: a tool it added meanwhile is seen with no request', async () => {
+  for (const [protocol, era] of [['legacy', 'legacy'], ['auto', 'modern']] as const) {
+  test(`a server that restarts is heard again: a tool it added meanwhile is seen with no request (${era})`, async () => {
     let current: Awaited<ReturnType<typeof startExampleServer>> | undefined;
     await using server = await startRestartable(async (port) => {
       current = await startExampleServer({ port });
       return current;
     });
-    await using patchbay = await openTestPatchbay({ PATCHBAY_PROTOCOL: 'auto' });
+    await using patchbay = await openTestPatchbay({ PATCHBAY_PROTOCOL: protocol });
     const actor = patchbay.actor('cli');
     const { connector } = await patchbay.hub.addConnector(actor, { url: `http://127.0.0.1:${server.port}/mcp` });
-    assert.equal(connector.server?.era, 'modern');
+    assert.equal(connector.server?.era, era);
     const seen = new Promise<void>((resolve) => {
       const off = patchbay.hub.onCatalogChanged(async (change) => {
         if (!change.kinds.includes('tools')) return;
@@ -132,13 +133,15 @@ describe('servers that restart, forget sessions or go away', () => {
         }
       });
     });
-    // The list-change stream breaks with the server; the new one has a tool the old never announced.
+    // The stream that carries list changes breaks with the server (a 2025 one forgets the
+    // session); the new server has a tool the old never announced.
     await server.stop();
     await server.start();
     current?.addTool('added_while_away');
     const timeout = new Promise<'timed out'>((resolve) => setTimeout(() => resolve('timed out'), 15_000).unref());
     assert.notEqual(await Promise.race([seen, timeout]), 'timed out', 'the catalog took in the tool without any request being made');
   });
+  }
 
   test('a call made while the server is down succeeds when it comes back within the timeout', async () => {
     await using server = await startRestartable((port) => startExampleServer({ port }));

@@ -106,7 +106,7 @@ export interface RequestControl {
 }
 
 const DEFAULT_RECONNECT_DELAYS = [100, 250, 500, 1000, 2000, 4000];
-/** Between attempts to reopen a session that holds subscriptions after its event stream was lost; the last repeats. */
+/** Between attempts to reopen a session after its event stream was lost, or to listen again; the last repeats. */
 const REVIVE_DELAYS_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
 const FALLBACK_STATUSES = new Set([400, 404, 405]);
 
@@ -561,36 +561,27 @@ export class McpSession {
   }
 
   /**
-   * The connection's event stream is gone for good. A legacy HTTP+SSE session lives on its
-   * stream: the server forgot it with the stream, and the transport, reconnecting by
-   * itself, would post to a new session nobody initialized, where calls went unanswered
-   * until they timed out. It is dropped (its waiting calls fail now), and the next request
-   * opens a new one. Either transport's session reopens at once when it holds subscriptions.
+   * The connection's event stream is gone for good: the server forgot the session (it
+   * restarted), or stayed away longer than the transport retries. Updates and list changes
+   * would stop until the next request found out; a legacy HTTP+SSE session is worse off,
+   * since it lives on its stream and the transport, reconnecting by itself, would post to a
+   * new session nobody initialized, where calls went unanswered until they timed out. The
+   * connection is dropped (its waiting calls fail now) and a new one is opened at once
+   * (which subscribes again), retried with backoff while the server is down, for as long as
+   * the session is open; the pool closes it when idle. The lists the server announces
+   * changes of are read again then, since changes made meanwhile went unheard.
    */
   #streamLost(connection: Connection): void {
-    if (this.#connection !== connection || this.#closed) return;
-    if (this.#subscriptions.size > 0) this.#revive(connection);
-    else if (connection.transport instanceof SSEClientTransport) {
-      this.#settings.logger.info('mcp event stream lost; the session ends with it', { connector: this.target.name });
-      void this.#drop(connection);
-    }
-  }
-
-  /**
-   * The connection's event stream is gone for good while resources are subscribed: the
-   * server forgot the session (it restarted), or stayed away longer than the transport
-   * retries. Updates would stop until the next request found out; instead a new session
-   * is opened now (which subscribes again), retried with backoff while the server is
-   * down, as long as the session holds subscriptions and is open.
-   */
-  #revive(connection: Connection): void {
-    if (this.#reviving) return;
-    this.#settings.logger.info('mcp event stream lost; opening a new session for its subscriptions', { connector: this.target.name });
+    if (this.#connection !== connection || this.#closed || this.#reviving) return;
+    this.#settings.logger.info('mcp event stream lost; opening a new session', { connector: this.target.name });
     this.#reviving = (async () => {
       await this.#drop(connection);
-      for (let attempt = 0; !this.#closed && this.#subscriptions.size > 0 && !this.isConnected; attempt++) {
+      for (let attempt = 0; !this.#closed && !this.isConnected; attempt++) {
         try {
-          await this.#ensureConnection(this.#closing.signal);
+          const revived = await this.#ensureConnection(this.#closing.signal);
+          for (const kind of ['tools', 'resources', 'prompts'] as const) {
+            if ((revived.facts.capabilities[kind] as { listChanged?: unknown } | undefined)?.listChanged === true) this.#hooks.onListChanged?.(kind);
+          }
         } catch (error) {
           this.#settings.logger.debug('could not reopen the session yet', { connector: this.target.name, error: String((error as Error)?.message ?? error) });
           await sleep(REVIVE_DELAYS_MS[Math.min(attempt, REVIVE_DELAYS_MS.length - 1)], this.#closing.signal);
