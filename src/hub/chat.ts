@@ -17,64 +17,14 @@ import type { Logger } from '../core/log.ts';
 import type { ChatAttachment, ChatMessage, ChatToolCall, Conversation, ConversationPatch, NewChatToolCall, Store } from '../store/index.ts';
 import { inspectText } from '../policy/index.ts';
 import type { Actor, Hub, ModelTool } from './hub.ts';
+import type { ChatEvent, ElicitationAnswer, } from './chat-events.ts';
 import type { ModelEndpoints } from './model-endpoints.ts';
 import { CALL_TOOL, DESCRIBE_TOOL, definitionOf, SEARCH_TOOL, searchTools, surfaceDefinitions, type ToolDefinition, toolFootprint } from './tool-surface.ts';
 
+export type { ApprovalCard, ChatEvent, ElicitationAnswer, ElicitationCard, SamplingCard, TurnEnd } from './chat-events.ts';
+
 // The provider packages print their warnings to the console; a server's log is not the console.
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
-
-/** What a turn streams to the person, one event at a time (NDJSON over HTTP). */
-export type ChatEvent =
-  | { type: 'user-message'; message: ChatMessage }
-  | { type: 'text'; delta: string }
-  | { type: 'assistant-message'; message: ChatMessage }
-  | { type: 'tool-start'; call: ChatToolCall }
-  | { type: 'tool-end'; call: ChatToolCall }
-  | { type: 'approval'; call: ChatToolCall; approval: ApprovalCard }
-  | { type: 'elicitation'; call: ChatToolCall; elicitation: ElicitationCard }
-  | { type: 'elicitation-end'; id: string }
-  | { type: 'sampling'; call: ChatToolCall; sampling: SamplingCard }
-  | { type: 'sampling-end'; id: string }
-  | { type: 'error'; error: { code: string; message: string } }
-  | { type: 'done'; reason: TurnEnd };
-
-export type TurnEnd = 'finished' | 'awaiting-approval' | 'stopped' | 'step-limit' | 'error';
-
-/** What the person sees to decide on a tool call the model wants to make. */
-export interface ApprovalCard {
-  id: string;
-  connector: string;
-  tool: string;
-  description: string;
-  arguments: Record<string, unknown>;
-}
-
-/** A server's request for input during a tool call, shown in the conversation as a form. */
-export interface ElicitationCard {
-  id: string;
-  connector: string;
-  message: string;
-  mode: 'form' | 'url';
-  /** Form mode: the form's fields (a flat JSON Schema object). */
-  requestedSchema?: Record<string, unknown>;
-  /** URL mode: the page the server asks the person to open, shown in full and opened only on a click. */
-  url?: string;
-}
-
-/** A server asking to use the conversation's model during a tool call, for the person to allow or deny. */
-export interface SamplingCard {
-  id: string;
-  connector: string;
-  systemPrompt: string | null;
-  messages: Array<{ role: 'user' | 'assistant'; text: string }>;
-  maxTokens: number;
-}
-
-/** The person's answer to an elicitation. */
-export interface ElicitationAnswer {
-  action: 'accept' | 'decline' | 'cancel';
-  content?: Record<string, string | number | boolean | string[]>;
-}
 
 interface PendingElicitation {
   userId: string;

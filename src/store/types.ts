@@ -4,16 +4,29 @@
  * timestamps as ISO strings, booleans as booleans) — identical on SQLite and PostgreSQL.
  */
 import type { ChangeFeed } from './change-feed.ts';
-import type { AccessToken, ChatAttachment, ChatMessage, ChatPart, ChatRole, ChatToolCall, Conversation, ModelEndpoint, ToolCallStatus } from './records.ts';
+import type {
+  AccessToken,
+  AuthKind,
+  ChatAttachment,
+  ChatMessage,
+  ChatPart,
+  ChatRole,
+  ChatToolCall,
+  Connector,
+  ConnectorPolicy,
+  ConnectorStatus,
+  Conversation,
+  ModelEndpoint,
+  Owner,
+  ReviewState,
+  ServerFacts,
+  ToolApproval,
+  ToolCallStatus,
+  TransportPreference,
+  UsageLimits,
+} from './records.ts';
 
-export type { AccessToken, ChatAttachment, ChatMessage, ChatPart, ChatRole, ChatToolCall, Conversation, ModelEndpoint, ModelProvider, ToolCallStatus } from './records.ts';
-
-export type OwnerKind = 'user' | 'organization';
-
-export interface Owner {
-  kind: OwnerKind;
-  id: string;
-}
+export type * from './records.ts';
 
 export interface User {
   id: string;
@@ -22,66 +35,6 @@ export interface User {
   name: string;
   email: string | null;
   createdAt: string;
-}
-
-export type TransportKind = 'streamable-http' | 'sse';
-/** 'auto' tries Streamable HTTP first and falls back to SSE. */
-export type TransportPreference = 'auto' | TransportKind;
-export type AuthKind = 'none' | 'oauth' | 'headers' | 'basic' | 'client-credentials';
-export type ConnectorStatus = 'new' | 'connected' | 'error' | 'needs-sign-in';
-
-/** What Patchbay learnt from the server at its last successful connection. */
-export interface ServerFacts {
-  serverInfo: { name: string; version?: string; title?: string } & Record<string, unknown>;
-  capabilities: Record<string, unknown>;
-  instructions: string | null;
-  protocolVersion: string | null;
-  /** 'legacy' (initialize handshake) or 'modern' (stateless 2026-07-28). */
-  era: 'legacy' | 'modern' | null;
-  transport: TransportKind;
-  connectedAt: string;
-}
-
-export type Approval = 'allow' | 'ask' | 'block';
-/** A tool's approval: its own, or 'default' to follow its connector's. */
-export type ToolApproval = Approval | 'default';
-/** 'new': appeared after the connector was first reviewed; 'changed': differs from what the person pinned. */
-export type ReviewState = 'new' | 'reviewed' | 'changed';
-
-/** How often calls may happen; absent fields mean no limit. */
-export interface UsageLimits {
-  perConversation?: number;
-  perHour?: number;
-  perDay?: number;
-  concurrent?: number;
-}
-
-/** What a person decided for a whole connector. */
-export interface ConnectorPolicy {
-  /** The approval of tools that have none of their own (new connectors: 'ask'). */
-  defaultApproval: Approval;
-  /** Let tools the server marks read-only run without asking (the server's claim, shown as such). */
-  allowReadOnly: boolean;
-  limits: UsageLimits | null;
-}
-
-export interface Connector {
-  id: string;
-  owner: Owner;
-  name: string;
-  url: string;
-  project: string | null;
-  tags: string[];
-  transport: TransportPreference;
-  authKind: AuthKind;
-  /** Plain http allowed for a non-loopback host (an explicit choice of the person). */
-  allowHttp: boolean;
-  status: ConnectorStatus;
-  lastError: { code: string; message: string; at: string } | null;
-  server: ServerFacts | null;
-  policy: ConnectorPolicy;
-  createdAt: string;
-  updatedAt: string;
 }
 
 export interface NewConnector {

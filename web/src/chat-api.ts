@@ -9,7 +9,10 @@ import type {
   Conversation as StoredConversation,
   ModelEndpoint as StoredModelEndpoint,
 } from '../../src/store/records.ts';
+import type { ChatEventOf } from '../../src/hub/chat-events.ts';
 import { ApiError, apiRequest, SIGNED_OUT_EVENT } from './api.ts';
+
+export type { ApprovalCard, ElicitationCard, SamplingCard } from '../../src/hub/chat-events.ts';
 
 export type { ModelProvider, ToolCallStatus } from '../../src/store/records.ts';
 
@@ -36,13 +39,6 @@ export type ChatAttachment = Pick<StoredChatAttachment, 'id' | 'kind' | 'connect
 
 export type ChatMessage = Pick<StoredChatMessage, 'id' | 'seq' | 'role' | 'parts' | 'createdAt'> & { toolCalls: ChatToolCall[]; attachments: ChatAttachment[] };
 
-export interface ApprovalCard {
-  id: string;
-  connector: string;
-  tool: string;
-  description: string;
-  arguments: Record<string, unknown>;
-}
 
 export interface OfferedTool {
   name: string;
@@ -59,19 +55,8 @@ export interface ToolOffer {
   compact: boolean;
 }
 
-export type ChatEvent =
-  | { type: 'user-message'; message: ChatMessage }
-  | { type: 'text'; delta: string }
-  | { type: 'assistant-message'; message: ChatMessage }
-  | { type: 'tool-start'; call: ChatToolCall }
-  | { type: 'tool-end'; call: ChatToolCall }
-  | { type: 'approval'; call: ChatToolCall; approval: ApprovalCard }
-  | { type: 'elicitation'; call: ChatToolCall; elicitation: { id: string; connector: string; message: string; mode: 'form' | 'url'; requestedSchema?: Record<string, unknown>; url?: string } }
-  | { type: 'elicitation-end'; id: string }
-  | { type: 'sampling'; call: ChatToolCall; sampling: { id: string; connector: string; systemPrompt: string | null; messages: Array<{ role: 'user' | 'assistant'; text: string }>; maxTokens: number } }
-  | { type: 'sampling-end'; id: string }
-  | { type: 'error'; error: { code: string; message: string } }
-  | { type: 'done'; reason: 'finished' | 'awaiting-approval' | 'stopped' | 'step-limit' | 'error' };
+/** A turn's events, carrying messages and tool calls in the shapes above. */
+export type ChatEvent = ChatEventOf<ChatMessage, ChatToolCall>;
 
 export type AttachmentInput = { kind: 'resource'; connector: string; uri: string } | { kind: 'prompt'; connector: string; name: string; arguments?: Record<string, string> };
 

@@ -3,53 +3,22 @@
  * that a remote server chose (names, descriptions, instructions) is untrusted text.
  */
 
-import type { AccessToken as StoredAccessToken } from '../../src/store/records.ts';
+import type {
+  Approval,
+  Connector as StoredConnector,
+  ConnectorPolicy,
+  ConnectorStatus,
+  ReviewState,
+  ServerFacts,
+  AccessToken as StoredAccessToken,
+  ToolApproval,
+  UsageLimits,
+} from '../../src/store/records.ts';
 
-export type ConnectorStatus = 'new' | 'connected' | 'error' | 'needs-sign-in';
-export type Approval = 'allow' | 'ask' | 'block';
-export type ToolApproval = Approval | 'default';
-export type ReviewState = 'new' | 'reviewed' | 'changed';
+export type { Approval, ConnectorPolicy, ConnectorStatus, ReviewState, ServerFacts, ToolApproval, UsageLimits };
 
-export interface ServerFacts {
-  serverInfo: { name: string; version?: string; title?: string };
-  capabilities: Record<string, unknown>;
-  instructions: string | null;
-  protocolVersion: string | null;
-  era: 'legacy' | 'modern' | null;
-  transport: 'streamable-http' | 'sse';
-  connectedAt: string;
-}
-
-/** Calls allowed per window; a window left out has no limit. */
-export interface UsageLimits {
-  perConversation?: number;
-  perHour?: number;
-  perDay?: number;
-  concurrent?: number;
-}
-
-export interface ConnectorPolicy {
-  defaultApproval: Approval;
-  allowReadOnly: boolean;
-  limits: UsageLimits | null;
-}
-
-export interface Connector {
-  id: string;
-  name: string;
-  url: string;
-  project: string | null;
-  tags: string[];
-  transport: 'auto' | 'streamable-http' | 'sse';
-  authKind: 'none' | 'oauth' | 'headers' | 'basic' | 'client-credentials';
-  allowHttp: boolean;
-  status: ConnectorStatus;
-  lastError: { code: string; message: string; at: string } | null;
-  server: ServerFacts | null;
-  policy: ConnectorPolicy;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A connector as the API lists it: the store's record, whose owner the web app does not show. */
+export type Connector = Omit<StoredConnector, 'owner'>;
 
 export interface ToolSetting {
   toolName: string;

@@ -1,23 +1,6 @@
 import { type FormEvent, useId, useState } from 'react';
 import { apiRequest, messageOf } from '../api.ts';
-import { conversationPath } from '../chat-api.ts';
-
-export interface ElicitationCard {
-  id: string;
-  connector: string;
-  message: string;
-  mode: 'form' | 'url';
-  requestedSchema?: Record<string, unknown>;
-  url?: string;
-}
-
-export interface SamplingCard {
-  id: string;
-  connector: string;
-  systemPrompt: string | null;
-  messages: Array<{ role: 'user' | 'assistant'; text: string }>;
-  maxTokens: number;
-}
+import { conversationPath, type ElicitationCard, type SamplingCard } from '../chat-api.ts';
 
 /** Sends a card's answer (busy while it travels); the card closes when it is taken, and shows why when it is not. */
 function useAnswer(conversationId: string, id: string, onDone: () => void) {

@@ -8,16 +8,18 @@ import {
   type ChatToolCall,
   type Conversation,
   conversationPath,
+  type ElicitationCard,
   listConversations,
   listModels,
   type ModelEndpoint,
   type OfferedTool,
+  type SamplingCard,
   type ToolOffer,
   streamTurn,
 } from '../chat-api.ts';
 import { ChatApprovalCard, ChatToolCard } from '../components/chat-tool-card.tsx';
 import { ChatAttachMenu, type ChosenAttachment } from '../components/chat-attach-menu.tsx';
-import { ChatElicitationForm, ChatSamplingCard, type ElicitationCard, type SamplingCard } from '../components/chat-elicitation.tsx';
+import { ChatElicitationForm, ChatSamplingCard } from '../components/chat-elicitation.tsx';
 import { Notice } from '../components/status-badge.tsx';
 import { followLink, navigate } from '../router.ts';
 import type { Connector } from '../types.ts';
