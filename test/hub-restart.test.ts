@@ -4,22 +4,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { isPatchbayError } from '../src/core/errors.ts';
-import { startExampleServer } from '../src/example-server/index.ts';
+import { type ExampleServer, startExampleServer } from '../src/example-server/index.ts';
 import { startEverything } from './fixtures/everything.ts';
 import { openTestPatchbay } from './fixtures/patchbay.ts';
 import { startTcpCutter } from './fixtures/tcp-cutter.ts';
-import { startRestartable } from './fixtures/restartable.ts';
+import { type RestartableServer, startRestartable } from './fixtures/restartable.ts';
 
 const echo = (message: string) => ({ message });
+
+/** The example server on a port of its own that a test can stop and start again; `current` is the running one. */
+async function restartableExample() {
+  let current: ExampleServer | undefined;
+  const server = await startRestartable(async (port) => {
+    current = await startExampleServer({ port });
+    return current;
+  });
+  // A getter (Object.assign would copy the first server and keep it).
+  return Object.defineProperty(server, 'current', { get: () => current }) as RestartableServer & { readonly current: ExampleServer | undefined };
+}
 
 describe('servers that restart, forget sessions or go away', () => {
   for (const protocol of ['legacy', 'auto'] as const) {
     test(`the next call succeeds after the server is killed and restarted (${protocol})`, async () => {
-      let current: Awaited<ReturnType<typeof startExampleServer>> | undefined;
-      await using server = await startRestartable(async (port) => {
-        current = await startExampleServer({ port });
-        return current;
-      });
+      await using server = await restartableExample();
       await using patchbay = await openTestPatchbay({ PATCHBAY_PROTOCOL: protocol });
       const actor = patchbay.actor('cli');
       const { connector } = await patchbay.hub.addConnector(actor, { url: `http://127.0.0.1:${server.port}/mcp` });
@@ -30,7 +37,7 @@ describe('servers that restart, forget sessions or go away', () => {
       await server.start();
       const afterRestart = await patchbay.hub.callTool(actor, connector.name, 'echo', echo('two'));
       assert.deepEqual(afterRestart.content, [{ type: 'text', text: 'two' }]);
-      if (protocol === 'legacy') assert.equal(current?.sessionCount(), 1, 'a new session was initialized on the new server');
+      if (protocol === 'legacy') assert.equal(server.current?.sessionCount(), 1, 'a new session was initialized on the new server');
     });
   }
 
@@ -114,11 +121,7 @@ describe('servers that restart, forget sessions or go away', () => {
 
   for (const [protocol, era] of [['legacy', 'legacy'], ['auto', 'modern']] as const) {
   test(`a server that restarts is heard again: a tool it added meanwhile is seen with no request (${era})`, async () => {
-    let current: Awaited<ReturnType<typeof startExampleServer>> | undefined;
-    await using server = await startRestartable(async (port) => {
-      current = await startExampleServer({ port });
-      return current;
-    });
+    await using server = await restartableExample();
     await using patchbay = await openTestPatchbay({ PATCHBAY_PROTOCOL: protocol });
     const actor = patchbay.actor('cli');
     const { connector } = await patchbay.hub.addConnector(actor, { url: `http://127.0.0.1:${server.port}/mcp` });
@@ -137,7 +140,7 @@ describe('servers that restart, forget sessions or go away', () => {
     // session); the new server has a tool the old never announced.
     await server.stop();
     await server.start();
-    current?.addTool('added_while_away');
+    server.current?.addTool('added_while_away');
     const timeout = new Promise<'timed out'>((resolve) => setTimeout(() => resolve('timed out'), 15_000).unref());
     assert.notEqual(await Promise.race([seen, timeout]), 'timed out', 'the catalog took in the tool without any request being made');
   });
