@@ -100,7 +100,7 @@ describe('servers that restart, forget sessions or go away', () => {
     assert.ok(heard.includes(resource.uri), 'the new session was subscribed again');
   });
 
-  test('a legacy HTTP+SSE session whose stream is cut ends with it: the next call opens a new session and is answered', async (t) => {
+  test('a legacy HTTP+SSE session whose stream is cut ends with it: a new session is opened and the next call is answered', async (t) => {
     // The server stays up; only the connections to it are cut. Its session ends with its
     // stream, and the transport, reconnecting by itself, is handed a session nobody initialized.
     const server = await startEverything('sse');
@@ -120,30 +120,30 @@ describe('servers that restart, forget sessions or go away', () => {
   });
 
   for (const [protocol, era] of [['legacy', 'legacy'], ['auto', 'modern']] as const) {
-  test(`a server that restarts is heard again: a tool it added meanwhile is seen with no request (${era})`, async () => {
-    await using server = await restartableExample();
-    await using patchbay = await openTestPatchbay({ PATCHBAY_PROTOCOL: protocol });
-    const actor = patchbay.actor('cli');
-    const { connector } = await patchbay.hub.addConnector(actor, { url: `http://127.0.0.1:${server.port}/mcp` });
-    assert.equal(connector.server?.era, era);
-    const seen = new Promise<void>((resolve) => {
-      const off = patchbay.hub.onCatalogChanged(async (change) => {
-        if (!change.kinds.includes('tools')) return;
-        const tools = (await patchbay.hub.catalog(actor, connector.name)).tools;
-        if (tools.some((t) => t.name === 'added_while_away')) {
-          off();
-          resolve();
-        }
+    test(`a server that restarts is heard again: a tool it added meanwhile is seen with no request (${era})`, async () => {
+      await using server = await restartableExample();
+      await using patchbay = await openTestPatchbay({ PATCHBAY_PROTOCOL: protocol });
+      const actor = patchbay.actor('cli');
+      const { connector } = await patchbay.hub.addConnector(actor, { url: `http://127.0.0.1:${server.port}/mcp` });
+      assert.equal(connector.server?.era, era);
+      const seen = new Promise<void>((resolve) => {
+        const off = patchbay.hub.onCatalogChanged(async (change) => {
+          if (!change.kinds.includes('tools')) return;
+          const tools = (await patchbay.hub.catalog(actor, connector.name)).tools;
+          if (tools.some((t) => t.name === 'added_while_away')) {
+            off();
+            resolve();
+          }
+        });
       });
+      // The stream that carries list changes breaks with the server (a 2025 one forgets the
+      // session); the new server has a tool the old never announced.
+      await server.stop();
+      await server.start();
+      server.current?.addTool('added_while_away');
+      const timeout = new Promise<'timed out'>((resolve) => setTimeout(() => resolve('timed out'), 15_000).unref());
+      assert.notEqual(await Promise.race([seen, timeout]), 'timed out', 'the catalog took in the tool without any request being made');
     });
-    // The stream that carries list changes breaks with the server (a 2025 one forgets the
-    // session); the new server has a tool the old never announced.
-    await server.stop();
-    await server.start();
-    server.current?.addTool('added_while_away');
-    const timeout = new Promise<'timed out'>((resolve) => setTimeout(() => resolve('timed out'), 15_000).unref());
-    assert.notEqual(await Promise.race([seen, timeout]), 'timed out', 'the catalog took in the tool without any request being made');
-  });
   }
 
   test('a call made while the server is down succeeds when it comes back within the timeout', async () => {

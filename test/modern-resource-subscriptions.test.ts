@@ -82,7 +82,7 @@ describe('resource subscriptions with a server that speaks only 2026-07-28', () 
       await hub.subscribeResource(actor, 'm', DOC1);
       const port = server.port;
       await server.close();
-      server = await startModernResourceServer(port);
+      server = await startModernResourceServer({ port });
       await until(() => server.openStreams() === 1, 'listening again at the restarted server');
       server.update(DOC1);
       await until(() => uris.length > 0, 'an update after the restart');
@@ -91,6 +91,29 @@ describe('resource subscriptions with a server that speaks only 2026-07-28', () 
       await until(() => server.openStreams() === 0, 'closed with the last subscription');
     } finally {
       stop();
+    }
+  });
+
+  test('a server restarted without list changes or subscriptions is not asked again and again', async () => {
+    let other = await startModernResourceServer({ listChanged: true });
+    try {
+      const actor = bed.patchbay.actor('cli');
+      const { hub } = bed.patchbay;
+      await hub.addConnector(actor, { url: other.url, name: 'other' });
+      await hub.subscribeResource(actor, 'other', DOC1);
+      await until(() => other.openStreams() === 2, 'a list-change stream and a resource stream');
+      const port = other.port;
+      await other.close();
+      other = await startModernResourceServer({ port, listChanged: false, subscribe: false });
+      // Each stream is opened again once; the server honors neither, so that is the end of it.
+      await until(() => other.listenRequests() >= 2, 'both streams asked for again');
+      await new Promise((r) => setTimeout(r, 2000));
+      assert.ok(other.listenRequests() <= 3, `listen requests after the restart: ${other.listenRequests()}`);
+      assert.equal(other.openStreams(), 0);
+      // The resource the server no longer takes was dropped: a new subscription is refused with why.
+      await assert.rejects(hub.subscribeResource(actor, 'other', DOC2), /did not accept a subscription to memo:\/\/doc\/2/);
+    } finally {
+      await other.close();
     }
   });
 

@@ -927,7 +927,8 @@ export class Hub {
           if (kinds.length === 0) break;
           const connector = await this.#store.connectors.get(target.connectorId);
           if (!connector) break;
-          await this.#fetchCatalog(target.userId, connector, kinds, {});
+          // Patchbay's own refresh: it does not keep an idle session open.
+          await this.#fetchCatalog(target.userId, connector, kinds, { background: true });
           this.#emitCatalogChanged({ userId: target.userId, connectorId: target.connectorId, kinds });
         }
       } catch (error) {

@@ -65,3 +65,20 @@ test('closeAll closes every session and later use is refused with a clear error'
   await waitFor(() => server.sessionCount() === 0, 'the DELETE');
   await assert.rejects(session.listTools(), (e: unknown) => (e as { code?: string }).code === 'CONNECTOR_UNREACHABLE');
 });
+
+test('a request Patchbay makes on its own (background) does not count as use: it keeps no idle session open', async (t) => {
+  const { server, http, pool } = await startPool(60_000);
+  t.after(async () => {
+    await pool.closeAll();
+    await http.close();
+    await server.close();
+  });
+  const session = pool.get({ userId: 'u1', connectorId: 'c1', name: 'c1', url: server.url, transport: 'auto' });
+  await session.connect();
+  const used = session.lastUsed;
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  await session.listTools({ background: true });
+  assert.equal(session.lastUsed, used, 'a background request leaves the last use where it was');
+  await session.listTools();
+  assert.ok(session.lastUsed > used, 'a caller\'s request is use');
+});

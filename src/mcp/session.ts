@@ -98,6 +98,11 @@ export interface RequestControl {
   /** Answers sampling requests the server sends while this request runs; without one they are refused. */
   onSampling?: SamplingHandler;
   /**
+   * A request Patchbay makes on its own (a refresh after a server's notice), not for a
+   * caller: it does not count as use, so it keeps no idle session open.
+   */
+  background?: boolean;
+  /**
    * Log lines the server sends about this request. Known only for lines sent on the
    * request's own stream during a lean tools/call (2025-11-25): a line on the session's
    * shared stream does not say which request it is about.
@@ -108,6 +113,12 @@ export interface RequestControl {
 const DEFAULT_RECONNECT_DELAYS = [100, 250, 500, 1000, 2000, 4000];
 /** Between attempts to reopen a session after its event stream was lost, or to listen again; the last repeats. */
 const REVIVE_DELAYS_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
+/** A listen stream that ends sooner than this after it opened counts towards backing off before the next. */
+const STREAM_SHORT_LIFE_MS = 30_000;
+
+function backoff(attempt: number): number {
+  return REVIVE_DELAYS_MS[Math.min(attempt, REVIVE_DELAYS_MS.length - 1)];
+}
 const FALLBACK_STATUSES = new Set([400, 404, 405]);
 
 interface Connection {
@@ -118,9 +129,19 @@ interface Connection {
   /** tools/call without the SDK client's per-message work (2025-11-25 Streamable HTTP sessions); off once the server redirects a call. */
   fastCalls?: FastToolCalls;
   /** A 2026-07-28 server's `subscriptions/listen` stream carrying the updates of every subscribed resource. */
-  resourceListen?: McpSubscription;
+  resourceListen?: ResourceListen;
   /** Re-opening that stream, one at a time: each opening asks for the whole set as it is then. */
   listening?: Promise<void>;
+  /** Per kind of listen stream, how many in a row ended soon after they opened. */
+  shortStreams: Map<string, number>;
+}
+
+interface ResourceListen {
+  subscription: McpSubscription;
+  /** The URIs it was acknowledged for, sorted and joined: an opening for the same set is skipped. */
+  key: string;
+  honored: ReadonlySet<string>;
+  openedAt: number;
 }
 
 /**
@@ -147,6 +168,8 @@ export class McpSession {
   /** Ends the waits of a revival when the session closes. */
   readonly #closing = new AbortController();
   #reviving: Promise<void> | undefined;
+  /** The event stream was lost: list changes may have gone unheard until the next connection. */
+  #missedChanges = false;
 
   constructor(target: SessionTarget, settings: SessionSettings, hooks: SessionHooks = {}) {
     this.target = target;
@@ -259,28 +282,34 @@ export class McpSession {
         if (!canSubscribe(c.facts)) {
           throw new PatchbayError('CAPABILITY_NOT_SUPPORTED', `The server of connector "${this.target.name}" does not offer resource subscriptions.`);
         }
-        if (c.facts.era !== 'modern') return void (await c.client.subscribeResource({ uri }, o));
+        if (c.facts.era !== 'modern') {
+          await c.client.subscribeResource({ uri }, o);
+          this.#subscriptions.add(uri);
+          return;
+        }
         // In the set before the stream is re-opened, so an opening already queued asks for it too.
-        const added = !this.#subscriptions.has(uri);
         this.#subscriptions.add(uri);
-        try {
-          await this.#listenForResources(c, o.timeout);
-        } catch (error) {
-          if (added) this.#subscriptions.delete(uri);
+        const honored = await this.#listenForResources(c, o.timeout).catch((error: unknown) => {
+          this.#subscriptions.delete(uri);
           throw error;
+        });
+        if (!honored.has(uri)) {
+          throw new PatchbayError(
+            'CAPABILITY_NOT_SUPPORTED',
+            `The server of connector "${this.target.name}" did not accept a subscription to ${uri.slice(0, 200)} (it left it out of its acknowledgment).`,
+          );
         }
       },
       control,
       true,
     );
-    this.#subscriptions.add(uri);
   }
 
   async unsubscribeResource(uri: string, control?: RequestControl): Promise<void> {
     if (!this.#subscriptions.delete(uri) || !this.isConnected) return;
     await this.#run(
       `resources/unsubscribe ${uri}`,
-      async (c, o) => (c.facts.era === 'modern' ? this.#listenForResources(c, o.timeout) : void (await c.client.unsubscribeResource({ uri }, o))),
+      async (c, o) => void (c.facts.era === 'modern' ? await this.#listenForResources(c, o.timeout) : await c.client.unsubscribeResource({ uri }, o)),
       control,
       true,
     );
@@ -288,74 +317,106 @@ export class McpSession {
 
   /**
    * Opens the 2026-07-28 listen stream for every resource subscribed now (closing it when
-   * there are none) and then closes the one it replaces, so no update falls between them.
-   * Fails when the server leaves any of them out of its acknowledgment.
+   * there are none) and then closes the one it replaces, so no update falls between them;
+   * openings run one at a time, and one that would ask for the set already open is
+   * skipped. Resolves with what the server acknowledged: a resource it left out is
+   * dropped from the set (its subscriber is told by `subscribeResource`), not asked for
+   * again with every other.
    */
-  #listenForResources(connection: Connection, timeout?: number): Promise<void> {
-    const open = async () => {
-      const uris = [...this.#subscriptions];
-      const previous = connection.resourceListen;
-      let next: McpSubscription | undefined;
+  #listenForResources(connection: Connection, timeout?: number): Promise<ReadonlySet<string>> {
+    const open = async (): Promise<ReadonlySet<string>> => {
+      const uris = [...this.#subscriptions].sort();
+      const key = uris.join('\n');
+      const current = connection.resourceListen;
+      if (current && current.key === key) return current.honored;
+      let next: ResourceListen | undefined;
       if (uris.length > 0) {
-        next = await connection.client.listen({ resourceSubscriptions: uris }, timeout === undefined ? {} : { timeout });
-        const honored = new Set(next.honoredFilter.resourceSubscriptions ?? []);
-        const refused = uris.filter((uri) => !honored.has(uri));
-        if (refused.length > 0) {
-          await next.close();
-          throw new PatchbayError('CAPABILITY_NOT_SUPPORTED', `The server of connector "${this.target.name}" did not accept a subscription to ${refused.map((uri) => uri.slice(0, 200)).join(', ')}.`);
+        const subscription = await connection.client.listen({ resourceSubscriptions: uris }, timeout === undefined ? {} : { timeout });
+        const honored = new Set(subscription.honoredFilter.resourceSubscriptions ?? []);
+        for (const uri of uris.filter((u) => !honored.has(u))) {
+          this.#subscriptions.delete(uri);
+          this.#settings.logger.warn('the server did not accept a resource subscription', { connector: this.target.name, uri: uri.slice(0, 200) });
         }
-        const opened = next;
-        void opened.closed.then((how) => {
-          if (how !== 'local' && connection.resourceListen === opened) {
-            this.#listenAgain(connection, 'resource update', () => this.#subscriptions.size > 0, () => this.#listenForResources(connection));
-          }
-        });
+        next = { subscription, key: [...honored].sort().join('\n'), honored, openedAt: Date.now() };
+        if (honored.size === 0) {
+          await subscription.close();
+          next = undefined;
+        } else {
+          const opened = next;
+          void subscription.closed.then((how) => {
+            if (how !== 'local' && connection.resourceListen === opened) {
+              connection.resourceListen = undefined;
+              this.#listenAgain(connection, 'resource update', opened.openedAt, () => this.#subscriptions.size > 0, async () => void (await this.#listenForResources(connection)));
+            }
+          });
+        }
       }
       connection.resourceListen = next;
-      await previous?.close();
+      await current?.subscription.close();
+      return next?.honored ?? new Set();
     };
     const step = (connection.listening ?? Promise.resolve()).then(open, open);
-    connection.listening = step.catch(() => {});
+    connection.listening = step.then(
+      () => {},
+      () => {},
+    );
     return step;
   }
 
   /**
    * A 2026-07-28 server ended a listen stream of this connection, or it broke (the server
-   * restarted, a proxy timed it out): the spec says listen again. `reopen` runs at once,
-   * then with backoff while it fails, as long as the connection is current and `wanted`.
+   * restarted, a proxy timed it out): the spec says listen again, as long as the
+   * connection is current and `wanted`. At once, unless streams keep ending soon after
+   * they open (then after a backoff that grows with each such stream), and with backoff
+   * while opening fails.
    */
-  #listenAgain(connection: Connection, what: string, wanted: () => boolean, reopen: () => Promise<void>): void {
+  #listenAgain(connection: Connection, what: string, openedAt: number, wanted: () => boolean, reopen: () => Promise<void>): void {
+    if (this.#connection !== connection || connection.closed || this.#closed || !wanted()) return;
+    const streak = Date.now() - openedAt < STREAM_SHORT_LIFE_MS ? (connection.shortStreams.get(what) ?? 0) + 1 : 0;
+    connection.shortStreams.set(what, streak);
     this.#settings.logger.info(`mcp ${what} stream ended; listening again`, { connector: this.target.name });
     void (async () => {
-      for (let attempt = 0; this.#connection === connection && !connection.closed && !this.#closed && wanted(); attempt++) {
-        try {
-          await reopen();
-          return;
-        } catch (error) {
-          this.#settings.logger.debug(`could not listen for ${what} yet`, { connector: this.target.name, error: String((error as Error)?.message ?? error) });
-          await sleep(REVIVE_DELAYS_MS[Math.min(attempt, REVIVE_DELAYS_MS.length - 1)], this.#closing.signal);
-        }
-      }
+      if (streak > 1) await sleep(backoff(streak - 2), this.#closing.signal);
+      await this.#untilDone(`listen for ${what}`, () => this.#connection === connection && !connection.closed && wanted(), reopen);
     })();
+  }
+
+  /** Runs `attempt` until it succeeds, with backoff between failures, while the session is open and `wanted`. */
+  async #untilDone(what: string, wanted: () => boolean, attempt: () => Promise<unknown>): Promise<void> {
+    for (let failures = 0; !this.#closed && wanted(); failures++) {
+      try {
+        await attempt();
+        return;
+      } catch (error) {
+        this.#settings.logger.debug(`could not ${what} yet`, { connector: this.target.name, error: String((error as Error)?.message ?? error) });
+        await sleep(backoff(failures), this.#closing.signal);
+      }
+    }
   }
 
   /**
    * Keeps the 2026-07-28 stream that carries list changes (opened by the SDK client at
-   * connect) open: once listening again, every list it covers is read again, since
-   * changes made while no stream was open went unheard.
+   * connect) open while the server honors any of it: once listening again, every list it
+   * covers is read again, since changes made while no stream was open went unheard.
    */
-  #keepListChanges(connection: Connection, subscription: McpSubscription): void {
+  #keepListChanges(connection: Connection, subscription: McpSubscription, openedAt = Date.now()): void {
+    const filter = subscription.honoredFilter;
+    // A server that honors nothing ends the stream at once: there is nothing to listen for.
+    if (!filter.toolsListChanged && !filter.resourcesListChanged && !filter.promptsListChanged) return;
     void subscription.closed.then((how) => {
       if (how === 'local') return;
-      this.#listenAgain(connection, 'list change', () => true, async () => {
-        const filter = subscription.honoredFilter;
-        const next = await connection.client.listen(filter);
-        this.#keepListChanges(connection, next);
-        if (filter.toolsListChanged) this.#hooks.onListChanged?.('tools');
-        if (filter.resourcesListChanged) this.#hooks.onListChanged?.('resources');
-        if (filter.promptsListChanged) this.#hooks.onListChanged?.('prompts');
+      this.#listenAgain(connection, 'list change', openedAt, () => true, async () => {
+        this.#keepListChanges(connection, await connection.client.listen(filter));
+        this.#readListsAgain(connection.facts);
       });
     });
+  }
+
+  /** Changes may have gone unheard: the lists the server announces changes of are read again. */
+  #readListsAgain(facts: SessionFacts): void {
+    for (const kind of ['tools', 'resources', 'prompts'] as const) {
+      if ((facts.capabilities[kind] as { listChanged?: unknown } | undefined)?.listChanged === true) this.#hooks.onListChanged?.(kind);
+    }
   }
 
   /** Closes the session: DELETE for Streamable HTTP sessions (the spec's SHOULD), then the transport. */
@@ -375,7 +436,7 @@ export class McpSession {
     let reconnects = 0;
     let reinitialized = false;
     this.#inFlight++;
-    this.#lastUsed = Date.now();
+    if (!control.background) this.#lastUsed = Date.now();
     if (control.onElicitation) this.#elicitationHandlers.push(control.onElicitation);
     if (control.onSampling) this.#samplingHandlers.push(control.onSampling);
     try {
@@ -413,7 +474,7 @@ export class McpSession {
       }
     } finally {
       this.#inFlight--;
-      this.#lastUsed = Date.now();
+      if (!control.background) this.#lastUsed = Date.now();
       if (control.onElicitation) {
         const i = this.#elicitationHandlers.lastIndexOf(control.onElicitation);
         if (i >= 0) this.#elicitationHandlers.splice(i, 1);
@@ -448,6 +509,10 @@ export class McpSession {
       try {
         const connection = await this.#openWith(kind, signal);
         this.#hooks.onConnected?.(connection.facts);
+        if (this.#missedChanges) {
+          this.#missedChanges = false;
+          this.#readListsAgain(connection.facts);
+        }
         return connection;
       } catch (error) {
         firstError ??= error;
@@ -493,7 +558,7 @@ export class McpSession {
     client.setRequestHandler('sampling/createMessage', async (request) => this.#answerSampling(request.params as CreateMessageRequest['params']));
     client.setNotificationHandler('notifications/message', (notification) => this.#askingCall.getStore()?.onLog?.(notification.params));
     client.setNotificationHandler('notifications/resources/updated', (notification) => this.#hooks.onResourceUpdated?.(notification.params.uri));
-    const connection: Connection = { client, transport, closed: false, facts: undefined as unknown as SessionFacts };
+    const connection: Connection = { client, transport, closed: false, facts: undefined as unknown as SessionFacts, shortStreams: new Map() };
     client.onerror = (error) => {
       this.#settings.logger.debug('mcp transport error', { connector: this.target.name, error: String(error?.message ?? error) });
       // A legacy stream's failure is an SseError once it was open (failing to open it fails the connect).
@@ -568,25 +633,18 @@ export class McpSession {
    * new session nobody initialized, where calls went unanswered until they timed out. The
    * connection is dropped (its waiting calls fail now) and a new one is opened at once
    * (which subscribes again), retried with backoff while the server is down, for as long as
-   * the session is open; the pool closes it when idle. The lists the server announces
-   * changes of are read again then, since changes made meanwhile went unheard.
+   * the session is open; the pool closes it when idle. The next connection, this one's or
+   * a request's, reads again the lists the server announces changes of, since changes
+   * made meanwhile went unheard.
    */
   #streamLost(connection: Connection): void {
     if (this.#connection !== connection || this.#closed || this.#reviving) return;
     this.#settings.logger.info('mcp event stream lost; opening a new session', { connector: this.target.name });
+    // Whichever opens the next connection, this revival or a request, reads the lists again.
+    this.#missedChanges = true;
     this.#reviving = (async () => {
       await this.#drop(connection);
-      for (let attempt = 0; !this.#closed && !this.isConnected; attempt++) {
-        try {
-          const revived = await this.#ensureConnection(this.#closing.signal);
-          for (const kind of ['tools', 'resources', 'prompts'] as const) {
-            if ((revived.facts.capabilities[kind] as { listChanged?: unknown } | undefined)?.listChanged === true) this.#hooks.onListChanged?.(kind);
-          }
-        } catch (error) {
-          this.#settings.logger.debug('could not reopen the session yet', { connector: this.target.name, error: String((error as Error)?.message ?? error) });
-          await sleep(REVIVE_DELAYS_MS[Math.min(attempt, REVIVE_DELAYS_MS.length - 1)], this.#closing.signal);
-        }
-      }
+      await this.#untilDone('reopen the session', () => !this.isConnected, () => this.#ensureConnection(this.#closing.signal));
     })().finally(() => {
       this.#reviving = undefined;
     });
