@@ -21,8 +21,13 @@ describe('resource subscriptions through the gateway (2026-07-28 listen streams)
 
   /** The URIs Patchbay unsubscribed from at a server (resources/unsubscribe requests it sent). */
   const unsubscribed: string[] = [];
+  /** How long Patchbay's resources/unsubscribe requests are held on their way to the server. */
+  let unsubscribeDelayMs = 0;
   const recordUnsubscribes = (fetch: FetchLike): FetchLike => async (target, init) => {
-    if (typeof init?.body === 'string' && init.body.includes('"resources/unsubscribe"')) unsubscribed.push(JSON.parse(init.body).params.uri);
+    if (typeof init?.body === 'string' && init.body.includes('"resources/unsubscribe"')) {
+      unsubscribed.push(JSON.parse(init.body).params.uri);
+      if (unsubscribeDelayMs > 0) await new Promise((r) => setTimeout(r, unsubscribeDelayMs));
+    }
     return fetch(target, init);
   };
 
@@ -30,6 +35,8 @@ describe('resource subscriptions through the gateway (2026-07-28 listen streams)
     [bed, everything] = await Promise.all([openGatewayBed({ allow: true, wrapFetch: recordUnsubscribes }), startEverything('streamableHttp')]);
     await bed.patchbay.hub.addConnector(bed.patchbay.actor('cli'), { url: everything.url, name: 'every' });
     await bed.patchbay.hub.setConnectorPolicy(bed.patchbay.actor('cli'), 'every', { defaultApproval: 'allow' });
+    // The same server again: its URIs are spelled the same, but it is another connector, with a session of its own.
+    await bed.patchbay.hub.addConnector(bed.patchbay.actor('cli'), { url: everything.url, name: 'every2' });
   });
   after(async () => {
     await bed?.close();
@@ -47,6 +54,11 @@ describe('resource subscriptions through the gateway (2026-07-28 listen streams)
     const uris: string[] = [];
     client.setNotificationHandler('notifications/resources/updated', (n) => void uris.push(n.params.uri));
     return uris;
+  };
+
+  const until = async (condition: () => boolean, what: string) => {
+    for (let i = 0; i < 100 && !condition(); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(condition(), what);
   };
 
   /** What the connector's server sent, as Patchbay heard it, as gateway URIs at `/mcp`. */
@@ -153,6 +165,78 @@ describe('resource subscriptions through the gateway (2026-07-28 listen streams)
     } finally {
       stop();
     }
+  });
+
+  test('an update reaches only the stream of its connector, though another connector has a resource of the same URI', async () => {
+    await using one = await modernClient('/c/every');
+    await using two = await modernClient('/c/every2');
+    const [resource] = (await one.client.listResources()).resources;
+    assert.ok(resource, 'server-everything lists resources');
+    const [heardOne, heardTwo] = [heard(one.client), heard(two.client)];
+    const listenOne = await one.client.listen({ resourceSubscriptions: [resource.uri] });
+    const listenTwo = await two.client.listen({ resourceSubscriptions: [resource.uri] });
+    try {
+      assert.deepEqual(listenTwo.honoredFilter.resourceSubscriptions, [resource.uri]);
+      // Updates start on connector every's server session only.
+      const sent: string[] = [];
+      const stop = bed.patchbay.hub.onResourceUpdated((update) => {
+        if (update.connector === 'every' && update.uri === resource.uri) sent.push(update.uri);
+      });
+      const toggle = async () => one.client.callTool({ name: 'toggle-subscriber-updates', arguments: {} });
+      await toggle();
+      try {
+        await until(() => heardOne.length > 0, 'the stream at /c/every hears its update');
+      } finally {
+        await toggle();
+        stop();
+      }
+      await until(() => heardOne.length >= sent.length, 'every update of every reached its stream');
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(heardTwo, [], 'the stream at /c/every2 hears nothing of every');
+    } finally {
+      await Promise.all([listenOne.close(), listenTwo.close()]);
+    }
+  });
+
+  test('a stream that subscribes while the last other stream on that resource is being unsubscribed still hears its updates', async () => {
+    await using a = await modernClient();
+    await using b = await modernClient();
+    const [first] = (await a.client.listResources()).resources.map((r) => r.uri).filter((uri) => uri.startsWith('patchbay://every/'));
+    const heardB = heard(b.client);
+    const listenA = await a.client.listen({ resourceSubscriptions: [first] });
+    unsubscribed.length = 0;
+    unsubscribeDelayMs = 500;
+    let listenB: Awaited<ReturnType<typeof b.client.listen>> | undefined;
+    try {
+      // a's stream ends; while its server unsubscription is on its way, b subscribes to the same resource.
+      await listenA.close();
+      await until(() => unsubscribed.length > 0, 'the server unsubscription is under way');
+      listenB = await b.client.listen({ resourceSubscriptions: [first] });
+      assert.deepEqual(listenB.honoredFilter.resourceSubscriptions, [first]);
+      // Past the held unsubscription: whatever it did at the server is done.
+      await new Promise((r) => setTimeout(r, 700));
+      await round(a.client, () => heardB.length > 0);
+      assert.ok(heardB.length > 0, 'b hears the updates it was acknowledged for');
+    } finally {
+      unsubscribeDelayMs = 0;
+      await listenB?.close();
+    }
+  });
+
+  test('one person may hold a bounded number of listen streams open at once', async () => {
+    await using gw = await modernClient();
+    const open = [];
+    try {
+      for (let i = 0; i < 32; i++) open.push(await gw.client.listen({ toolsListChanged: true }));
+      await assert.rejects(gw.client.listen({ toolsListChanged: true }), /at most 32 may be open at once for one person/);
+    } finally {
+      await Promise.all(open.map((s) => s.close()));
+    }
+    // Closed streams free their places (once the gateway has seen them end).
+    let again: Awaited<ReturnType<typeof gw.client.listen>> | undefined;
+    for (let i = 0; i < 50 && !again; i++) again = await gw.client.listen({ toolsListChanged: true }).catch(() => new Promise<undefined>((r) => setTimeout(() => r(undefined), 100)));
+    assert.ok(again, 'a stream opens again after the others closed');
+    await again.close();
   });
 
   test('a listen request the SDK refuses (an invalid filter) leaves no subscription at the server', async () => {

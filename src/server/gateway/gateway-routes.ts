@@ -91,6 +91,10 @@ interface Session {
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** Resources one 2026-07-28 listen stream may subscribe to: each is a subscription at its server. */
 const MAX_LISTEN_RESOURCES = 100;
+/** Of those, how many are being subscribed at once. */
+const LISTEN_SUBSCRIBES_AT_ONCE = 8;
+/** Listen streams one person may hold open at once (the SDK takes 1024 in all). */
+const MAX_LISTEN_STREAMS_PER_USER = 32;
 
 /**
  * The gateway endpoint: a person's connectors as one MCP server over Streamable HTTP,
@@ -114,7 +118,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     subscriptions: new ResourceSubscriptions(hub, view),
   };
   // Declares resource subscriptions where a connector in reach takes them: a listen stream then honors them.
-  const modern = createUserScopedMcpHandler(async (ctx) => buildGatewayServer(scopeOf(ctx.authInfo), serverOptions, undefined, await view.offersSubscriptions(scopeOf(ctx.authInfo))), {
+  const modern = createUserScopedMcpHandler(async (ctx) => buildGatewayServer(scopeOf(ctx.authInfo), serverOptions, { subscribable: await view.offersSubscriptions(scopeOf(ctx.authInfo)) }), {
     userOf: (authInfo) => scopeOf(authInfo).userId,
     legacy: 'reject',
     onerror: (error) => logger.debug('gateway request failed', { error }),
@@ -169,6 +173,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       const fast = await fastStateless(scope, parsedBody, fastHeadersOf(request.headers));
       if (fast) return sendJson(c, await answerFast(serverOptions, { scope, inFlight: new Map() }, fast, abortedOnClose(nodeOf(c)?.outgoing), 'modern'), undefined);
       const authInfo: AuthInfo = { token: scope.tokenId, clientId: scope.tokenId, scopes: [], extra: { scope } };
+      if (isListenRequest(parsedBody) && modern.bus.listenerCount(scope.userId) >= MAX_LISTEN_STREAMS_PER_USER) {
+        return jsonRpcError(429, -32603, `Too many subscriptions/listen streams: at most ${MAX_LISTEN_STREAMS_PER_USER} may be open at once for one person. Close one (or combine their filters) and listen again.`, parsedBody);
+      }
       const resources = resourceSubscriptionsOf(parsedBody);
       if (resources) return listenForResources(request, parsedBody, authInfo, scope, resources);
       return modern.fetch(request, { parsedBody, authInfo });
@@ -198,19 +205,24 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (!subscriptions || !(await view.offersSubscriptions(scope))) return modern.fetch(request, { parsedBody, authInfo });
     const stream = new ListenStream(() => void subscriptions.drop(subscriber));
     const subscriber: Subscriber = { scope, notify: (uri) => modern.bus.publishToStream(stream, { kind: 'resource_updated', uri }) };
-    const honored: string[] = [];
-    for (const uri of uris) {
-      try {
-        await subscriptions.subscribe(subscriber, uri);
-        honored.push(uri);
-      } catch (error) {
-        logger.debug('a listen stream could not subscribe to a resource', { error });
+    const honored = new Set<string>();
+    // A few at a time, and no more once the client has gone.
+    const queue = [...uris];
+    const subscribeNext = async (): Promise<void> => {
+      for (let uri = queue.shift(); uri !== undefined && !request.signal.aborted; uri = queue.shift()) {
+        try {
+          await subscriptions.subscribe(subscriber, uri);
+          honored.add(uri);
+        } catch (error) {
+          logger.debug('a listen stream could not subscribe to a resource', { error });
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: LISTEN_SUBSCRIBES_AT_ONCE }, subscribeNext));
     try {
-      return await modern.listen(request, { parsedBody: withResourceSubscriptions(parsedBody, honored), authInfo }, stream);
+      return await modern.listen(request, { parsedBody: withResourceSubscriptions(parsedBody, uris.filter((uri) => honored.has(uri))), authInfo }, stream);
     } finally {
-      // Refused (a bad filter, too many streams) or gone already: nothing holds the server subscriptions.
+      // Refused (a bad filter, too many streams), or gone already: nothing holds the server subscriptions.
       if (!stream.open) void subscriptions.drop(subscriber);
     }
   };
@@ -297,7 +309,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const subscriber: Subscriber | undefined = (await view.offersSubscriptions(scope))
       ? { scope, notify: (uri) => void server.sendResourceUpdated({ uri }).catch(() => {}) }
       : undefined;
-    const server = buildGatewayServer(scope, serverOptions, subscriber);
+    const server = buildGatewayServer(scope, serverOptions, { subscriber });
     const inFlight = new Map<string | number, AbortController>();
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
@@ -455,12 +467,14 @@ async function readJsonBody(request: Request): Promise<unknown> {
   }
 }
 
+function isListenRequest(body: unknown): boolean {
+  return body !== null && typeof body === 'object' && !Array.isArray(body) && (body as { method?: unknown }).method === 'subscriptions/listen';
+}
+
 /** The URIs a single `subscriptions/listen` request asks resource updates for (distinct, in order), when it asks for any. */
 function resourceSubscriptionsOf(body: unknown): string[] | undefined {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
-  const message = body as { method?: unknown; params?: { notifications?: { resourceSubscriptions?: unknown } } };
-  if (message.method !== 'subscriptions/listen') return undefined;
-  const uris = message.params?.notifications?.resourceSubscriptions;
+  if (!isListenRequest(body)) return undefined;
+  const uris = (body as { params?: { notifications?: { resourceSubscriptions?: unknown } } }).params?.notifications?.resourceSubscriptions;
   // Anything but a list of strings is the SDK's to refuse as an invalid filter.
   if (!Array.isArray(uris) || uris.length === 0 || !uris.every((uri) => typeof uri === 'string')) return undefined;
   return [...new Set(uris as string[])];

@@ -40,7 +40,11 @@ export function gatewayServerInfo(version: string): { name: string; title: strin
  * `resources/subscribe`; `subscribable` declares the capability without the methods (a
  * 2026-07-28 request, which subscribes on a `subscriptions/listen` stream).
  */
-export function buildGatewayServer(scope: GatewayScope, options: GatewayServerOptions, subscriber?: Subscriber, subscribable = subscriber !== undefined): Server {
+export function buildGatewayServer(
+  scope: GatewayScope,
+  options: GatewayServerOptions,
+  { subscriber, subscribable = subscriber !== undefined }: { subscriber?: Subscriber; subscribable?: boolean } = {},
+): Server {
   const { hub, view } = options;
   const actor = view.actor(scope);
   const server = new Server(

@@ -1,7 +1,7 @@
 import type { Hub, ResourceUpdate } from '../../hub/index.ts';
 import type { GatewayScope, GatewayView } from './gateway-view.ts';
 
-/** A downstream session's side of its subscriptions: whose they are, and where updates go. */
+/** A downstream session's or listen stream's side of its subscriptions: whose they are, and where updates go. */
 export interface Subscriber {
   scope: GatewayScope;
   /** Tells the client its resource changed, under the URI it subscribed with. */
@@ -9,10 +9,13 @@ export interface Subscriber {
 }
 
 /**
- * Resource subscriptions of 2025-11-25 gateway sessions, relayed to the connectors' servers:
- * one upstream subscription per (person, connector, resource) however many sessions asked,
- * dropped when the last of them unsubscribes or closes. An update goes to exactly the
- * sessions that subscribed to that resource, with the URI each of them used.
+ * Resource subscriptions of gateway clients (2025-11-25 sessions, 2026-07-28 listen
+ * streams), relayed to the connectors' servers: one upstream subscription per (person,
+ * connector, resource) however many subscribers asked, dropped when the last of them
+ * unsubscribes or ends. An update goes to exactly the subscribers of that resource, with
+ * the URI each of them used. Changes to one resource's subscription run one at a time, so
+ * a subscriber arriving while the last one leaves subscribes again after the server
+ * subscription ended, not before.
  */
 export class ResourceSubscriptions {
   readonly #hub: Hub;
@@ -20,6 +23,8 @@ export class ResourceSubscriptions {
   /** Per upstream resource: the sessions subscribed, each with the URI it subscribed with. */
   readonly #byResource = new Map<string, { connector: string; uri: string; subscribers: Map<Subscriber, string> }>();
   readonly #stopListening: () => void;
+  /** Per resource, the change to its subscription running now (and those queued behind it). */
+  readonly #changing = new Map<string, Promise<void>>();
 
   constructor(hub: Hub, view: GatewayView) {
     this.#hub = hub;
@@ -33,10 +38,12 @@ export class ResourceSubscriptions {
     const { scope } = subscriber;
     const target = await this.#view.resolveUri(scope, uri);
     const key = keyOf(scope.userId, target.connector, target.name);
-    if (!this.#byResource.has(key)) await this.#hub.subscribeResource(this.#view.actor(scope), target.connector, target.name);
-    const resource = this.#byResource.get(key) ?? { connector: target.connector, uri: target.name, subscribers: new Map<Subscriber, string>() };
-    this.#byResource.set(key, resource);
-    resource.subscribers.set(subscriber, uri);
+    await this.#oneAtATime(key, async () => {
+      if (!this.#byResource.has(key)) await this.#hub.subscribeResource(this.#view.actor(scope), target.connector, target.name);
+      const resource = this.#byResource.get(key) ?? { connector: target.connector, uri: target.name, subscribers: new Map<Subscriber, string>() };
+      this.#byResource.set(key, resource);
+      resource.subscribers.set(subscriber, uri);
+    });
   }
 
   async unsubscribe(subscriber: Subscriber, uri: string): Promise<void> {
@@ -44,8 +51,10 @@ export class ResourceSubscriptions {
     await this.#leave(subscriber, keyOf(subscriber.scope.userId, target.connector, target.name));
   }
 
-  /** A session closed: its subscriptions end. */
+  /** A session closed, or a listen stream ended: its subscriptions end. */
   async drop(subscriber: Subscriber): Promise<void> {
+    // A subscription still being made when its subscriber ended is let finish, then ended too.
+    await Promise.all(this.#changing.values());
     const keys = [...this.#byResource].filter(([, resource]) => resource.subscribers.has(subscriber)).map(([key]) => key);
     await Promise.all(keys.map((key) => this.#leave(subscriber, key).catch(() => {})));
   }
@@ -55,11 +64,27 @@ export class ResourceSubscriptions {
     this.#byResource.clear();
   }
 
-  async #leave(subscriber: Subscriber, key: string): Promise<void> {
-    const resource = this.#byResource.get(key);
-    if (!resource?.subscribers.delete(subscriber) || resource.subscribers.size > 0) return;
-    this.#byResource.delete(key);
-    await this.#hub.unsubscribeResource(this.#view.actor(subscriber.scope), resource.connector, resource.uri);
+  #leave(subscriber: Subscriber, key: string): Promise<void> {
+    return this.#oneAtATime(key, async () => {
+      const resource = this.#byResource.get(key);
+      if (!resource?.subscribers.delete(subscriber) || resource.subscribers.size > 0) return;
+      this.#byResource.delete(key);
+      await this.#hub.unsubscribeResource(this.#view.actor(subscriber.scope), resource.connector, resource.uri);
+    });
+  }
+
+  /** Runs `change` after every change to the same resource's subscription queued before it. */
+  #oneAtATime(key: string, change: () => Promise<void>): Promise<void> {
+    const run = (this.#changing.get(key) ?? Promise.resolve()).then(change);
+    const settled = run.then(
+      () => {},
+      () => {},
+    );
+    this.#changing.set(key, settled);
+    void settled.then(() => {
+      if (this.#changing.get(key) === settled) this.#changing.delete(key);
+    });
+    return run;
   }
 }
 
