@@ -27,13 +27,13 @@ import {
 import { sleep } from '../core/clock.ts';
 import { PatchbayError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import type { SessionFacts, TransportKind, TransportPreference } from '../store/records.ts';
 import { type BearerAuth, withBearerAuth } from './bearer-fetch.ts';
 import { FastToolCalls, REDIRECTED } from './fast-tool-calls.ts';
 import type { FetchLike } from './http-fetch.ts';
 import { httpStatusOf, isAbort, isRefused, isSessionUnknown, mapMcpError, networkErrorCode } from './map-error.ts';
 
-export type TransportKind = 'streamable-http' | 'sse';
-export type TransportPreference = 'auto' | TransportKind;
+export type { SessionFacts, TransportKind, TransportPreference };
 export type ListKind = 'tools' | 'resources' | 'prompts';
 
 /** Who and what a session talks to. */
@@ -73,15 +73,6 @@ export interface SessionHooks {
   onResourceUpdated?(uri: string): void;
 }
 
-/** What the server said about itself when the session was opened. */
-export interface SessionFacts {
-  serverInfo: { name: string; version?: string; title?: string } & Record<string, unknown>;
-  capabilities: Record<string, unknown>;
-  instructions: string | null;
-  protocolVersion: string | null;
-  era: 'legacy' | 'modern' | null;
-  transport: TransportKind;
-}
 
 export type ElicitationHandler = (request: ElicitRequest['params'], context: { connector: string }) => Promise<ElicitResult>;
 

@@ -111,8 +111,8 @@ export type TransportPreference = 'auto' | TransportKind;
 export type AuthKind = 'none' | 'oauth' | 'headers' | 'basic' | 'client-credentials';
 export type ConnectorStatus = 'new' | 'connected' | 'error' | 'needs-sign-in';
 
-/** What Patchbay learnt from the server at its last successful connection. */
-export interface ServerFacts {
+/** What the server said about itself when a session was opened. */
+export interface SessionFacts {
   serverInfo: { name: string; version?: string; title?: string } & Record<string, unknown>;
   capabilities: Record<string, unknown>;
   instructions: string | null;
@@ -120,6 +120,10 @@ export interface ServerFacts {
   /** 'legacy' (initialize handshake) or 'modern' (stateless 2026-07-28). */
   era: 'legacy' | 'modern' | null;
   transport: TransportKind;
+}
+
+/** What Patchbay learnt from the server at its last successful connection. */
+export interface ServerFacts extends SessionFacts {
   connectedAt: string;
 }
 
