@@ -7,10 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { connectGateway, type GatewayBed, openGatewayBed } from './fixtures/gateway-client.ts';
 import { MODERN_DOCS, type ModernResourceServer, startModernResourceServer } from './fixtures/modern-resource-server.ts';
 
 const [DOC1, DOC2] = MODERN_DOCS;
+const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
 async function until(condition: () => boolean, what: string, tries = 200): Promise<void> {
   for (let i = 0; i < tries && !condition(); i++) await new Promise((r) => setTimeout(r, 50));
@@ -130,5 +134,33 @@ describe('resource subscriptions with a server that speaks only 2026-07-28', () 
     assert.deepEqual(heard, [DOC2]);
     await gw.client.unsubscribeResource({ uri: DOC2 });
     await until(() => server.openStreams() === 0, 'unsubscribed at the server');
+  });
+
+  test('the gateway over stdio, serving from the store itself, lets a 2025-11-25 client subscribe', async () => {
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('PATCHBAY_')) env[k] = v;
+    const client = new Client({ name: 'stdio-subscriber', version: '1.0.0' }, { versionNegotiation: { mode: 'legacy' } });
+    const heard: string[] = [];
+    client.setNotificationHandler('notifications/resources/updated', (n) => void heard.push(n.params.uri));
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [MAIN, 'gateway', '--stdio', '--connector', 'm'],
+      env: { ...env, PATCHBAY_DATA_DIR: bed.patchbay.dataDir, PATCHBAY_LOG_LEVEL: 'warn' },
+      stderr: 'pipe',
+    });
+    await client.connect(transport);
+    try {
+      assert.equal(client.getServerCapabilities()?.resources?.subscribe, true);
+      await client.subscribeResource({ uri: DOC1 });
+      await until(() => server.openStreams() === 1, 'the stdio gateway listens at the server');
+      server.update(DOC2);
+      server.update(DOC1);
+      await until(() => heard.length > 0, 'the stdio client hears the update');
+      assert.deepEqual(heard, [DOC1]);
+      await client.unsubscribeResource({ uri: DOC1 });
+      await until(() => server.openStreams() === 0, 'unsubscribed at the server');
+    } finally {
+      await client.close();
+    }
   });
 });

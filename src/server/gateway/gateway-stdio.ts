@@ -8,6 +8,7 @@ import { GatewayPolicy } from './gateway-policy.ts';
 import { buildGatewayServer } from './gateway-server.ts';
 import { type GatewayScope, GatewayView } from './gateway-view.ts';
 import { HeldCalls } from './held-calls.ts';
+import { ResourceSubscriptions, type Subscriber } from './gateway-subscriptions.ts';
 
 export interface StdioGateway {
   /** Settles when the client closed stdin (or `close` was called). */
@@ -32,6 +33,8 @@ export interface InProcessStdioOptions {
 /**
  * The gateway over stdio, served in this process from the store it opened itself:
  * the same server as `/mcp` (both eras), for the local user, through the same door.
+ * Resource subscriptions are offered to 2025-11-25 clients (a 2026-07-28 client over stdio
+ * is not offered them yet).
  */
 export async function serveGatewayInProcess(options: InProcessStdioOptions): Promise<StdioGateway> {
   const view = new GatewayView(options.hub, options.logger, options.changes);
@@ -42,15 +45,25 @@ export async function serveGatewayInProcess(options: InProcessStdioOptions): Pro
   let current: Server | undefined;
   const transport = new StdioServerTransport();
   const closed = Promise.withResolvers<void>();
+  const subscriptions = new ResourceSubscriptions(options.hub, view);
+  // The client's one connection: its updates go to the server instance now serving it.
+  const subscriber: Subscriber = { scope, notify: (uri) => void current?.sendResourceUpdated({ uri }).catch(() => {}) };
   const handle = serveStdio(
-    () => {
-      current = buildGatewayServer(scope, {
-        hub: options.hub,
-        view,
-        version: options.version,
-        callTool: (s, tool, args, control, asking) => policy.callTool(s, tool, args, control, asking),
-        held,
-      });
+    async ({ era }) => {
+      // resources/subscribe is the 2025-11-25 way; a 2026-07-28 client over stdio is not offered subscriptions yet.
+      const offers = era === 'legacy' && (await view.offersSubscriptions(scope));
+      current = buildGatewayServer(
+        scope,
+        {
+          hub: options.hub,
+          view,
+          version: options.version,
+          callTool: (s, tool, args, control, asking) => policy.callTool(s, tool, args, control, asking),
+          held,
+          subscriptions,
+        },
+        offers ? { subscriber } : {},
+      );
       return current;
     },
     { transport, onerror: (error) => options.logger.debug('stdio gateway error', { error }) },
@@ -71,6 +84,8 @@ export async function serveGatewayInProcess(options: InProcessStdioOptions): Pro
     async close() {
       unsubscribe();
       held.close();
+      await subscriptions.drop(subscriber);
+      subscriptions.close();
       await handle.close().catch(() => {});
       closed.resolve();
     },
