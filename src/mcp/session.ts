@@ -279,14 +279,16 @@ export class McpSession {
           return;
         }
         // In the set before the stream is re-opened, so an opening already queued asks for it too.
+        const added = !this.#subscriptions.has(uri);
         this.#subscriptions.add(uri);
         const honored = await this.#listenForResources(c, o.timeout).catch((error: unknown) => {
-          this.#subscriptions.delete(uri);
+          // Only this call's own addition is taken back: another caller may hold the same resource.
+          if (added) this.#subscriptions.delete(uri);
           throw error;
         });
         if (!honored.has(uri)) {
           throw new PatchbayError(
-            'CAPABILITY_NOT_SUPPORTED',
+            'VALIDATION_FAILED',
             `The server of connector "${this.target.name}" did not accept a subscription to ${uri.slice(0, 200)} (it left it out of its acknowledgment).`,
           );
         }
@@ -387,19 +389,23 @@ export class McpSession {
 
   /**
    * Keeps the 2026-07-28 stream that carries list changes (opened by the SDK client at
-   * connect) open while the server honors any of it: once listening again, every list it
-   * covers is read again, since changes made while no stream was open went unheard.
+   * connect, for `wanted`) open: once listening again, every list it covers is read again,
+   * since changes made while no stream was open went unheard. A server that now honors
+   * none of it ends the stream at once: it is asked again only after the longest backoff,
+   * in case it comes back with list changes.
    */
-  #keepListChanges(connection: Connection, subscription: McpSubscription, openedAt = Date.now()): void {
-    const filter = subscription.honoredFilter;
-    // A server that honors nothing ends the stream at once: there is nothing to listen for.
-    if (!filter.toolsListChanged && !filter.resourcesListChanged && !filter.promptsListChanged) return;
+  #keepListChanges(connection: Connection, subscription: McpSubscription, wanted = subscription.honoredFilter, openedAt = Date.now()): void {
+    const reopen = async () => {
+      this.#keepListChanges(connection, await connection.client.listen(wanted), wanted);
+      this.#readListsAgain(connection.facts);
+    };
+    const honored = subscription.honoredFilter;
+    if (!honored.toolsListChanged && !honored.resourcesListChanged && !honored.promptsListChanged) {
+      void sleep(backoff(Number.POSITIVE_INFINITY), this.#closing.signal).then(() => this.#listenAgain(connection, 'list change', openedAt, () => true, reopen));
+      return;
+    }
     void subscription.closed.then((how) => {
-      if (how === 'local') return;
-      this.#listenAgain(connection, 'list change', openedAt, () => true, async () => {
-        this.#keepListChanges(connection, await connection.client.listen(filter));
-        this.#readListsAgain(connection.facts);
-      });
+      if (how !== 'local') this.#listenAgain(connection, 'list change', openedAt, () => true, reopen);
     });
   }
 
@@ -580,7 +586,8 @@ export class McpSession {
     const renewFailed = (error: unknown) => this.#settings.logger.debug('could not renew a resource subscription', { connector: this.target.name, error });
     if (connection.facts.era === 'modern') {
       if (client.autoOpenedSubscription) this.#keepListChanges(connection, client.autoOpenedSubscription);
-      if (this.#subscriptions.size > 0) this.#listenForResources(connection).catch(renewFailed);
+      // Until it works: a failure here would end every update. (The connection is not this session's current one yet.)
+      void this.#untilDone('listen for resource updates', () => !connection.closed && this.#subscriptions.size > 0, () => this.#listenForResources(connection));
     } else {
       for (const uri of this.#subscriptions) client.subscribeResource({ uri }).catch(renewFailed);
     }

@@ -107,6 +107,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const view = new GatewayView(hub, logger, options.changes);
   const policy = new GatewayPolicy({ hub, view, approvalWaitMs: options.approvalWaitMs ?? 50_000 });
   const sessions = new Map<string, Session>();
+  /** Per person, listen requests being answered (their streams are not on the bus yet). */
+  const listensOpening = new Map<string, number>();
   // Held in this process: with several replicas, a 2026-07-28 client's retry must reach this one (sticky routing).
   const held = new HeldCalls({ holdMs: options.inputWaitMs ?? 60_000 });
   const serverOptions: GatewayServerOptions = {
@@ -173,11 +175,22 @@ export function createGateway(options: GatewayOptions): Gateway {
       const fast = await fastStateless(scope, parsedBody, fastHeadersOf(request.headers));
       if (fast) return sendJson(c, await answerFast(serverOptions, { scope, inFlight: new Map() }, fast, abortedOnClose(nodeOf(c)?.outgoing), 'modern'), undefined);
       const authInfo: AuthInfo = { token: scope.tokenId, clientId: scope.tokenId, scopes: [], extra: { scope } };
-      if (isListenRequest(parsedBody) && modern.bus.listenerCount(scope.userId) >= MAX_LISTEN_STREAMS_PER_USER) {
-        return jsonRpcError(429, -32603, `Too many subscriptions/listen streams: at most ${MAX_LISTEN_STREAMS_PER_USER} may be open at once for one person. Close one (or combine their filters) and listen again.`, parsedBody);
+      if (isListenRequest(parsedBody)) {
+        // Streams still opening count too: a resource listen subscribes first, which can take a while.
+        const opening = listensOpening.get(scope.userId) ?? 0;
+        if (modern.bus.listenerCount(scope.userId) + opening >= MAX_LISTEN_STREAMS_PER_USER) {
+          return jsonRpcError(429, -32603, `Too many subscriptions/listen streams: at most ${MAX_LISTEN_STREAMS_PER_USER} may be open at once for one person. Close one (or combine their filters) and listen again.`, parsedBody);
+        }
+        listensOpening.set(scope.userId, opening + 1);
+        try {
+          const resources = resourceSubscriptionsOf(parsedBody);
+          return await (resources ? listenForResources(request, parsedBody, authInfo, scope, resources) : modern.fetch(request, { parsedBody, authInfo }));
+        } finally {
+          const left = (listensOpening.get(scope.userId) ?? 1) - 1;
+          if (left > 0) listensOpening.set(scope.userId, left);
+          else listensOpening.delete(scope.userId);
+        }
       }
-      const resources = resourceSubscriptionsOf(parsedBody);
-      if (resources) return listenForResources(request, parsedBody, authInfo, scope, resources);
       return modern.fetch(request, { parsedBody, authInfo });
     }
     if (request.method === 'POST' && (Array.isArray(parsedBody) ? parsedBody.some((m) => isInitializeRequest(m)) : isInitializeRequest(parsedBody))) {

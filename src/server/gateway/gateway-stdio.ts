@@ -84,8 +84,8 @@ export async function serveGatewayInProcess(options: InProcessStdioOptions): Pro
     async close() {
       unsubscribe();
       held.close();
-      await subscriptions.drop(subscriber);
-      subscriptions.close();
+      // Not waited for: with the server away it could take the request timeout, and closing the hub ends the session anyway.
+      void subscriptions.drop(subscriber).finally(() => subscriptions.close());
       await handle.close().catch(() => {});
       closed.resolve();
     },

@@ -20,11 +20,13 @@ export interface Subscriber {
 export class ResourceSubscriptions {
   readonly #hub: Hub;
   readonly #view: GatewayView;
-  /** Per upstream resource: the sessions subscribed, each with the URI it subscribed with. */
+  /** Per upstream resource: its subscribers, each with the URI it subscribed with. */
   readonly #byResource = new Map<string, { connector: string; uri: string; subscribers: Map<Subscriber, string> }>();
   readonly #stopListening: () => void;
   /** Per resource, the change to its subscription running now (and those queued behind it). */
   readonly #changing = new Map<string, Promise<void>>();
+  /** Per subscriber, its subscriptions still being made (from before their URI is resolved). */
+  readonly #making = new Map<Subscriber, Set<Promise<void>>>();
 
   constructor(hub: Hub, view: GatewayView) {
     this.#hub = hub;
@@ -34,16 +36,28 @@ export class ResourceSubscriptions {
     });
   }
 
-  async subscribe(subscriber: Subscriber, uri: string): Promise<void> {
-    const { scope } = subscriber;
-    const target = await this.#view.resolveUri(scope, uri);
-    const key = keyOf(scope.userId, target.connector, target.name);
-    await this.#oneAtATime(key, async () => {
-      if (!this.#byResource.has(key)) await this.#hub.subscribeResource(this.#view.actor(scope), target.connector, target.name);
-      const resource = this.#byResource.get(key) ?? { connector: target.connector, uri: target.name, subscribers: new Map<Subscriber, string>() };
-      this.#byResource.set(key, resource);
-      resource.subscribers.set(subscriber, uri);
-    });
+  subscribe(subscriber: Subscriber, uri: string): Promise<void> {
+    const making = (async () => {
+      const { scope } = subscriber;
+      const target = await this.#view.resolveUri(scope, uri);
+      const key = keyOf(scope.userId, target.connector, target.name);
+      await this.#oneAtATime(key, async () => {
+        if (!this.#byResource.has(key)) await this.#hub.subscribeResource(this.#view.actor(scope), target.connector, target.name);
+        const resource = this.#byResource.get(key) ?? { connector: target.connector, uri: target.name, subscribers: new Map<Subscriber, string>() };
+        this.#byResource.set(key, resource);
+        resource.subscribers.set(subscriber, uri);
+      });
+    })();
+    const own = this.#making.get(subscriber) ?? new Set();
+    this.#making.set(subscriber, own);
+    own.add(making);
+    void making
+      .catch(() => {})
+      .then(() => {
+        own.delete(making);
+        if (own.size === 0 && this.#making.get(subscriber) === own) this.#making.delete(subscriber);
+      });
+    return making;
   }
 
   async unsubscribe(subscriber: Subscriber, uri: string): Promise<void> {
@@ -54,7 +68,7 @@ export class ResourceSubscriptions {
   /** A session closed, or a listen stream ended: its subscriptions end. */
   async drop(subscriber: Subscriber): Promise<void> {
     // A subscription still being made when its subscriber ended is let finish, then ended too.
-    await Promise.all(this.#changing.values());
+    await Promise.allSettled([...(this.#making.get(subscriber) ?? [])]);
     const keys = [...this.#byResource].filter(([, resource]) => resource.subscribers.has(subscriber)).map(([key]) => key);
     await Promise.all(keys.map((key) => this.#leave(subscriber, key).catch(() => {})));
   }
