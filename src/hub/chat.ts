@@ -17,7 +17,7 @@ import type { Logger } from '../core/log.ts';
 import type { ChatAttachment, ChatMessage, ChatToolCall, Conversation, ConversationPatch, NewChatToolCall, Store } from '../store/index.ts';
 import { inspectText } from '../policy/index.ts';
 import type { Actor, Hub, ModelTool } from './hub.ts';
-import type { ChatEvent, ElicitationAnswer, } from './chat-events.ts';
+import type { ChatEvent, ElicitationAnswer } from './chat-events.ts';
 import type { ModelEndpoints } from './model-endpoints.ts';
 import { CALL_TOOL, DESCRIBE_TOOL, definitionOf, SEARCH_TOOL, searchTools, surfaceDefinitions, type ToolDefinition, toolFootprint } from './tool-surface.ts';
 

@@ -25,6 +25,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/client';
 import { sleep } from '../core/clock.ts';
+import { oneAfter } from '../core/one-at-a-time.ts';
 import { PatchbayError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { SessionFacts, TransportKind, TransportPreference } from '../store/records.ts';
@@ -72,7 +73,6 @@ export interface SessionHooks {
   /** The server said a resource this session subscribed to changed (`notifications/resources/updated`). */
   onResourceUpdated?(uri: string): void;
 }
-
 
 export type ElicitationHandler = (request: ElicitRequest['params'], context: { connector: string }) => Promise<ElicitResult>;
 
@@ -129,8 +129,7 @@ interface Connection {
 
 interface ResourceListen {
   subscription: McpSubscription;
-  /** The URIs it was acknowledged for, sorted and joined: an opening for the same set is skipped. */
-  key: string;
+  /** The URIs it was acknowledged for: an opening for the same set is skipped. */
   honored: ReadonlySet<string>;
   openedAt: number;
 }
@@ -318,10 +317,9 @@ export class McpSession {
    */
   #listenForResources(connection: Connection, timeout?: number): Promise<ReadonlySet<string>> {
     const open = async (): Promise<ReadonlySet<string>> => {
-      const uris = [...this.#subscriptions].sort();
-      const key = uris.join('\n');
+      const uris = [...this.#subscriptions];
       const current = connection.resourceListen;
-      if (current && current.key === key) return current.honored;
+      if (current && current.honored.size === uris.length && uris.every((uri) => current.honored.has(uri))) return current.honored;
       let next: ResourceListen | undefined;
       if (uris.length > 0) {
         const subscription = await connection.client.listen({ resourceSubscriptions: uris }, timeout === undefined ? {} : { timeout });
@@ -330,7 +328,7 @@ export class McpSession {
           this.#subscriptions.delete(uri);
           this.#settings.logger.warn('the server did not accept a resource subscription', { connector: this.target.name, uri: uri.slice(0, 200) });
         }
-        next = { subscription, key: [...honored].sort().join('\n'), honored, openedAt: Date.now() };
+        next = { subscription, honored, openedAt: Date.now() };
         if (honored.size === 0) {
           await subscription.close();
           next = undefined;
@@ -348,12 +346,9 @@ export class McpSession {
       await current?.subscription.close();
       return next?.honored ?? new Set();
     };
-    const step = (connection.listening ?? Promise.resolve()).then(open, open);
-    connection.listening = step.then(
-      () => {},
-      () => {},
-    );
-    return step;
+    const { result, tail } = oneAfter(connection.listening, open);
+    connection.listening = tail;
+    return result;
   }
 
   /**
@@ -583,13 +578,14 @@ export class McpSession {
       connection.fastCalls = new FastToolCalls({ transport, url, fetch, headers, within: (call, deliver) => this.#askingCall.run(call as RequestControl, deliver) });
     }
     // A new connection (the server restarted or forgot the session) knows none of our subscriptions.
-    const renewFailed = (error: unknown) => this.#settings.logger.debug('could not renew a resource subscription', { connector: this.target.name, error });
     if (connection.facts.era === 'modern') {
       if (client.autoOpenedSubscription) this.#keepListChanges(connection, client.autoOpenedSubscription);
       // Until it works: a failure here would end every update. (The connection is not this session's current one yet.)
       void this.#untilDone('listen for resource updates', () => !connection.closed && this.#subscriptions.size > 0, () => this.#listenForResources(connection));
     } else {
-      for (const uri of this.#subscriptions) client.subscribeResource({ uri }).catch(renewFailed);
+      for (const uri of this.#subscriptions) {
+        client.subscribeResource({ uri }).catch((error: unknown) => this.#settings.logger.debug('could not renew a resource subscription', { connector: this.target.name, error }));
+      }
     }
     return connection;
   }

@@ -1,3 +1,4 @@
+import { oneAfter } from '../../core/one-at-a-time.ts';
 import type { Hub, ResourceUpdate } from '../../hub/index.ts';
 import type { GatewayScope, GatewayView } from './gateway-view.ts';
 
@@ -89,16 +90,12 @@ export class ResourceSubscriptions {
 
   /** Runs `change` after every change to the same resource's subscription queued before it. */
   #oneAtATime(key: string, change: () => Promise<void>): Promise<void> {
-    const run = (this.#changing.get(key) ?? Promise.resolve()).then(change);
-    const settled = run.then(
-      () => {},
-      () => {},
-    );
-    this.#changing.set(key, settled);
-    void settled.then(() => {
-      if (this.#changing.get(key) === settled) this.#changing.delete(key);
+    const { result, tail } = oneAfter(this.#changing.get(key), change);
+    this.#changing.set(key, tail);
+    void tail.then(() => {
+      if (this.#changing.get(key) === tail) this.#changing.delete(key);
     });
-    return run;
+    return result;
   }
 }
 
