@@ -9,10 +9,16 @@ import { auditArguments } from './tool-policy.ts';
  * time between two writes. Calls finish one or two per turn of the event loop, so
  * without a wait nearly every call paid a commit of its own (on SQLite about a sixth of
  * the gateway's CPU per call); and with the wait on the first write only, a PostgreSQL
- * write under load carried just the events of the previous write's round trip (about
- * 11 at 32 calls in flight, against about 30 with the window on every write).
+ * write under load carried just the events of the previous write's round trip.
+ * A write costs PostgreSQL about 130 µs of CPU plus about 9 µs per row, so a window of
+ * 10 ms still left it about 35 µs per call at 32 in flight, in bursts every 10 ms that
+ * took a core from the calls (the door's p50 1.2× the bare session's where PostgreSQL
+ * shares the machine's cores); at 50 ms it is about 25 µs and the p50 about 1.05×.
+ * Nothing waits for the write: the cost of a longer window is that another process
+ * (`patchbay audit` beside a running server) sees an event up to 50 ms later, and that
+ * a process killed without shutting down loses up to 50 ms of events, not 10.
  */
-const AUDIT_GATHER_MS = 10;
+const AUDIT_GATHER_MS = 50;
 
 /**
  * The record of every tool call at every door. Writes leave the call's critical path:
