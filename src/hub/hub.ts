@@ -36,6 +36,7 @@ import type {
 import { buildToolNames, decide, inspectText, inspectTool, type RefusalCode } from '../policy/index.ts';
 import { AuditLog } from './audit-log.ts';
 import { LookupCache } from './lookup-cache.ts';
+import { ApprovalWatch, type ApprovalWake } from './approval-watch.ts';
 import { ConnectorCredentials } from './connector-credentials.ts';
 import { definitionOf, ToolPolicy } from './tool-policy.ts';
 import type { ConfiguredOAuthClients, SignIn, SignInStart } from './sign-in.ts';
@@ -181,6 +182,7 @@ export class Hub {
   readonly #stale = new Map<string, Set<CatalogKind>>();
   /** The door's lookups (connector, tool setting, stored tool list), dropped on any change. */
   readonly #lookups: LookupCache;
+  readonly #approvalWatch: ApprovalWatch;
   readonly #refreshing = new Set<string>();
   readonly #catalogListeners = new Set<(change: CatalogChange) => void>();
   readonly #updateListeners = new Set<(update: ResourceUpdate) => void>();
@@ -191,7 +193,8 @@ export class Hub {
     this.#log = deps.logger;
     this.#credentials = new ConnectorCredentials(deps.store, deps.vault);
     this.#lookups = new LookupCache(deps.store.changes);
-    this.#policy = new ToolPolicy(deps.store, this.#lookups);
+    this.#approvalWatch = new ApprovalWatch(deps.store.changes);
+    this.#policy = new ToolPolicy(deps.store, this.#lookups, this.#approvalWatch);
     this.#audit = new AuditLog(deps.store, deps.logger);
     this.#signIn = deps.signIn;
     this.#checkUrl = deps.checkConnectorUrl ?? (async () => {});
@@ -794,6 +797,15 @@ export class Hub {
   }
 
   // ---- gateway -------------------------------------------------------------------
+
+  /**
+   * Resolves when an approval request may have been asked for or answered (in this process
+   * or another one on the same store), after `ms` at the latest, or when `signal` aborts;
+   * then read the request again. Lets a call held for an answer go on as soon as it comes.
+   */
+  approvalChange(ms: number, signal?: AbortSignal): Promise<ApprovalWake> {
+    return this.#approvalWatch.next(ms, signal);
+  }
 
   /** One of the person's approval requests, in whatever state it is; undefined when it is not theirs. */
   async approvalRequest(actor: Actor, approvalId: string): Promise<ApprovalRequest | undefined> {

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Tool } from '@modelcontextprotocol/client';
 import { PatchbayError } from '../core/errors.ts';
 import { redactedJson } from '../core/log.ts';
+import type { ApprovalWatch } from './approval-watch.ts';
 import type { LookupCache } from './lookup-cache.ts';
 import type { Approval, ApprovalRequest, Connector, Store, ToolApproval, ToolSetting, UsageLimits } from '../store/index.ts';
 
@@ -57,10 +58,12 @@ export interface ToolState {
 export class ToolPolicy {
   readonly #store: Store;
   readonly #lookups: LookupCache | undefined;
+  readonly #watch: ApprovalWatch | undefined;
 
-  constructor(store: Store, lookups?: LookupCache) {
+  constructor(store: Store, lookups?: LookupCache, watch?: ApprovalWatch) {
     this.#store = store;
     this.#lookups = lookups;
+    this.#watch = watch;
   }
 
   /**
@@ -126,7 +129,7 @@ export class ToolPolicy {
   /** Opens an approval request showing the connector, the tool's full description and the exact arguments. */
   async ask(userId: string, connector: Connector, tool: Tool, args: Record<string, unknown>, door: string): Promise<ApprovalRequest> {
     const now = Date.now();
-    return this.#store.approvals.create({
+    const request = await this.#store.approvals.create({
       id: randomUUID(),
       userId,
       connectorId: connector.id,
@@ -138,6 +141,8 @@ export class ToolPolicy {
       createdAt: new Date(now).toISOString(),
       expiresAt: new Date(now + APPROVAL_TTL_MS).toISOString(),
     });
+    await this.#watch?.changed();
+    return request;
   }
 
   /** Uses an allowed approval for exactly this call; false when it does not apply (any more). */
@@ -161,6 +166,7 @@ export class ToolPolicy {
     if (answer === 'always') {
       await this.#store.toolSettings.put({ connectorId: request.connectorId, toolName: request.toolName, approval: 'allow' });
     }
+    await this.#watch?.changed();
     return answered;
   }
 }

@@ -13,21 +13,33 @@ import type { Database } from './schema.ts';
  */
 export interface ChangeFeed {
   /**
-   * A number that moves whenever a change may have happened since it was last read;
-   * null while changes made elsewhere cannot be seen (read the database instead).
+   * A number that moves whenever a change of the topic may have happened since it was
+   * last read; null while changes made elsewhere cannot be seen (read the database instead).
    */
-  version(): number | null;
-  /** Called by repositories after they write connectors, tool settings, catalogs or revoke a token. */
-  changed(): Promise<void>;
+  version(topic?: ChangeTopic): number | null;
+  /**
+   * Announces a write of the topic: repositories after they write connectors, tool
+   * settings, catalogs or revoke a token (`settings`); the hub after it asks for or
+   * answers an approval (`approvals`).
+   */
+  changed(topic?: ChangeTopic): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * What changed: what decides a tool call (kept in memory by the door, so its version is
+ * read on every call), or approval requests (which calls waiting for an answer watch).
+ * Apart, so an approval asked for or answered does not empty every replica's lookups.
+ */
+export type ChangeTopic = 'settings' | 'approvals';
 
 /** How often, at most, SQLite is asked whether another process committed. */
 const SQLITE_CHECK_INTERVAL_MS = 1;
 
 /**
  * SQLite: `PRAGMA data_version` moves when another connection (another process on the
- * same file) commits; this process's own writes are counted by `changed()`. Reading it
+ * same file) commits, whatever it wrote, so it moves every topic's version; this
+ * process's own writes are counted by `changed()`, per topic. Reading it
  * takes the WAL index's shared lock, which under load costs more than the rest of the
  * door's lookups, so it is read at most once a millisecond: a change committed by the
  * CLI applies to the server's calls from a millisecond later on.
@@ -36,30 +48,33 @@ const SQLITE_CHECK_INTERVAL_MS = 1;
 export function createSqliteChangeFeed(database: DatabaseSync, now: () => number = performance.now.bind(performance)): ChangeFeed {
   let statement: StatementSync | undefined;
   let seen: unknown;
-  let counter = 0;
+  /** Commits by other processes seen, and this process's own writes per topic: a topic's version is their sum. */
+  let elsewhere = 0;
+  const here: Record<ChangeTopic, number> = { settings: 0, approvals: 0 };
   let checkedAt = Number.NEGATIVE_INFINITY;
   return {
-    version() {
+    version(topic = 'settings') {
       if (!database.isOpen) return null;
       const at = now();
-      if (at - checkedAt < SQLITE_CHECK_INTERVAL_MS) return counter;
-      checkedAt = at;
-      statement ??= database.prepare('PRAGMA data_version');
-      const dataVersion = (statement.get() as { data_version?: unknown } | undefined)?.data_version;
-      if (dataVersion !== seen) {
-        seen = dataVersion;
-        counter++;
+      if (at - checkedAt >= SQLITE_CHECK_INTERVAL_MS) {
+        checkedAt = at;
+        statement ??= database.prepare('PRAGMA data_version');
+        const dataVersion = (statement.get() as { data_version?: unknown } | undefined)?.data_version;
+        if (dataVersion !== seen) {
+          seen = dataVersion;
+          elsewhere++;
+        }
       }
-      return counter;
+      return elsewhere + here[topic];
     },
-    async changed() {
-      counter++;
+    async changed(topic = 'settings') {
+      here[topic]++;
     },
     async close() {},
   };
 }
 
-/** The channel every Patchbay on a PostgreSQL database announces changes on; the payload is the schema. */
+/** The channel every Patchbay on a PostgreSQL database announces changes on; the payload is the schema, followed by ` approvals` for that topic. */
 const CHANNEL = 'patchbay_changes';
 const RECONNECT_MS = [100, 500, 2000, 5000];
 /** The listening connection's application_name, followed by the schema. */
@@ -74,7 +89,16 @@ export const LISTENER_NAME = 'patchbay changes';
  * @see https://www.postgresql.org/docs/current/sql-notify.html
  */
 export async function createPostgresChangeFeed(db: Kysely<Database>, url: string, schema: string, logger: Logger): Promise<ChangeFeed> {
-  let counter = 0;
+  const counters: Record<ChangeTopic, number> = { settings: 0, approvals: 0 };
+  const moveAll = () => {
+    counters.settings++;
+    counters.approvals++;
+  };
+  // A schema name has no spaces, so no other schema's payload can look like one of these.
+  const payloads = new Map<string, ChangeTopic>([
+    [schema, 'settings'],
+    [`${schema} approvals`, 'approvals'],
+  ]);
   let listening = false;
   let closed = false;
   let client: pg.Client | undefined;
@@ -88,7 +112,7 @@ export async function createPostgresChangeFeed(db: Kysely<Database>, url: string
       if (client !== next) return;
       client = undefined;
       listening = false;
-      counter++;
+      moveAll();
       next.end().catch(() => {});
       if (closed) return;
       logger.warn('lost the PostgreSQL change notifications; reading settings from the database until they are back', {
@@ -99,7 +123,8 @@ export async function createPostgresChangeFeed(db: Kysely<Database>, url: string
     next.on('error', lost);
     next.on('end', () => lost());
     next.on('notification', (message) => {
-      if (message.channel === CHANNEL && message.payload === schema) counter++;
+      const topic = message.channel === CHANNEL ? payloads.get(message.payload ?? '') : undefined;
+      if (topic) counters[topic]++;
     });
     client = next;
     try {
@@ -108,7 +133,7 @@ export async function createPostgresChangeFeed(db: Kysely<Database>, url: string
       if (client !== next || closed) return;
       listening = true;
       attempt = 0;
-      counter++;
+      moveAll();
     } catch (error) {
       lost(error);
     }
@@ -121,10 +146,10 @@ export async function createPostgresChangeFeed(db: Kysely<Database>, url: string
 
   await connect();
   return {
-    version: () => (listening ? counter : null),
-    async changed() {
-      counter++;
-      await sql`select pg_notify(${CHANNEL}, ${schema})`.execute(db);
+    version: (topic = 'settings') => (listening ? counters[topic] : null),
+    async changed(topic = 'settings') {
+      counters[topic]++;
+      await sql`select pg_notify(${CHANNEL}, ${topic === 'settings' ? schema : `${schema} ${topic}`})`.execute(db);
     },
     async close() {
       closed = true;

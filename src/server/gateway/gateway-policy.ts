@@ -7,7 +7,6 @@ import {
   type Server,
   type ServerContext,
 } from '@modelcontextprotocol/server';
-import { sleep } from '../../core/clock.ts';
 import { PatchbayError } from '../../core/errors.ts';
 import { canonicalJson, type Hub, type ModelTool, type ToolCallContext } from '../../hub/index.ts';
 import type { ApprovalRequest } from '../../store/index.ts';
@@ -59,6 +58,8 @@ const ANSWER_SCHEMA = {
   required: ['decision'],
 };
 const MAX_DESCRIPTION = 2_000;
+/** The longest a held call goes without reading its approval again (and without a progress notice to its client). */
+const STILL_WAITING_MS = 1_000;
 
 /** Whether a retry carries an answer to an approval the gateway asked for (its requestState is the approval's id). */
 export function answersApproval(responses: Record<string, unknown> | undefined): boolean {
@@ -157,18 +158,25 @@ export class GatewayPolicy {
 
   async #waitForAnswer(scope: GatewayScope, id: string, control: ToolCallContext): Promise<'allowed' | 'denied' | 'timeout'> {
     const actor = this.#view.actor(scope);
-    const deadline = Date.now() + this.#waitMs;
-    let delay = 100;
-    while (Date.now() < deadline) {
-      if (control.signal?.aborted) throw new PatchbayError('CANCELLED', 'The client cancelled the call while it waited for approval.');
-      await sleep(Math.min(delay, deadline - Date.now()), control.signal);
-      delay = Math.min(delay * 2, 1_000);
+    const started = Date.now();
+    const deadline = started + this.#waitMs;
+    let told = started;
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0) return 'timeout';
+      // Woken as soon as an approval is answered here or in another process; at least once a
+      // second all the same (a missed notice, a blind change feed), which also tells the client we are still waiting.
+      const why = await this.#hub.approvalChange(Math.min(left, STILL_WAITING_MS), control.signal);
+      if (why === 'aborted') throw new PatchbayError('CANCELLED', 'The client cancelled the call while it waited for approval.');
       const request = await this.#hub.approvalRequest(actor, id);
       if (request?.status === 'allowed') return 'allowed';
       if (request?.status === 'denied' || request === undefined) return 'denied';
-      control.onProgress?.({ progress: Date.now() - (deadline - this.#waitMs), message: 'Waiting for your approval in Patchbay' });
+      const now = Date.now();
+      if (now - told >= STILL_WAITING_MS) {
+        told = now;
+        control.onProgress?.({ progress: now - started, message: 'Waiting for your approval in Patchbay' });
+      }
     }
-    return 'timeout';
   }
 }
 

@@ -1,0 +1,109 @@
+/**
+ * A call held for the person's approval goes on as soon as the answer comes — given in
+ * this process, by `patchbay approve` in another process on the SQLite file, or on
+ * another replica on PostgreSQL — instead of when it next looks. `hub.approvalChange`
+ * says why it returned; every wait here is a minute long, so a 'timeout' means the
+ * answer was never noticed.
+ */
+import assert from 'node:assert/strict';
+import { type TestContext, test } from 'node:test';
+import { isPatchbayError } from '../src/core/errors.ts';
+import { startExampleServer } from '../src/example-server/index.ts';
+import { startServer } from '../src/server/index.ts';
+import { runCli } from './fixtures/cli-process.ts';
+import { connectGateway } from './fixtures/gateway-client.ts';
+import { replicaEnvironment } from './fixtures/hub-events.ts';
+import { openTestPatchbay, type TestPatchbay } from './fixtures/patchbay.ts';
+
+const url = process.env.PATCHBAY_TEST_DATABASE_URL;
+const MINUTE = 60_000;
+
+/** A Patchbay with the example server as "ex" (its tools at Ask, the default). */
+async function openWithExample(t: TestContext, env: Record<string, string> = {}): Promise<TestPatchbay> {
+  const server = await startExampleServer();
+  t.after(() => server.close());
+  const patchbay = await openTestPatchbay(env);
+  t.after(() => patchbay.close());
+  await patchbay.hub.addConnector(patchbay.actor('cli'), { url: server.url, name: 'ex' });
+  return patchbay;
+}
+
+/** Calls echo as a client would (at Ask) and returns the id of the approval request it opened. */
+async function askForApproval(patchbay: TestPatchbay, message: string): Promise<string> {
+  const refused = await patchbay.hub.callTool(patchbay.actor('gateway'), 'ex', 'echo', { message }).then(
+    () => assert.fail('a call at Ask went through unasked'),
+    (error: unknown) => error,
+  );
+  assert.ok(isPatchbayError(refused, 'APPROVAL_REQUIRED'), String(refused));
+  return String(refused.details?.approvalId);
+}
+
+/** Waits (woken only by changes) until the request is no longer pending; fails if a wait runs out instead. */
+async function answeredWhileWatching(patchbay: TestPatchbay, id: string): Promise<string | undefined> {
+  for (;;) {
+    assert.equal(await patchbay.hub.approvalChange(MINUTE), 'changed', 'woken by the answer, not by the time limit');
+    const request = await patchbay.hub.approvalRequest(patchbay.actor('cli'), id);
+    if (request?.status !== 'pending') return request?.status;
+  }
+}
+
+test('an answer given in this process wakes the waiter at once; a cancelled wait says so', async (t) => {
+  const patchbay = await openWithExample(t);
+  const id = await askForApproval(patchbay, 'here');
+  const woken = patchbay.hub.approvalChange(MINUTE);
+  await patchbay.hub.answerApproval(patchbay.actor('cli'), id, 'once');
+  assert.equal(await woken, 'changed');
+  assert.equal((await patchbay.hub.approvalRequest(patchbay.actor('cli'), id))?.status, 'allowed');
+
+  const controller = new AbortController();
+  const cancelled = patchbay.hub.approvalChange(MINUTE, controller.signal);
+  controller.abort();
+  assert.equal(await cancelled, 'aborted');
+  assert.equal(await patchbay.hub.approvalChange(20), 'timeout', 'with nothing changing, the wait ends at its limit');
+});
+
+test('SQLite: `patchbay approve` in another process wakes the waiter', async (t) => {
+  const patchbay = await openWithExample(t);
+  const id = await askForApproval(patchbay, 'from the CLI');
+  const approved = runCli(['approve', id], { env: { PATCHBAY_DATA_DIR: patchbay.dataDir } });
+  assert.equal(await answeredWhileWatching(patchbay, id), 'allowed');
+  const cli = await approved;
+  assert.equal(cli.code, 0, cli.stderr);
+});
+
+test('the gateway: a call held for approval goes on when `patchbay approve` answers in another process', async (t) => {
+  const patchbay = await openWithExample(t, { PATCHBAY_GATEWAY_APPROVAL_WAIT_MS: String(MINUTE) });
+  const server = await startServer(patchbay, 'pb_unused-api-token-0123456789', { port: 0 });
+  t.after(() => server.close());
+  const token = (await patchbay.tokens.create(patchbay.actor('cli'), { name: 'client' })).secret;
+  await using gw = await connectGateway(`${server.url}/mcp`, token);
+  const call = gw.client.callTool({ name: 'ex__echo', arguments: { message: 'held' } });
+  let pending = await patchbay.hub.pendingApprovals(patchbay.actor('cli'));
+  while (pending.length === 0) {
+    await patchbay.hub.approvalChange(MINUTE);
+    pending = await patchbay.hub.pendingApprovals(patchbay.actor('cli'));
+  }
+  const cli = await runCli(['approve', pending[0].id], { env: { PATCHBAY_DATA_DIR: patchbay.dataDir } });
+  assert.equal(cli.code, 0, cli.stderr);
+  const result = (await call) as { content: Array<{ text?: string }>; isError?: boolean };
+  assert.equal(result.isError, undefined, JSON.stringify(result));
+  assert.equal(result.content[0].text, 'held');
+});
+
+test('PostgreSQL: an answer on one replica wakes a waiter on another, and leaves its other lookups alone', { skip: url ? false : 'PATCHBAY_TEST_DATABASE_URL is not set' }, async (t) => {
+  const env = replicaEnvironment(t, url!, 'pb_approvals');
+  const a = await openWithExample(t, env);
+  const b = await openTestPatchbay(env);
+  t.after(() => b.close());
+  // B opens the request; A is woken by its notice, after every earlier one (notices arrive in commit order).
+  const asked = a.hub.approvalChange(MINUTE);
+  const id = await askForApproval(b, 'from another replica');
+  assert.equal(await asked, 'changed');
+  const settings = a.store.changes.version('settings');
+  assert.notEqual(settings, null, 'replica A listens for changes');
+
+  const answered = answeredWhileWatching(a, id);
+  await b.hub.answerApproval(b.actor('cli'), id, 'once');
+  assert.equal(await answered, 'allowed');
+  assert.equal(a.store.changes.version('settings'), settings, 'an approval does not empty the door’s lookups on other replicas');
+});
