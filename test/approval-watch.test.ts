@@ -10,6 +10,7 @@ import { type TestContext, test } from 'node:test';
 import { isPatchbayError } from '../src/core/errors.ts';
 import { startExampleServer } from '../src/example-server/index.ts';
 import { startServer } from '../src/server/index.ts';
+import { createTestApiApp, TEST_HOST, TEST_TOKEN } from './fixtures/api-app.ts';
 import { runCli } from './fixtures/cli-process.ts';
 import { connectGateway } from './fixtures/gateway-client.ts';
 import { replicaEnvironment } from './fixtures/hub-events.ts';
@@ -88,6 +89,41 @@ test('the gateway: a call held for approval goes on when `patchbay approve` answ
   const result = (await call) as { content: Array<{ text?: string }>; isError?: boolean };
   assert.equal(result.isError, undefined, JSON.stringify(result));
   assert.equal(result.content[0].text, 'held');
+});
+
+test('GET /api/approvals?wait=&seen= answers once the pending approvals are no longer those it saw, or when the wait runs out', async (t) => {
+  const patchbay = await openWithExample(t);
+  const app = createTestApiApp(patchbay);
+  const get = async (query = '') => {
+    const response = await app.request(`/api/approvals${query}`, { headers: { host: TEST_HOST, authorization: `Bearer ${TEST_TOKEN}` } });
+    return { status: response.status, json: (await response.json()) as { approvals?: Array<{ id: string }>; tag?: string; error?: { code: string; message: string } } };
+  };
+  const empty = await get();
+  assert.equal(empty.status, 200);
+  assert.deepEqual(empty.json.approvals, []);
+  assert.equal(typeof empty.json.tag, 'string');
+
+  // Held while nothing changes; answered as soon as a call starts waiting.
+  const held = get(`?wait=25&seen=${empty.json.tag}`);
+  const id = await askForApproval(patchbay, 'watched');
+  const changed = await held;
+  assert.deepEqual(changed.json.approvals?.map((a) => a.id), [id]);
+  assert.notEqual(changed.json.tag, empty.json.tag);
+
+  // A tag that is not the current one is answered at once; the current one at the end of the wait, unchanged.
+  assert.deepEqual((await get(`?wait=25&seen=${empty.json.tag}`)).json.approvals?.map((a) => a.id), [id]);
+  const unchanged = await get(`?wait=1&seen=${changed.json.tag}`);
+  assert.equal(unchanged.json.tag, changed.json.tag);
+
+  // An answer changes the set too.
+  const answered = get(`?wait=25&seen=${changed.json.tag}`);
+  await patchbay.hub.answerApproval(patchbay.actor('cli'), id, 'deny');
+  assert.deepEqual((await answered).json.approvals, []);
+
+  const tooLong = await get('?wait=600');
+  assert.equal(tooLong.status, 400);
+  assert.equal(tooLong.json.error?.code, 'VALIDATION_FAILED');
+  assert.match(tooLong.json.error?.message ?? '', /wait/);
 });
 
 test('PostgreSQL: an answer on one replica wakes a waiter on another, and leaves its other lookups alone', { skip: url ? false : 'PATCHBAY_TEST_DATABASE_URL is not set' }, async (t) => {

@@ -88,6 +88,23 @@ describe('approvals and activity pages in the browser', () => {
     assert.equal(await page.evaluate(() => (globalThis as { __pwned?: unknown }).__pwned), undefined);
   });
 
+  test('a call that starts waiting while the page is open shows up without a reload, through a request the server held for it', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Approvals' }).click();
+    await page.getByText('Nothing is waiting for your approval.').waitFor();
+    // The page's request now waits for a change (up to 25 s, more than the 15 s any wait here
+    // allows): the new call shows up because the server answers it when the call starts waiting.
+    const held = page.waitForResponse((response) => /\/api\/approvals\?wait=\d+&seen=/.test(response.url()));
+    await askFromGateway('beta', 'echo', { message: 'arrived while you watched' });
+    const answered = await held;
+    assert.equal(((await answered.json()) as { approvals: unknown[] }).approvals.length, 1);
+    const list = page.getByRole('region', { name: 'Waiting for your approval' });
+    const arrived = list.getByRole('article', { name: 'echo waiting' });
+    await arrived.waitFor();
+    assert.match((await arrived.locator('pre').textContent()) ?? '', /arrived while you watched/);
+    await arrived.getByRole('button', { name: 'Deny' }).click();
+    await page.getByText('Nothing is waiting for your approval.').waitFor();
+  });
+
   test('Activity pages through the audit: older, newer and newest', async () => {
     {
       await using other = await openTestPatchbay({}, { dataDir: web.dataDir });

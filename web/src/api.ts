@@ -27,7 +27,7 @@ function readCookie(name: string): string | undefined {
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-export async function apiRequest<T>(method: Method, path: string, body?: unknown): Promise<T> {
+export async function apiRequest<T>(method: Method, path: string, body?: unknown, options: { signal?: AbortSignal } = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   let payload: string | undefined;
   if (method !== 'GET') headers['x-csrf-token'] = readCookie('pb_csrf') ?? '';
@@ -37,8 +37,9 @@ export async function apiRequest<T>(method: Method, path: string, body?: unknown
   }
   let response: Response;
   try {
-    response = await fetch(path, { method, headers, body: payload, credentials: 'same-origin', cache: 'no-store' });
-  } catch {
+    response = await fetch(path, { method, headers, body: payload, credentials: 'same-origin', cache: 'no-store', signal: options.signal });
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
     throw new ApiError(0, 'NETWORK', 'Patchbay did not answer. Is `patchbay serve` still running?');
   }
   const text = await response.text();

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { PatchbayError } from '../../core/errors.ts';
 import type { Hub } from '../../hub/index.ts';
+import type { ApprovalRequest } from '../../store/index.ts';
 import type { ApiEnv } from '../api-app.ts';
 import { readJson } from '../api-app.ts';
 import { parseInput } from '../validate-body.ts';
@@ -16,6 +18,18 @@ const limits = z
 const toolSettingBody = z.object({ enabled: z.boolean().optional(), approval: z.union([approval, z.literal('default')]).optional(), limits: limits.optional() }).strict();
 const connectorPolicyBody = z.object({ defaultApproval: approval.optional(), allowReadOnly: z.boolean().optional(), limits: limits.optional() }).strict();
 const answerBody = z.object({ answer: z.enum(['once', 'always', 'deny']) }).strict();
+
+/** The longest `GET /api/approvals?wait=` holds a request: below the 30 s after which proxies commonly give up on one. */
+const MAX_APPROVALS_WAIT_S = 25;
+const approvalsQuery = z.object({ wait: z.coerce.number().int().min(0).max(MAX_APPROVALS_WAIT_S).optional(), seen: z.string().max(64).optional() });
+
+/** Names one set of pending approvals (which requests wait), so a page can say which set it shows. */
+function approvalsTag(approvals: ApprovalRequest[]): string {
+  return createHash('sha256')
+    .update(approvals.map((a) => a.id).sort().join(','))
+    .digest('base64url')
+    .slice(0, 22);
+}
 
 /** Tool settings and reviews under /api/connectors/:name. */
 export function toolPolicyRoutes(hub: Hub): Hono<ApiEnv> {
@@ -71,7 +85,21 @@ function readAuditCursor(cursor: string): { at: string; id: string } {
  */
 export function approvalAndAuditRoutes(hub: Hub): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
-  app.get('/approvals', async (c) => c.json({ approvals: await hub.pendingApprovals(c.get('actor')) }));
+  // With `seen` (the `tag` of an earlier answer) and `wait` (seconds), the answer waits until the
+  // pending approvals are no longer those — a request asked for or answered, here or in another
+  // process — or `wait` runs out (an expired request drops out then): a page shows a new request at once, without polling.
+  app.get('/approvals', async (c) => {
+    const query = parseInput(approvalsQuery, c.req.query());
+    const deadline = Date.now() + (query.wait ?? 0) * 1000;
+    const signal = c.req.raw.signal;
+    for (;;) {
+      const approvals = await hub.pendingApprovals(c.get('actor'));
+      const tag = approvalsTag(approvals);
+      const left = deadline - Date.now();
+      if (query.seen !== tag || left <= 0 || signal.aborted) return c.json({ approvals, tag });
+      await hub.approvalChange(left, signal);
+    }
+  });
   app.post('/approvals/:id', async (c) => {
     const body = parseInput(answerBody, await readJson(c.req));
     return c.json({ approval: await hub.answerApproval(c.get('actor'), c.req.param('id'), body.answer) });

@@ -1,37 +1,28 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { apiRequest, messageOf } from '../api.ts';
 import { ApprovalsList } from '../components/approvals-list.tsx';
-import type { ApprovalRequest, Connector } from '../types.ts';
+import type { Connector } from '../types.ts';
+import { useWaitingApprovals } from '../waiting-approvals.ts';
 
-const POLL_MS = 4000;
-
-/** /approvals — every call waiting for the person, from every connector, with its full arguments. */
+/** /approvals — every call waiting for the person, from every connector, with its full arguments; a new one appears as it starts waiting. */
 export function ApprovalsPage() {
-  const [approvals, setApprovals] = useState<ApprovalRequest[]>();
+  const { approvals, error: waitError, refresh } = useWaitingApprovals();
   const [names, setNames] = useState<ReadonlyMap<string, string>>(new Map());
-  const [error, setError] = useState<string>();
+  const [namesError, setNamesError] = useState<string>();
 
-  const load = useCallback(async () => {
-    try {
-      const [waiting, listed] = await Promise.all([
-        apiRequest<{ approvals: ApprovalRequest[] }>('GET', '/api/approvals'),
-        apiRequest<{ connectors: Connector[] }>('GET', '/api/connectors'),
-      ]);
-      setNames(new Map(listed.connectors.map((c) => [c.id, c.name])));
-      setApprovals(waiting.approvals);
-      setError(undefined);
-    } catch (err) {
-      setError(messageOf(err));
-    }
-  }, []);
-
+  // Connector names, read again when a request names a connector not known yet.
+  const unknown = [...new Set(approvals?.filter((a) => !names.has(a.connectorId)).map((a) => a.connectorId))].sort().join(',');
   useEffect(() => {
-    void load();
-    const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') void load();
-    }, POLL_MS);
-    return () => clearInterval(timer);
-  }, [load]);
+    if (!unknown) return;
+    void apiRequest<{ connectors: Connector[] }>('GET', '/api/connectors').then(
+      (listed) => {
+        setNames(new Map(listed.connectors.map((c) => [c.id, c.name])));
+        setNamesError(undefined);
+      },
+      (err: unknown) => setNamesError(messageOf(err)),
+    );
+  }, [unknown]);
+  const error = waitError ?? namesError;
 
   return (
     <main className="page" aria-labelledby="approvals-title">
@@ -45,7 +36,7 @@ export function ApprovalsPage() {
           {error}
         </p>
       ) : null}
-      {approvals ? <ApprovalsList approvals={approvals} connectorNames={names} onAnswered={() => void load()} empty="Nothing is waiting for your approval." /> : <p className="muted">Loading…</p>}
+      {approvals ? <ApprovalsList approvals={approvals} connectorNames={names} onAnswered={refresh} empty="Nothing is waiting for your approval." /> : <p className="muted">Loading…</p>}
     </main>
   );
 }

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ApiError, apiRequest, connectorPath, messageOf } from '../api.ts';
 import { ActivityList } from '../components/activity-list.tsx';
 import { ApprovalsList } from '../components/approvals-list.tsx';
@@ -13,12 +13,12 @@ import { Badge, Notice } from '../components/status-badge.tsx';
 import { ToolsTable } from '../components/tools-table.tsx';
 import { Markdown } from '../markdown.tsx';
 import { followLink, navigate } from '../router.ts';
-import type { ApprovalRequest, Connector, ToolPolicies } from '../types.ts';
+import type { Connector, ToolPolicies } from '../types.ts';
+import { useWaitingApprovals } from '../waiting-approvals.ts';
 import { isLoopbackHostname } from '../url-check.ts';
 import { describeStatus, formatTime, SIGN_IN_OUTCOMES } from '../words.ts';
 import { setFlash, takeFlash } from '../flash.ts';
 
-const APPROVAL_POLL_MS = 4000;
 
 /** The server's instructions: markdown rendered safely, or the text exactly as written. */
 function Instructions(props: { text: string }) {
@@ -110,7 +110,8 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
   const { name } = props;
   const [connector, setConnector] = useState<Connector>();
   const [policies, setPolicies] = useState<ToolPolicies>();
-  const [approvals, setApprovals] = useState<ApprovalRequest[]>([]);
+  const waiting = useWaitingApprovals();
+  const approvals = useMemo(() => (waiting.approvals ?? []).filter((a) => a.connectorId === connector?.id), [waiting.approvals, connector?.id]);
   const [error, setError] = useState<string>();
   const [notFound, setNotFound] = useState(false);
   const [tab, setTab] = useState<'tools' | 'resources' | 'prompts' | 'activity'>('tools');
@@ -127,21 +128,11 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
     if (props.query.has('signin')) navigate(`/connectors/${encodeURIComponent(name)}`, { replace: true });
   }, [props.query, name]);
 
-  const loadApprovals = useCallback(async (connectorId: string) => {
-    try {
-      const data = await apiRequest<{ approvals: ApprovalRequest[] }>('GET', '/api/approvals');
-      setApprovals(data.approvals.filter((a) => a.connectorId === connectorId));
-    } catch {
-      // The next poll tries again.
-    }
-  }, []);
-
   const load = useCallback(async () => {
     try {
       const data = await apiRequest<{ connector: Connector }>('GET', connectorPath(name));
       setConnector(data.connector);
       setError(undefined);
-      void loadApprovals(data.connector.id);
       if (data.connector.status !== 'needs-sign-in') {
         try {
           setPolicies(await apiRequest<ToolPolicies>('GET', connectorPath(name, '/tool-policies')));
@@ -160,18 +151,10 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
       if (err instanceof ApiError && err.code === 'CONNECTOR_NOT_FOUND') setNotFound(true);
       else setError(messageOf(err));
     }
-  }, [name, loadApprovals]);
+  }, [name]);
   useEffect(() => {
     void load();
   }, [load]);
-
-  useEffect(() => {
-    if (!connector) return;
-    const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') void loadApprovals(connector.id);
-    }, APPROVAL_POLL_MS);
-    return () => clearInterval(timer);
-  }, [connector, loadApprovals]);
 
   const reconnect = async () => {
     setTesting(true);
@@ -275,7 +258,7 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
         </section>
       ) : null}
       {connector?.status === 'error' ? <DoctorPanel key={`doctor-${connector.id}`} connector={name} failing /> : null}
-      <ApprovalsList approvals={approvals} onAnswered={() => connector && void loadApprovals(connector.id)} />
+      <ApprovalsList approvals={approvals} onAnswered={waiting.refresh} />
       {connector ? <ServerInfo connector={connector} /> : <p className="muted">Loading…</p>}
       {connector ? (
         <ConnectorDefaults
