@@ -61,6 +61,11 @@ test('an answer given in this process wakes the waiter at once; a cancelled wait
   controller.abort();
   assert.equal(await cancelled, 'aborted');
   assert.equal(await patchbay.hub.approvalChange(20), 'timeout', 'with nothing changing, the wait ends at its limit');
+
+  // A change between reading the approvals and starting to wait is not missed: the mark taken before the read says so.
+  const mark = patchbay.hub.approvalMark();
+  await askForApproval(patchbay, 'in between');
+  assert.equal(await patchbay.hub.approvalChange(MINUTE, undefined, mark), 'changed');
 });
 
 test('SQLite: `patchbay approve` in another process wakes the waiter', async (t) => {
@@ -70,6 +75,13 @@ test('SQLite: `patchbay approve` in another process wakes the waiter', async (t)
   assert.equal(await answeredWhileWatching(patchbay, id), 'allowed');
   const cli = await approved;
   assert.equal(cli.code, 0, cli.stderr);
+
+  // Answered by another process between a read and the wait: the mark taken before the read ends the wait at once.
+  const second = await askForApproval(patchbay, 'answered in between');
+  const mark = patchbay.hub.approvalMark();
+  const denied = await runCli(['deny', second], { env: { PATCHBAY_DATA_DIR: patchbay.dataDir } });
+  assert.equal(denied.code, 0, denied.stderr);
+  assert.equal(await patchbay.hub.approvalChange(MINUTE, undefined, mark), 'changed');
 });
 
 test('the gateway: a call held for approval goes on when `patchbay approve` answers in another process', async (t) => {

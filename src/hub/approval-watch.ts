@@ -10,6 +10,12 @@ const CHECK_MS = 50;
 /** Why `next` returned. */
 export type ApprovalWake = 'changed' | 'timeout' | 'aborted';
 
+/** Where approvals stood at one moment (`mark`): a wait given it returns at once if anything changed since. */
+export interface ApprovalMark {
+  readonly here: number;
+  readonly feed: number | null;
+}
+
 /**
  * Wakes whoever waits on approval requests (a gateway call held until the person answers)
  * when one may have been asked for or answered: at once for this process's own answers,
@@ -23,6 +29,8 @@ export class ApprovalWatch {
   readonly #waiters = new Set<(why: ApprovalWake) => void>();
   #timer: NodeJS.Timeout | undefined;
   #seen: number | null = null;
+  /** Changes made in this process. */
+  #here = 0;
 
   constructor(changes: ChangeFeed) {
     this.#changes = changes;
@@ -30,13 +38,30 @@ export class ApprovalWatch {
 
   /** This process asked for or answered an approval: wake the waiters here, and tell the other processes (a failure to tell them only leaves their waiters to their own time limits). */
   async changed(): Promise<void> {
+    this.#here++;
     this.#wake();
     await this.#changes.changed('approvals').catch(() => {});
   }
 
-  /** Resolves at the next change to approvals seen here or in another process, after `ms` at the latest, or when `signal` aborts. */
-  next(ms: number, signal?: AbortSignal): Promise<ApprovalWake> {
+  /**
+   * Take before reading approvals, and hand to `next` after: a change that lands between the
+   * read and the wait then ends the wait at once instead of going unnoticed.
+   */
+  mark(): ApprovalMark {
+    return { here: this.#here, feed: this.#changes.version('approvals') };
+  }
+
+  /**
+   * Resolves at the next change to approvals seen here or in another process (at once if
+   * there was one since `since`), after `ms` at the latest, or when `signal` aborts.
+   */
+  next(ms: number, signal?: AbortSignal, since?: ApprovalMark): Promise<ApprovalWake> {
     if (signal?.aborted) return Promise.resolve('aborted');
+    if (since) {
+      const now = this.mark();
+      // A blind feed (null) tells nothing: waiting out `ms` is then the only way to look again without spinning.
+      if (now.here !== since.here || (now.feed !== null && now.feed !== since.feed)) return Promise.resolve('changed');
+    }
     return new Promise((resolve) => {
       const done = (why: ApprovalWake) => {
         clearTimeout(timeout);

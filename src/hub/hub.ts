@@ -36,7 +36,7 @@ import type {
 import { buildToolNames, decide, inspectText, inspectTool, type RefusalCode } from '../policy/index.ts';
 import { AuditLog } from './audit-log.ts';
 import { LookupCache } from './lookup-cache.ts';
-import { ApprovalWatch, type ApprovalWake } from './approval-watch.ts';
+import { type ApprovalMark, ApprovalWatch, type ApprovalWake } from './approval-watch.ts';
 import { ConnectorCredentials } from './connector-credentials.ts';
 import { definitionOf, ToolPolicy } from './tool-policy.ts';
 import type { ConfiguredOAuthClients, SignIn, SignInStart } from './sign-in.ts';
@@ -800,11 +800,16 @@ export class Hub {
 
   /**
    * Resolves when an approval request may have been asked for or answered (in this process
-   * or another one on the same store), after `ms` at the latest, or when `signal` aborts;
-   * then read the request again. Lets a call held for an answer go on as soon as it comes.
+   * or another one on the same store; at once if one was since `since`), after `ms` at the
+   * latest, or when `signal` aborts; then read the request again. Lets a call held for an answer go on as soon as it comes.
    */
-  approvalChange(ms: number, signal?: AbortSignal): Promise<ApprovalWake> {
-    return this.#approvalWatch.next(ms, signal);
+  approvalChange(ms: number, signal?: AbortSignal, since?: ApprovalMark): Promise<ApprovalWake> {
+    return this.#approvalWatch.next(ms, signal, since);
+  }
+
+  /** Where approvals stand now: take it before reading them, and give it to `approvalChange` after, so a change in between is not missed. */
+  approvalMark(): ApprovalMark {
+    return this.#approvalWatch.mark();
   }
 
   /** One of the person's approval requests, in whatever state it is; undefined when it is not theirs. */

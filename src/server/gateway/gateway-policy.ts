@@ -162,12 +162,8 @@ export class GatewayPolicy {
     const deadline = started + this.#waitMs;
     let told = started;
     for (;;) {
-      const left = deadline - Date.now();
-      if (left <= 0) return 'timeout';
-      // Woken as soon as an approval is answered here or in another process; at least once a
-      // second all the same (a missed notice, a blind change feed), which also tells the client we are still waiting.
-      const why = await this.#hub.approvalChange(Math.min(left, STILL_WAITING_MS), control.signal);
-      if (why === 'aborted') throw new PatchbayError('CANCELLED', 'The client cancelled the call while it waited for approval.');
+      // Marked before the read, so an answer landing between the read and the wait ends the wait at once.
+      const mark = this.#hub.approvalMark();
       const request = await this.#hub.approvalRequest(actor, id);
       if (request?.status === 'allowed') return 'allowed';
       if (request?.status === 'denied' || request === undefined) return 'denied';
@@ -175,6 +171,13 @@ export class GatewayPolicy {
       if (now - told >= STILL_WAITING_MS) {
         told = now;
         control.onProgress?.({ progress: now - started, message: 'Waiting for your approval in Patchbay' });
+      }
+      const left = deadline - now;
+      if (left <= 0) return 'timeout';
+      // Woken as soon as an approval is asked for or answered here or in another process; at least
+      // once a second all the same (a missed notice, a blind change feed), which also tells the client we still wait.
+      if ((await this.#hub.approvalChange(Math.min(left, STILL_WAITING_MS), control.signal, mark)) === 'aborted') {
+        throw new PatchbayError('CANCELLED', 'The client cancelled the call while it waited for approval.');
       }
     }
   }

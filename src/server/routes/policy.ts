@@ -93,11 +93,12 @@ export function approvalAndAuditRoutes(hub: Hub): Hono<ApiEnv> {
     const deadline = Date.now() + (query.wait ?? 0) * 1000;
     const signal = c.req.raw.signal;
     for (;;) {
+      const mark = hub.approvalMark();
       const approvals = await hub.pendingApprovals(c.get('actor'));
       const tag = approvalsTag(approvals);
       const left = deadline - Date.now();
       if (query.seen !== tag || left <= 0 || signal.aborted) return c.json({ approvals, tag });
-      await hub.approvalChange(left, signal);
+      await hub.approvalChange(left, signal, mark);
     }
   });
   app.post('/approvals/:id', async (c) => {
