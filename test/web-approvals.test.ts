@@ -105,6 +105,23 @@ describe('approvals and activity pages in the browser', () => {
     await page.getByText('Nothing is waiting for your approval.').waitFor();
   });
 
+  test('on any page, the navigation and the tab title say how many calls wait, as they start waiting and as they are answered', async () => {
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Connectors' }).click();
+    await page.getByRole('heading', { name: 'Connectors', exact: true }).waitFor();
+    assert.equal(await nav.getByRole('status').count(), 0, 'nothing waits: no count');
+    const first = await askFromGateway('alpha', 'echo', { message: 'one' });
+    await nav.getByRole('status', { name: '1 waiting' }).waitFor();
+    const second = await askFromGateway('beta', 'echo', { message: 'two' });
+    await nav.getByRole('status', { name: '2 waiting' }).waitFor();
+    await web.screenshot('navigation-waiting-count');
+    assert.equal(await page.title(), '(2) Patchbay');
+    // Answered elsewhere (the API, as `patchbay approve` or another tab would): the count follows.
+    for (const id of [first, second]) assert.equal((await web.api('POST', `/api/approvals/${id}`, { answer: 'deny' })).status, 200);
+    await nav.getByRole('status').waitFor({ state: 'detached' });
+    assert.equal(await page.title(), 'Patchbay');
+  });
+
   test('Activity pages through the audit: older, newer and newest', async () => {
     {
       await using other = await openTestPatchbay({}, { dataDir: web.dataDir });

@@ -7,6 +7,7 @@ import { ChatPage } from './pages/chat-page.tsx';
 import { SettingsModelsPage } from './pages/settings-models.tsx';
 import { TokensPage } from './pages/tokens-page.tsx';
 import { followLink, navigate, useLocation } from './router.ts';
+import { useWaitingApprovals, WaitingApprovalsProvider } from './waiting-approvals.tsx';
 import { LOGIN_OUTCOMES } from './words.ts';
 
 function SignedOut(props: { reason?: string }) {
@@ -72,7 +73,7 @@ export function App() {
     window.addEventListener(SIGNED_OUT_EVENT, onSignedOut);
     return () => window.removeEventListener(SIGNED_OUT_EVENT, onSignedOut);
   }, []);
-  return (
+  const page = (
     <>
       <a className="skip-link" href="#content">
         Skip to content
@@ -86,9 +87,7 @@ export function App() {
           <a href="/connectors" onClick={followLink} aria-current={path.startsWith('/connectors') ? 'page' : undefined}>
             Connectors
           </a>
-          <a href="/approvals" onClick={followLink} aria-current={path.startsWith('/approvals') ? 'page' : undefined}>
-            Approvals
-          </a>
+          <ApprovalsLink current={path.startsWith('/approvals')} />
           <a href="/chat" onClick={followLink} aria-current={path.startsWith('/chat') ? 'page' : undefined}>
             Chat
           </a>
@@ -99,5 +98,25 @@ export function App() {
       </header>
       <div id="content">{signedOut ? <SignedOut reason={loginFailure ? LOGIN_OUTCOMES[loginFailure] : undefined} /> : <Routes />}</div>
     </>
+  );
+  // Signed out, nothing is watched: the first refused request is what says so.
+  return signedOut ? page : <WaitingApprovalsProvider>{page}</WaitingApprovalsProvider>;
+}
+
+/** "Approvals" in the navigation, with how many calls wait for the person (kept current, on every page). */
+function ApprovalsLink(props: { current: boolean }) {
+  const count = useWaitingApprovals().approvals?.length ?? 0;
+  useEffect(() => {
+    document.title = count > 0 ? `(${count}) Patchbay` : 'Patchbay';
+  }, [count]);
+  return (
+    <a href="/approvals" onClick={followLink} aria-current={props.current ? 'page' : undefined}>
+      Approvals
+      {count > 0 ? (
+        <span className="nav-count" role="status" aria-label={`${count} waiting`}>
+          {count}
+        </span>
+      ) : null}
+    </a>
   );
 }

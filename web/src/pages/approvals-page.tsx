@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { apiRequest, messageOf } from '../api.ts';
 import { ApprovalsList } from '../components/approvals-list.tsx';
 import type { Connector } from '../types.ts';
-import { useWaitingApprovals } from '../waiting-approvals.ts';
+import { useWaitingApprovals } from '../waiting-approvals.tsx';
 
 /** /approvals — every call waiting for the person, from every connector, with its full arguments; a new one appears as it starts waiting. */
 export function ApprovalsPage() {

@@ -14,7 +14,7 @@ import { ToolsTable } from '../components/tools-table.tsx';
 import { Markdown } from '../markdown.tsx';
 import { followLink, navigate } from '../router.ts';
 import type { Connector, ToolPolicies } from '../types.ts';
-import { useWaitingApprovals } from '../waiting-approvals.ts';
+import { useWaitingApprovals } from '../waiting-approvals.tsx';
 import { isLoopbackHostname } from '../url-check.ts';
 import { describeStatus, formatTime, SIGN_IN_OUTCOMES } from '../words.ts';
 import { setFlash, takeFlash } from '../flash.ts';

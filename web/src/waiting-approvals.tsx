@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useState } from 'react';
 import { apiRequest, messageOf } from './api.ts';
 import type { ApprovalRequest } from './types.ts';
 
@@ -7,14 +7,34 @@ const WAIT_S = 25;
 /** After a failed request, the pause before the next. */
 const RETRY_MS = 4000;
 
+export interface WaitingApprovals {
+  /** undefined until the first answer. */
+  approvals: ApprovalRequest[] | undefined;
+  error: string | undefined;
+  /** Reads them again now (after an answer given on the page, say). */
+  refresh: () => void;
+}
+
+const WaitingApprovalsContext = createContext<WaitingApprovals>({ approvals: undefined, error: undefined, refresh: () => {} });
+
+/** The person's pending approvals, for every page and the navigation (one watch for the whole app). */
+export function useWaitingApprovals(): WaitingApprovals {
+  return useContext(WaitingApprovalsContext);
+}
+
+/** Keeps the pending approvals current for everything inside it (see `useWatchedApprovals`). */
+export function WaitingApprovalsProvider(props: { children: ReactNode }) {
+  return <WaitingApprovalsContext.Provider value={useWatchedApprovals()}>{props.children}</WaitingApprovalsContext.Provider>;
+}
+
 /**
  * The person's pending approvals, kept current without polling: every answer of
  * `GET /api/approvals` is followed by one that the server holds until the set changes
  * (a call starts waiting, or one is answered, here or elsewhere) or 25 s pass. A call
- * held for approval in the gateway shows up at once. `refresh` starts over (after an
- * answer given on this page, say); the request in flight is cancelled when the page goes.
+ * held for approval in the gateway shows up at once. `refresh` starts over; the request
+ * in flight is cancelled when the provider goes (signed out, say).
  */
-export function useWaitingApprovals(): { approvals: ApprovalRequest[] | undefined; error: string | undefined; refresh: () => void } {
+function useWatchedApprovals(): WaitingApprovals {
   const [approvals, setApprovals] = useState<ApprovalRequest[]>();
   const [error, setError] = useState<string>();
   const [round, setRound] = useState(0);
