@@ -95,6 +95,11 @@ const MAX_LISTEN_RESOURCES = 100;
 const LISTEN_SUBSCRIBES_AT_ONCE = 8;
 /** Listen streams one person may hold open at once (the SDK takes 1024 in all). */
 const MAX_LISTEN_STREAMS_PER_USER = 32;
+/**
+ * 2025-11-25 sessions one person may hold open at once (each an SDK server, about 30 KB,
+ * and its subscriptions); past it, their least recently used session ends.
+ */
+const MAX_SESSIONS_PER_USER = 256;
 
 /**
  * The gateway endpoint: a person's connectors as one MCP server over Streamable HTTP,
@@ -317,6 +322,24 @@ export function createGateway(options: GatewayOptions): Gateway {
     return (controller) => answerFast(serverOptions, session, fast, controller);
   };
 
+  /**
+   * A person at the session limit: their least recently used session ends, so a new one can
+   * start. Clients that never end their sessions (most just stop using them) are not locked
+   * out; one that comes back to an ended session is told 404 and starts a new one.
+   */
+  const endLeastRecentlyUsed = (userId: string): void => {
+    let count = 0;
+    let oldest: [string, Session] | undefined;
+    for (const entry of sessions) {
+      if (entry[1].userId !== userId) continue;
+      count++;
+      if (!oldest || entry[1].lastUsed < oldest[1].lastUsed) oldest = entry;
+    }
+    if (count < MAX_SESSIONS_PER_USER || !oldest) return;
+    sessions.delete(oldest[0]);
+    void oldest[1].server.close().catch(() => {});
+  };
+
   const openSession = async (request: Request, parsedBody: unknown, scope: GatewayScope, path: string): Promise<Response> => {
     // Capabilities are fixed at initialize: subscriptions are offered when a connector in reach takes them.
     const subscriber: Subscriber | undefined = (await view.offersSubscriptions(scope))
@@ -327,6 +350,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
+        endLeastRecentlyUsed(scope.userId);
         sessions.set(id, { server, transport, tokenId: scope.tokenId, userId: scope.userId, path, lastUsed: Date.now(), scope, inFlight, wantsLogs: false });
       },
       onsessionclosed: (id) => {

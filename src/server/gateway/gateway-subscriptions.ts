@@ -1,3 +1,4 @@
+import { PatchbayError } from '../../core/errors.ts';
 import { oneAfter } from '../../core/one-at-a-time.ts';
 import type { Hub, ResourceUpdate } from '../../hub/index.ts';
 import type { GatewayScope, GatewayView } from './gateway-view.ts';
@@ -22,7 +23,9 @@ export class ResourceSubscriptions {
   readonly #hub: Hub;
   readonly #view: GatewayView;
   /** Per upstream resource: its subscribers, each with the URI it subscribed with. */
-  readonly #byResource = new Map<string, { connector: string; uri: string; subscribers: Map<Subscriber, string> }>();
+  readonly #byResource = new Map<string, { connector: string; uri: string; userId: string; subscribers: Map<Subscriber, string> }>();
+  /** Per person, the resources subscribed at their servers (or being subscribed). */
+  readonly #perUser = new Map<string, number>();
   readonly #stopListening: () => void;
   /** Per resource, the change to its subscription running now (and those queued behind it). */
   readonly #changing = new Map<string, Promise<void>>();
@@ -43,8 +46,25 @@ export class ResourceSubscriptions {
       const target = await this.#view.resolveUri(scope, uri);
       const key = keyOf(scope.userId, target.connector, target.name);
       await this.#oneAtATime(key, async () => {
-        if (!this.#byResource.has(key)) await this.#hub.subscribeResource(this.#view.actor(scope), target.connector, target.name);
-        const resource = this.#byResource.get(key) ?? { connector: target.connector, uri: target.name, subscribers: new Map<Subscriber, string>() };
+        if (!this.#byResource.has(key)) {
+          // Counted when the server subscription is asked for, so subscriptions being made at once count too.
+          const held = this.#perUser.get(scope.userId) ?? 0;
+          if (held >= MAX_RESOURCES_PER_USER) {
+            throw new PatchbayError(
+              'USAGE_LIMIT_EXCEEDED',
+              `Too many resource subscriptions: at most ${MAX_RESOURCES_PER_USER} resources may be subscribed to at once for one person. Unsubscribe from some (or end sessions and listen streams you no longer use), then subscribe again.`,
+              { details: { limit: MAX_RESOURCES_PER_USER } },
+            );
+          }
+          this.#perUser.set(scope.userId, held + 1);
+          try {
+            await this.#hub.subscribeResource(this.#view.actor(scope), target.connector, target.name);
+          } catch (error) {
+            this.#release(scope.userId);
+            throw error;
+          }
+        }
+        const resource = this.#byResource.get(key) ?? { connector: target.connector, uri: target.name, userId: scope.userId, subscribers: new Map<Subscriber, string>() };
         this.#byResource.set(key, resource);
         resource.subscribers.set(subscriber, uri);
       });
@@ -77,6 +97,13 @@ export class ResourceSubscriptions {
   close(): void {
     this.#stopListening();
     this.#byResource.clear();
+    this.#perUser.clear();
+  }
+
+  #release(userId: string): void {
+    const held = (this.#perUser.get(userId) ?? 1) - 1;
+    if (held > 0) this.#perUser.set(userId, held);
+    else this.#perUser.delete(userId);
   }
 
   #leave(subscriber: Subscriber, key: string): Promise<void> {
@@ -84,6 +111,7 @@ export class ResourceSubscriptions {
       const resource = this.#byResource.get(key);
       if (!resource?.subscribers.delete(subscriber) || resource.subscribers.size > 0) return;
       this.#byResource.delete(key);
+      this.#release(resource.userId);
       await this.#hub.unsubscribeResource(this.#view.actor(subscriber.scope), resource.connector, resource.uri);
     });
   }
@@ -98,6 +126,12 @@ export class ResourceSubscriptions {
     return result;
   }
 }
+
+/**
+ * Resources one person may be subscribed to at their servers at once, through all their
+ * sessions and listen streams: each is a subscription the server keeps and an entry here.
+ */
+const MAX_RESOURCES_PER_USER = 1000;
 
 function keyOf(userId: string, connector: string, uri: string): string {
   return `${userId}\u0000${connector}\u0000${uri}`;
