@@ -122,6 +122,45 @@ describe('approvals and activity pages in the browser', () => {
     assert.equal(await page.title(), 'Patchbay');
   });
 
+  test('a tab in the background holds no request (the browser’s few connections stay free for other tabs), and looks again when shown', async () => {
+    const isHeld = (url: string) => /\/api\/approvals\?wait=/.test(url);
+    const isPlain = (url: string) => /\/api\/approvals$/.test(url);
+    // The page holds a request while shown.
+    const held = page.waitForRequest((request) => isHeld(request.url()));
+    await page.reload();
+    const holding = await held;
+    const setVisibility = (state: 'hidden' | 'visible') =>
+      page.evaluate((value) => {
+        Object.defineProperty(document, 'visibilityState', { value, configurable: true });
+        document.dispatchEvent(new (globalThis as unknown as { Event: new (type: string) => unknown }).Event('visibilitychange'));
+      }, state);
+
+    // Hidden: the held request is given up, and what follows is asked without being held.
+    const givenUp = page.waitForEvent('requestfailed', (request) => request === holding);
+    const plain = page.waitForRequest((request) => isPlain(request.url()));
+    await setVisibility('hidden');
+    await givenUp;
+    await plain;
+    const heldWhileHidden: string[] = [];
+    const onRequest = (request: { url(): string }) => {
+      if (isHeld(request.url())) heldWhileHidden.push(request.url());
+    };
+    page.on('request', onRequest);
+    await askFromGateway('alpha', 'echo', { message: 'while hidden' });
+    await page.waitForTimeout(500);
+    page.off('request', onRequest);
+    assert.deepEqual(heldWhileHidden, [], 'no request is held while hidden');
+
+    // Shown again: it looks at once (the call that started waiting meanwhile is there), then holds again.
+    const heldAgain = page.waitForRequest((request) => isHeld(request.url()));
+    await setVisibility('visible');
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('status', { name: '1 waiting' }).waitFor();
+    await heldAgain;
+    for (const approval of (await web.api('GET', '/api/approvals')).json.approvals) await web.api('POST', `/api/approvals/${approval.id}`, { answer: 'deny' });
+    await nav.getByRole('status').waitFor({ state: 'detached' });
+  });
+
   test('Activity pages through the audit: older, newer and newest', async () => {
     {
       await using other = await openTestPatchbay({}, { dataDir: web.dataDir });
@@ -150,4 +189,4 @@ describe('approvals and activity pages in the browser', () => {
   });
 });
 
-declare const document: { querySelectorAll(selector: string): { length: number } };
+declare const document: { querySelectorAll(selector: string): { length: number }; dispatchEvent(event: unknown): boolean };

@@ -3,9 +3,11 @@ import type { ChangeFeed } from '../store/index.ts';
 /**
  * How often, while anyone waits, the change feed is asked whether another process (the
  * CLI's `patchbay approve`, another replica) asked for or answered an approval. Reading
- * the feed costs no query on PostgreSQL and one PRAGMA on SQLite.
+ * the feed costs no query on PostgreSQL and one PRAGMA on SQLite. On SQLite the feed
+ * moves with any commit of another process (a busy `patchbay gateway --stdio` writes its
+ * audit every 50 ms), and each move has every waiter read again: at most this often.
  */
-const CHECK_MS = 50;
+const CHECK_MS = 100;
 
 /** Why `next` returned. */
 export type ApprovalWake = 'changed' | 'timeout' | 'aborted';
@@ -57,11 +59,10 @@ export class ApprovalWatch {
    */
   next(ms: number, signal?: AbortSignal, since?: ApprovalMark): Promise<ApprovalWake> {
     if (signal?.aborted) return Promise.resolve('aborted');
-    if (since) {
-      const now = this.mark();
-      // A blind feed (null) tells nothing: waiting out `ms` is then the only way to look again without spinning.
-      if (now.here !== since.here || (now.feed !== null && now.feed !== since.feed)) return Promise.resolve('changed');
-    }
+    // Read once: compared with the mark, and where the watch starts from (a second read could take in a commit the comparison missed).
+    const feed = this.#changes.version('approvals');
+    // A blind feed (null) tells nothing: waiting out `ms` is then the only way to look again without spinning.
+    if (since && (this.#here !== since.here || (feed !== null && feed !== since.feed))) return Promise.resolve('changed');
     return new Promise((resolve) => {
       const done = (why: ApprovalWake) => {
         clearTimeout(timeout);
@@ -74,13 +75,13 @@ export class ApprovalWatch {
       const timeout = setTimeout(() => done('timeout'), ms);
       signal?.addEventListener('abort', aborted, { once: true });
       this.#waiters.add(done);
-      this.#start();
+      this.#start(feed);
     });
   }
 
-  #start(): void {
+  #start(from: number | null): void {
     if (this.#timer) return;
-    this.#seen = this.#changes.version('approvals');
+    this.#seen = from;
     this.#timer = setInterval(() => {
       const version = this.#changes.version('approvals');
       if (version === this.#seen) return;

@@ -360,6 +360,8 @@ export class Hub {
       await this.#signIn.revoke(userId, connector).catch((error) => this.#log.warn('revocation failed', { connector: connector.name, error }));
     }
     await this.#store.connectors.remove(connector.id);
+    // Its pending approvals went with it (the store removes them): whoever shows or waits on them looks again.
+    await this.#approvalWatch.changed();
     for (const key of this.#stale.keys()) if (key.endsWith(`\u0000${connector.id}`)) this.#stale.delete(key);
     return connector;
   }

@@ -163,10 +163,11 @@ export class ToolPolicy {
       now: new Date().toISOString(),
     });
     if (!answered) throw new PatchbayError('APPROVAL_INVALID', `Approval request ${approvalId.slice(0, 40)} was already answered or has expired.`);
+    // Told before the setting is written: the answer stands even if that write fails.
+    await this.#watch?.changed();
     if (answer === 'always') {
       await this.#store.toolSettings.put({ connectorId: request.connectorId, toolName: request.toolName, approval: 'allow' });
     }
-    await this.#watch?.changed();
     return answered;
   }
 }

@@ -6,6 +6,23 @@ import type { ApprovalRequest } from './types.ts';
 const WAIT_S = 25;
 /** After a failed request, the pause before the next. */
 const RETRY_MS = 4000;
+/** A tab in the background asks this often, without being held. */
+const HIDDEN_EVERY_MS = 30_000;
+/** An answer quicker than this that changed nothing was not held (an older server): pause before asking again. */
+const HELD_AT_LEAST_MS = 1000;
+
+const pause = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 
 export interface WaitingApprovals {
   /** undefined until the first answer. */
@@ -28,11 +45,14 @@ export function WaitingApprovalsProvider(props: { children: ReactNode }) {
 }
 
 /**
- * The person's pending approvals, kept current without polling: every answer of
- * `GET /api/approvals` is followed by one that the server holds until the set changes
- * (a call starts waiting, or one is answered, here or elsewhere) or 25 s pass. A call
- * held for approval in the gateway shows up at once. `refresh` starts over; the request
- * in flight is cancelled when the provider goes (signed out, say).
+ * The person's pending approvals, kept current without polling: while the tab is visible,
+ * every answer of `GET /api/approvals` is followed by one that the server holds until the
+ * set changes (a call starts waiting, or one is answered, here or elsewhere) or 25 s pass,
+ * so a call held for approval in the gateway shows up at once. A tab in the background
+ * holds nothing (a browser has six connections to a server for all its tabs, and held
+ * requests would take them all): it asks every 30 s, and at once when shown again.
+ * `refresh` starts over; the request in flight is cancelled when the provider goes
+ * (signed out, say).
  */
 function useWatchedApprovals(): WaitingApprovals {
   const [approvals, setApprovals] = useState<ApprovalRequest[]>();
@@ -40,24 +60,37 @@ function useWatchedApprovals(): WaitingApprovals {
   const [round, setRound] = useState(0);
 
   useEffect(() => {
-    // `round` is read so that refresh() starts the loop over.
+    const onVisibility = () => setRound((n) => n + 1);
+    document.addEventListener('visibilitychange', onVisibility);
+    return () => document.removeEventListener('visibilitychange', onVisibility);
+  }, []);
+
+  useEffect(() => {
+    // `round` is read so that refresh() (and the tab being shown or hidden) starts the loop over.
     void round;
     const controller = new AbortController();
     const { signal } = controller;
     void (async () => {
       let seen: string | undefined;
       while (!signal.aborted) {
+        const visible = document.visibilityState === 'visible';
+        const held = visible && seen !== undefined;
+        const started = Date.now();
         try {
-          const query = seen === undefined ? '' : `?wait=${WAIT_S}&seen=${encodeURIComponent(seen)}`;
-          const data = await apiRequest<{ approvals: ApprovalRequest[]; tag: string }>('GET', `/api/approvals${query}`, undefined, { signal });
-          seen = data.tag;
+          const query = held ? `?wait=${WAIT_S}&seen=${encodeURIComponent(seen!)}` : '';
+          const data = await apiRequest<{ approvals: ApprovalRequest[]; tag?: unknown }>('GET', `/api/approvals${query}`, undefined, { signal });
+          const tag = typeof data.tag === 'string' ? data.tag : undefined;
+          const unchanged = tag === undefined || tag === seen;
+          seen = tag;
           setApprovals(data.approvals);
           setError(undefined);
+          if (!visible) await pause(HIDDEN_EVERY_MS, signal);
+          else if (unchanged && Date.now() - started < HELD_AT_LEAST_MS) await pause(RETRY_MS, signal);
         } catch (err) {
           if (signal.aborted) return;
           setError(messageOf(err));
           seen = undefined;
-          await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+          await pause(RETRY_MS, signal);
         }
       }
     })();

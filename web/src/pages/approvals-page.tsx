@@ -9,20 +9,25 @@ export function ApprovalsPage() {
   const { approvals, error: waitError, refresh } = useWaitingApprovals();
   const [names, setNames] = useState<ReadonlyMap<string, string>>(new Map());
   const [namesError, setNamesError] = useState<string>();
+  /** The unknown connectors the last successful read of the names was for. */
+  const [readFor, setReadFor] = useState<string>();
 
-  // Connector names, read again when a request names a connector not known yet.
+  // Connector names, read again when a request names a connector not known yet; until then the list waits,
+  // rather than calling the connector removed.
   const unknown = [...new Set(approvals?.filter((a) => !names.has(a.connectorId)).map((a) => a.connectorId))].sort().join(',');
   useEffect(() => {
     if (!unknown) return;
     void apiRequest<{ connectors: Connector[] }>('GET', '/api/connectors').then(
       (listed) => {
         setNames(new Map(listed.connectors.map((c) => [c.id, c.name])));
+        setReadFor(unknown);
         setNamesError(undefined);
       },
       (err: unknown) => setNamesError(messageOf(err)),
     );
   }, [unknown]);
   const error = waitError ?? namesError;
+  const ready = approvals !== undefined && (unknown === '' || readFor === unknown || namesError !== undefined);
 
   return (
     <main className="page" aria-labelledby="approvals-title">
@@ -36,7 +41,7 @@ export function ApprovalsPage() {
           {error}
         </p>
       ) : null}
-      {approvals ? <ApprovalsList approvals={approvals} connectorNames={names} onAnswered={refresh} empty="Nothing is waiting for your approval." /> : <p className="muted">Loading…</p>}
+      {ready ? <ApprovalsList approvals={approvals} connectorNames={names} onAnswered={refresh} empty="Nothing is waiting for your approval." /> : <p className="muted">Loading…</p>}
     </main>
   );
 }
