@@ -127,6 +127,30 @@ describe('the chat in a browser', () => {
     assert.equal(policies.json.tools.find((t: { name: string }) => t.name === 'image').setting.approval, 'allow', 'Always allow changed the tool’s setting');
   });
 
+  test('a call answered elsewhere (the Approvals page, `patchbay approve`) goes on in the open conversation as answered there', async () => {
+    await newConversation();
+    llm.script({ toolCalls: [{ name: 'tiny__echo', arguments: { text: 'approved elsewhere' } }] }, { text: 'It said approved elsewhere.' });
+    await say('Echo, to be approved elsewhere');
+    const card = page.getByRole('region', { name: 'Approval needed' });
+    await card.waitFor();
+    // The page has seen the request pending (the top bar counts it) before it is answered elsewhere.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('status', { name: '1 waiting' }).waitFor();
+    const [pending] = (await session.api('GET', '/api/approvals')).json.approvals;
+    assert.equal((await session.api('POST', `/api/approvals/${pending.id}`, { answer: 'once' })).status, 200);
+    await page.getByText('It said approved elsewhere.').waitFor();
+    assert.equal(await card.count(), 0, 'the card is gone');
+    assert.deepEqual(toolResults(llm.requests.at(-1)!.body), ['approved elsewhere'], 'the tool ran, and the model got its result');
+
+    llm.script({ toolCalls: [{ name: 'tiny__echo', arguments: { text: 'denied elsewhere' } }] }, { text: 'Denied, then.' });
+    await say('Echo, to be denied elsewhere');
+    await card.waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('status', { name: '1 waiting' }).waitFor();
+    const [denied] = (await session.api('GET', '/api/approvals')).json.approvals;
+    assert.equal((await session.api('POST', `/api/approvals/${denied.id}`, { answer: 'deny' })).status, 200);
+    await page.getByText('Denied, then.').waitFor();
+    assert.match(toolResults(llm.requests.at(-1)!.body).at(-1) ?? '', /denied/i, 'a denial elsewhere is a denial here: the tool did not run');
+  });
+
   test('a blocked tool is refused, the card says why, and the model is told', async () => {
     await session.api('PATCH', '/api/connectors/tiny/tools/add/setting', { approval: 'block' });
     await newConversation();

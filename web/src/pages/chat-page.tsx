@@ -21,6 +21,7 @@ import { ChatApprovalCard, ChatToolCard } from '../components/chat-tool-card.tsx
 import { ChatAttachMenu, type ChosenAttachment } from '../components/chat-attach-menu.tsx';
 import { ChatElicitationForm, ChatSamplingCard } from '../components/chat-elicitation.tsx';
 import { Notice } from '../components/status-badge.tsx';
+import { useWaitingApprovals } from '../waiting-approvals.tsx';
 import { followLink, navigate } from '../router.ts';
 import type { Connector } from '../types.ts';
 import '../chat.css';
@@ -287,6 +288,23 @@ function ConversationView(props: { id: string; models: ModelEndpoint[]; connecto
   };
 
   const answer = (approvalId: string, value: 'once' | 'always' | 'deny') => run(conversationPath(props.id, `/approvals/${encodeURIComponent(approvalId)}`), { answer: value });
+
+  // A call of this conversation waits for an approval that was pending and no longer is: it was answered
+  // elsewhere (the Approvals page, `patchbay approve`) or expired. The turn goes on as that answer says
+  // (the server keeps an answer given elsewhere over the one sent here), or tells why it cannot.
+  const waiting = useWaitingApprovals();
+  const seenPending = useRef(new Set<string>());
+  useEffect(() => {
+    if (!waiting.approvals) return;
+    const pending = new Set(waiting.approvals.map((a) => a.id));
+    for (const id of pending) seenPending.current.add(id);
+    if (streaming) return;
+    const awaiting = messages.flatMap((m) => m.toolCalls.filter((c) => c.status === 'awaiting-approval' && c.approvalId).map((c) => c.approvalId as string));
+    const settled = awaiting.find((id) => seenPending.current.has(id) && !pending.has(id));
+    if (settled === undefined) return;
+    seenPending.current.delete(settled);
+    void run(conversationPath(props.id, `/approvals/${encodeURIComponent(settled)}`), { answer: 'once' });
+  });
 
   const stop = async () => {
     try {
