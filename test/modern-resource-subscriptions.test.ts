@@ -164,4 +164,45 @@ describe('resource subscriptions with a server that speaks only 2026-07-28', () 
       await client.close();
     }
   });
+
+  test('the gateway over stdio lets a 2026-07-28 client listen for resource updates: subscribed at the server while a stream holds them, one update per stream', async () => {
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('PATCHBAY_')) env[k] = v;
+    const client = new Client({ name: 'stdio-listener', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+    const heard: string[] = [];
+    client.setNotificationHandler('notifications/resources/updated', (n) => void heard.push(n.params.uri));
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [MAIN, 'gateway', '--stdio', '--connector', 'm'],
+      env: { ...env, PATCHBAY_DATA_DIR: bed.patchbay.dataDir, PATCHBAY_LOG_LEVEL: 'warn' },
+      stderr: 'pipe',
+    });
+    await client.connect(transport);
+    try {
+      assert.equal(client.getNegotiatedProtocolVersion(), '2026-07-28');
+      assert.equal(client.getServerCapabilities()?.resources?.subscribe, true);
+      // Each URI is a subscription at its server: more than 100 on one stream are refused, with what to do.
+      const many = Array.from({ length: 101 }, (_, i) => `memo://doc/${i}`);
+      await assert.rejects(client.listen({ resourceSubscriptions: many }), /at most 100 resourceSubscriptions per subscriptions\/listen stream \(101 were asked for\)/);
+      const first = await client.listen({ resourceSubscriptions: [DOC1] });
+      assert.deepEqual(first.honoredFilter.resourceSubscriptions, [DOC1]);
+      const second = await client.listen({ resourceSubscriptions: [DOC1] });
+      assert.deepEqual(second.honoredFilter.resourceSubscriptions, [DOC1]);
+      await until(() => server.openStreams() === 1, 'the stdio gateway listens at the server, once for both streams');
+      server.update(DOC2);
+      server.update(DOC1);
+      await until(() => heard.length >= 2, 'both streams hear the update');
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(heard, [DOC1, DOC1], 'one update per stream, none of the resource not asked for');
+
+      // The subscription at the server lasts while a stream holds it, and ends with the last.
+      await first.close();
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(server.openStreams(), 1, 'the other stream still holds it');
+      await second.close();
+      await until(() => server.openStreams() === 0, 'unsubscribed at the server once no stream holds it');
+    } finally {
+      await client.close();
+    }
+  });
 });

@@ -32,6 +32,7 @@ import { buildGatewayServer, type GatewayServerOptions } from './gateway-server.
 import { type GatewayScope, GatewayView } from './gateway-view.ts';
 import { ResourceSubscriptions, type Subscriber } from './gateway-subscriptions.ts';
 import { HeldCalls } from './held-calls.ts';
+import { isListenRequest, MAX_LISTEN_RESOURCES, resourceSubscriptionsOf, tooManyListenResources, withResourceSubscriptions } from './listen-filter.ts';
 import { createUserScopedMcpHandler, ListenStream } from './user-scoped-handler.ts';
 import { isJsonType } from '../guards.ts';
 
@@ -89,8 +90,6 @@ interface Session {
 }
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
-/** Resources one 2026-07-28 listen stream may subscribe to: each is a subscription at its server. */
-const MAX_LISTEN_RESOURCES = 100;
 /** Of those, how many are being subscribed at once. */
 const LISTEN_SUBSCRIBES_AT_ONCE = 8;
 /** Listen streams one person may hold open at once (the SDK takes 1024 in all). */
@@ -218,7 +217,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const listenForResources = async (request: Request, parsedBody: unknown, authInfo: AuthInfo, scope: GatewayScope, uris: string[]): Promise<Response> => {
     const subscriptions = serverOptions.subscriptions;
     if (uris.length > MAX_LISTEN_RESOURCES) {
-      return jsonRpcError(400, -32602, `Invalid params: at most ${MAX_LISTEN_RESOURCES} resourceSubscriptions per subscriptions/listen stream (${uris.length} were asked for). Open another stream for the rest.`, parsedBody);
+      return jsonRpcError(400, -32602, tooManyListenResources(uris.length), parsedBody);
     }
     if (!subscriptions || !(await view.offersSubscriptions(scope))) return modern.fetch(request, { parsedBody, authInfo });
     const stream = new ListenStream(() => void subscriptions.drop(subscriber));
@@ -502,25 +501,6 @@ async function readJsonBody(request: Request): Promise<unknown> {
   } catch {
     throw new PatchbayError('VALIDATION_FAILED', 'The request body is not valid JSON.', { details: { jsonRpcCode: -32700 } });
   }
-}
-
-function isListenRequest(body: unknown): boolean {
-  return body !== null && typeof body === 'object' && !Array.isArray(body) && (body as { method?: unknown }).method === 'subscriptions/listen';
-}
-
-/** The URIs a single `subscriptions/listen` request asks resource updates for (distinct, in order), when it asks for any. */
-function resourceSubscriptionsOf(body: unknown): string[] | undefined {
-  if (!isListenRequest(body)) return undefined;
-  const uris = (body as { params?: { notifications?: { resourceSubscriptions?: unknown } } }).params?.notifications?.resourceSubscriptions;
-  // Anything but a list of strings is the SDK's to refuse as an invalid filter.
-  if (!Array.isArray(uris) || uris.length === 0 || !uris.every((uri) => typeof uri === 'string')) return undefined;
-  return [...new Set(uris as string[])];
-}
-
-/** The listen request asking for updates of `uris` only. */
-function withResourceSubscriptions(body: unknown, uris: string[]): unknown {
-  const message = body as { params: { notifications: Record<string, unknown> } };
-  return { ...message, params: { ...message.params, notifications: { ...message.params.notifications, resourceSubscriptions: uris } } };
 }
 
 function jsonRpcError(status: number, code: number, message: string, body: unknown): Response {

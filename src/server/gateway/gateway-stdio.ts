@@ -9,6 +9,9 @@ import { buildGatewayServer } from './gateway-server.ts';
 import { type GatewayScope, GatewayView } from './gateway-view.ts';
 import { HeldCalls } from './held-calls.ts';
 import { ResourceSubscriptions, type Subscriber } from './gateway-subscriptions.ts';
+import { cancelledRequestId } from './gateway-fast-path.ts';
+import { MAX_LISTEN_RESOURCES, resourceSubscriptionsOf, tooManyListenResources, withResourceSubscriptions } from './listen-filter.ts';
+import { StdioResourceListens } from './stdio-resource-listens.ts';
 
 export interface StdioGateway {
   /** Settles when the client closed stdin (or `close` was called). */
@@ -33,8 +36,8 @@ export interface InProcessStdioOptions {
 /**
  * The gateway over stdio, served in this process from the store it opened itself:
  * the same server as `/mcp` (both eras), for the local user, through the same door.
- * Resource subscriptions are offered to 2025-11-25 clients (a 2026-07-28 client over stdio
- * is not offered them yet).
+ * Resource subscriptions are offered in both eras: `resources/subscribe` on 2025-11-25,
+ * `subscriptions/listen` streams naming resources on 2026-07-28.
  */
 export async function serveGatewayInProcess(options: InProcessStdioOptions): Promise<StdioGateway> {
   const view = new GatewayView(options.hub, options.logger, options.changes);
@@ -48,10 +51,14 @@ export async function serveGatewayInProcess(options: InProcessStdioOptions): Pro
   const subscriptions = new ResourceSubscriptions(options.hub, view);
   // The client's one connection: its updates go to the server instance now serving it.
   const subscriber: Subscriber = { scope, notify: (uri) => void current?.sendResourceUpdated({ uri }).catch(() => {}) };
+  const listens = new StdioResourceListens(subscriptions, subscriber);
+  /** The era the connection settled on, and whether its server offers subscriptions (known once the factory ran). */
+  let served: { era: 'legacy' | 'modern'; offers: boolean } | undefined;
   const handle = serveStdio(
     async ({ era }) => {
-      // resources/subscribe is the 2025-11-25 way; a 2026-07-28 client over stdio is not offered subscriptions yet.
-      const offers = era === 'legacy' && (await view.offersSubscriptions(scope));
+      // resources/subscribe on 2025-11-25; on 2026-07-28 the capability alone, honored on subscriptions/listen streams.
+      const offers = await view.offersSubscriptions(scope);
+      served = { era, offers };
       current = buildGatewayServer(
         scope,
         {
@@ -62,12 +69,33 @@ export async function serveGatewayInProcess(options: InProcessStdioOptions): Pro
           held,
           subscriptions,
         },
-        offers ? { subscriber } : {},
+        era === 'legacy' ? (offers ? { subscriber } : {}) : { subscribable: offers },
       );
       return current;
     },
     { transport, onerror: (error) => options.logger.debug('stdio gateway error', { error }) },
   );
+  // A 2026-07-28 listen naming resources is subscribed at the servers before the SDK's entry serves it
+  // (it may come first of all, before the era is settled and the server built).
+  const deliver = transport.onmessage;
+  transport.onmessage = (message: JSONRPCMessage) => {
+    const uris = served?.era === 'legacy' ? undefined : resourceSubscriptionsOf(message);
+    if (!uris || !isJSONRPCRequest(message)) {
+      const cancelled = cancelledRequestId(message);
+      if (cancelled !== undefined) listens.end(cancelled);
+      return deliver?.(message);
+    }
+    if (uris.length > MAX_LISTEN_RESOURCES) {
+      void transport.send({ jsonrpc: '2.0', id: message.id, error: { code: -32602, message: tooManyListenResources(uris.length) } }).catch(() => {});
+      return;
+    }
+    void (async () => {
+      if (!(served?.offers ?? (await view.offersSubscriptions(scope)))) return deliver?.(message);
+      const honored = await listens.open(message.id, uris);
+      if (honored) deliver?.(withResourceSubscriptions(message, honored));
+    })().catch((error: unknown) => options.logger.debug('a listen over stdio failed', { error }));
+  };
+
   const unsubscribe = options.hub.onCatalogChanged((change) => {
     if (change.userId !== options.userId || !current) return;
     const server = current;
