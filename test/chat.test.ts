@@ -117,6 +117,53 @@ describe('chat turns through the one door', () => {
     assert.deepEqual(texts(rest), ['Done elsewhere.']);
   });
 
+  test('continue answers nothing: a request still waiting is refused and stays waiting; answered elsewhere, the turn goes on as answered; unanswered in time, the model is told', async () => {
+    const ask = async (text: string) => {
+      const conversation = await patchbay.chat.createConversation(me(), {});
+      llm.script({ toolCalls: [{ name: 'tiny__echo', arguments: { text } }] }, { text: `After ${text}.` });
+      const card = (await collect(patchbay.chat.send(me(), conversation.id, { text: `Echo ${text}` }))).find((e) => e.type === 'approval');
+      assert.ok(card && card.type === 'approval');
+      return { conversation, id: card.approval.id };
+    };
+    const waiting = await ask('waiting');
+    await assert.rejects(collect(patchbay.chat.answer(me(), waiting.conversation.id, waiting.id, 'continue')), (e: unknown) => isPatchbayError(e, 'APPROVAL_INVALID') && /not been answered yet/.test((e as Error).message));
+    assert.equal((await patchbay.hub.approvalRequest(me(), waiting.id))?.status, 'pending', 'continuing granted nothing');
+    const [stillWaiting] = (await patchbay.chat.getConversation(me(), waiting.conversation.id)).messages.at(-1)!.toolCalls;
+    assert.equal(stillWaiting.status, 'awaiting-approval');
+
+    await patchbay.hub.answerApproval(patchbay.actor('cli'), waiting.id, 'deny');
+    const denied = await collect(patchbay.chat.answer(me(), waiting.conversation.id, waiting.id, 'continue'));
+    assert.equal(denied.find((e) => e.type === 'tool-end')?.type === 'tool-end' && (denied.find((e) => e.type === 'tool-end') as { call: { status: string } }).call.status, 'denied');
+    assert.deepEqual(texts(denied), ['After waiting.']);
+
+    // Nobody answered in time (its expiry moved into the past, as time would).
+    const lapsed = await ask('lapsed');
+    const db = new DatabaseSync(join(patchbay.dataDir, 'patchbay.db'));
+    db.prepare('update approval_requests set expires_at = ? where id = ?').run('2000-01-01T00:00:00.000Z', lapsed.id);
+    db.close();
+    const expired = await collect(patchbay.chat.answer(me(), lapsed.conversation.id, lapsed.id, 'continue'));
+    const end = expired.find((e) => e.type === 'tool-end');
+    assert.ok(end && end.type === 'tool-end');
+    assert.equal(end.call.status, 'cancelled');
+    assert.equal(end.call.error?.code, 'APPROVAL_EXPIRED');
+    assert.match(toolResults(llm.requests.at(-1)!.body).at(-1) ?? '', /in time/);
+  });
+
+  test('writing again instead of answering: the waiting call is cancelled, said so at once, and its request leaves the pending approvals', async () => {
+    const conversation = await patchbay.chat.createConversation(me(), {});
+    llm.script({ toolCalls: [{ name: 'tiny__echo', arguments: { text: 'left' } }] });
+    const card = (await collect(patchbay.chat.send(me(), conversation.id, { text: 'Echo left' }))).find((e) => e.type === 'approval');
+    assert.ok(card && card.type === 'approval');
+    assert.ok((await patchbay.hub.pendingApprovals(me())).some((a) => a.id === card.approval.id));
+    llm.script({ text: 'Something else, then.' });
+    const next = await collect(patchbay.chat.send(me(), conversation.id, { text: 'Never mind' }));
+    const cancelled = next.find((e) => e.type === 'tool-end');
+    assert.ok(cancelled && cancelled.type === 'tool-end', 'the page hears that the call ended');
+    assert.equal(cancelled.call.status, 'cancelled');
+    assert.ok(!(await patchbay.hub.pendingApprovals(me())).some((a) => a.id === card.approval.id), 'withdrawn from the pending approvals');
+    await assert.rejects(patchbay.hub.answerApproval(patchbay.actor('cli'), card.approval.id, 'once'), (e: unknown) => isPatchbayError(e, 'APPROVAL_INVALID'));
+  });
+
   test('Deny tells the model the person refused', async () => {
     const conversation = await patchbay.chat.createConversation(me(), {});
     llm.script({ toolCalls: [{ name: 'tiny__echo', arguments: { text: 'no' } }] }, { text: 'Understood.' });

@@ -61,42 +61,50 @@ describe('limits per person at the gateway', () => {
       if (!taken) await new Promise((r) => setTimeout(r, 50));
     }
     assert.ok(taken, 'the places of an ended session are given back');
+    // Ended too, so the next test starts with no session.
+    await b.transport.terminateSession();
   });
 
-  test(`sessions: past ${MAX_SESSIONS} for one person, the least recently used ends (404), the others go on`, async () => {
-    const initialize = async (): Promise<string> => {
+  test(`sessions: past ${MAX_SESSIONS} for one person, the least recently used of the same token's ends (404), the others go on`, async () => {
+    const other = (await bed.patchbay.tokens.create(bed.patchbay.actor('cli'), { name: 'agent' })).secret;
+    const headers = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' });
+    const initialize = async (token: string): Promise<string> => {
       const response = await fetch(url(), {
         method: 'POST',
-        headers: { authorization: `Bearer ${bed.token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        headers: headers(token),
         body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'limits', version: '1' } } }),
       });
       assert.equal(response.status, 200);
       await response.body?.cancel();
       return response.headers.get('mcp-session-id')!;
     };
-    const ping = async (session: string): Promise<number> => {
+    const ping = async (token: string, session: string): Promise<number> => {
       const response = await fetch(url(), {
         method: 'POST',
-        headers: {
-          authorization: `Bearer ${bed.token}`,
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-          'mcp-session-id': session,
-          'mcp-protocol-version': '2025-11-25',
-        },
+        headers: { ...headers(token), 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' },
         body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }),
       });
       await response.body?.cancel();
       return response.status;
     };
+    // The person's desktop client holds one session, the least recently used of all (the test
+    // before ended its own); an agent with another token fills the rest, and opens one more.
+    const desktop = await initialize(bed.token);
     const sessions: string[] = [];
-    for (let i = 0; i < MAX_SESSIONS; i++) sessions.push(await initialize());
-    // The first is used again, so the second is now the least recently used.
-    assert.equal(await ping(sessions[0]), 200);
-    const newest = await initialize();
-    assert.equal(await ping(sessions[1]), 404, 'the least recently used session ended');
-    assert.equal(await ping(sessions[0]), 200, 'a session used lately goes on');
-    assert.equal(await ping(sessions[MAX_SESSIONS - 1]), 200);
-    assert.equal(await ping(newest), 200);
+    for (let i = 1; i < MAX_SESSIONS; i++) sessions.push(await initialize(other));
+    // The agent's first is used again, so its second is now its least recently used.
+    assert.equal(await ping(other, sessions[0]), 200);
+    const newest = await initialize(other);
+    assert.equal(await ping(other, sessions[1]), 404, 'the agent’s own least recently used session ended');
+    assert.equal(await ping(bed.token, desktop), 200, 'the desktop client’s session, older still, goes on');
+    assert.equal(await ping(other, sessions[0]), 200, 'a session used lately goes on');
+    assert.equal(await ping(other, newest), 200);
+
+    // A token with no session of its own: the person's least recently used ends, whichever token's
+    // (the agent's third now: the desktop's was just used).
+    const third = (await bed.patchbay.tokens.create(bed.patchbay.actor('cli'), { name: 'third' })).secret;
+    await initialize(third);
+    assert.equal(await ping(other, sessions[2]), 404);
+    assert.equal(await ping(bed.token, desktop), 200);
   });
 });

@@ -194,7 +194,7 @@ export class Chat {
     if (text.length > 100_000) throw new PatchbayError('VALIDATION_FAILED', 'The message is longer than 100,000 characters; shorten it or attach the text as a resource.');
     const chatActor = asChat(actor);
     yield* this.#exclusive(conversationId, signal, async function* (this: Chat, turnSignal: AbortSignal) {
-      await this.#settleUnanswered(conversationId);
+      for (const call of await this.#settleUnanswered(actor, conversationId)) yield { type: 'tool-end', call };
       const resolved = await Promise.all(attachments.map((a) => this.#resolveAttachment(chatActor, a, turnSignal)));
       const message = await this.#store.messages.append({ conversationId, role: 'user', parts: text.trim() === '' ? [] : [{ type: 'text', text }], attachments: resolved });
       if (conversation.title === DEFAULT_TITLE && text.trim() !== '') {
@@ -205,31 +205,58 @@ export class Chat {
     });
   }
 
-  /** Answers a tool call's approval (Allow once, Always allow, Deny) and continues the turn. */
-  async *answer(actor: Actor, conversationId: string, approvalId: string, answer: 'once' | 'always' | 'deny', signal?: AbortSignal): AsyncGenerator<ChatEvent> {
+  /**
+   * Answers a tool call's approval (Allow once, Always allow, Deny) and continues the turn.
+   * `continue` answers nothing: it goes on as the request was answered elsewhere (the
+   * Approvals page, `patchbay approve`) — the call runs only if the person allowed it there —
+   * or, when nobody answered in time, tells the model the call did not run. A request still
+   * waiting is refused (APPROVAL_INVALID) and nothing changes.
+   */
+  async *answer(actor: Actor, conversationId: string, approvalId: string, answer: 'once' | 'always' | 'deny' | 'continue', signal?: AbortSignal): AsyncGenerator<ChatEvent> {
     await this.#conversation(actor, conversationId);
     const chatActor = asChat(actor);
     yield* this.#exclusive(conversationId, signal, async function* (this: Chat, turnSignal: AbortSignal) {
       const call = await this.#store.messages.findToolCallByApproval(conversationId, approvalId);
       if (!call) throw new PatchbayError('NOT_FOUND', `No tool call in this conversation waits for approval ${approvalId.slice(0, 40)}.`);
       if (call.status !== 'awaiting-approval') throw new PatchbayError('APPROVAL_INVALID', 'This tool call was already answered.');
-      let decided: 'allow' | 'deny' = answer === 'deny' ? 'deny' : 'allow';
-      try {
-        await this.#hub.answerApproval(chatActor, approvalId, answer);
-      } catch (error) {
-        // Answered elsewhere meanwhile (the connector's page, `patchbay approve`): that answer stands.
-        const request = await this.#store.approvals.get(approvalId);
-        if (!isPatchbayError(error, 'APPROVAL_INVALID') || request?.userId !== actor.userId || (request.status !== 'allowed' && request.status !== 'denied')) throw error;
-        decided = request.status === 'allowed' ? 'allow' : 'deny';
-      }
-      if (decided === 'deny') {
-        const denied = await this.#store.messages.updateToolCall(call.id, { status: 'denied', error: { code: 'APPROVAL_DENIED', message: 'The person denied this call.' } });
-        yield { type: 'tool-end', call: denied };
-      } else {
+      const decided = answer === 'continue' ? await this.#answeredElsewhere(actor, approvalId) : await this.#answerHere(actor, chatActor, approvalId, answer);
+      if (decided === 'allow') {
         await this.#store.messages.updateToolCall(call.id, { status: 'pending' });
+      } else {
+        const ended = await this.#store.messages.updateToolCall(
+          call.id,
+          decided === 'deny'
+            ? { status: 'denied', error: { code: 'APPROVAL_DENIED', message: 'The person denied this call.' } }
+            : { status: 'cancelled', error: { code: 'APPROVAL_EXPIRED', message: 'Nobody answered the approval request in time; the call did not run.' } },
+        );
+        yield { type: 'tool-end', call: ended };
       }
       yield* this.#run(chatActor, conversationId, turnSignal);
     });
+  }
+
+  async #answerHere(actor: Actor, chatActor: Actor, approvalId: string, answer: 'once' | 'always' | 'deny'): Promise<'allow' | 'deny'> {
+    try {
+      await this.#hub.answerApproval(chatActor, approvalId, answer);
+      return answer === 'deny' ? 'deny' : 'allow';
+    } catch (error) {
+      // Answered elsewhere meanwhile (the connector's page, `patchbay approve`): that answer stands.
+      const request = await this.#store.approvals.get(approvalId);
+      if (!isPatchbayError(error, 'APPROVAL_INVALID') || request?.userId !== actor.userId || (request.status !== 'allowed' && request.status !== 'denied')) throw error;
+      return request.status === 'allowed' ? 'allow' : 'deny';
+    }
+  }
+
+  /** How the person answered the request elsewhere; 'expired' when nobody did in time. Never answers it. */
+  async #answeredElsewhere(actor: Actor, approvalId: string): Promise<'allow' | 'deny' | 'expired'> {
+    const request = await this.#store.approvals.get(approvalId);
+    if (request?.userId !== actor.userId) throw new PatchbayError('NOT_FOUND', `No approval request ${approvalId.slice(0, 40)}.`);
+    if (request.status === 'allowed') return 'allow';
+    if (request.status === 'denied') return 'deny';
+    if (request.status === 'pending' && request.expiresAt > new Date().toISOString()) {
+      throw new PatchbayError('APPROVAL_INVALID', 'This call has not been answered yet: answer it here or on the Approvals page.');
+    }
+    return 'expired';
   }
 
   /** Stops the conversation's running turn in this process: the model stream and any tool call in flight. */
@@ -538,15 +565,22 @@ export class Chat {
     }
   }
 
-  /** Tool calls left waiting when the person writes again did not run: the model is told so. */
-  async #settleUnanswered(conversationId: string): Promise<void> {
+  /**
+   * Tool calls left waiting when the person writes again did not run: the model is told so,
+   * their approval requests are withdrawn (they leave the Approvals page), and the page hears
+   * that they ended.
+   */
+  async #settleUnanswered(actor: Actor, conversationId: string): Promise<ChatToolCall[]> {
     const last = (await this.#store.messages.list(conversationId)).at(-1);
-    if (last?.role !== 'assistant') return;
+    if (last?.role !== 'assistant') return [];
+    const settled: ChatToolCall[] = [];
     for (const call of last.toolCalls) {
       if (call.status === 'pending' || call.status === 'awaiting-approval') {
-        await this.#store.messages.updateToolCall(call.id, { status: 'cancelled', error: { code: 'CANCELLED', message: 'The person wrote again without answering; the call did not run.' } });
+        settled.push(await this.#store.messages.updateToolCall(call.id, { status: 'cancelled', error: { code: 'CANCELLED', message: 'The person wrote again without answering; the call did not run.' } }));
+        if (call.approvalId) await this.#hub.withdrawApproval(actor, call.approvalId);
       }
     }
+    return settled;
   }
 
   async #resolveAttachment(actor: Actor, input: AttachmentInput, signal: AbortSignal): Promise<Omit<ChatAttachment, 'id' | 'messageId' | 'position' | 'createdAt'>> {

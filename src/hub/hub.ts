@@ -589,6 +589,13 @@ export class Hub {
     return this.#policy.answer(actor.userId, approvalId, answer);
   }
 
+  /** Withdraws one of the person's pending approval requests whose call will not run any more (it leaves the Approvals page). */
+  async withdrawApproval(actor: Actor, approvalId: string): Promise<void> {
+    const request = await this.#store.approvals.get(approvalId);
+    if (request?.userId !== actor.userId || !(await this.#store.approvals.withdraw(approvalId))) return;
+    await this.#approvalWatch.changed();
+  }
+
   auditEvents(actor: Actor, filter: { connector?: string; since?: string; limit?: number; before?: AuditPosition; after?: AuditPosition } = {}): Promise<AuditEvent[]> {
     return this.#audit.list({ userId: actor.userId, connectorName: filter.connector, since: filter.since, limit: filter.limit, before: filter.before, after: filter.after });
   }

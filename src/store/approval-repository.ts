@@ -100,5 +100,11 @@ export function createApprovalRepository({ db }: StoreContext): ApprovalReposito
           .executeTakeFirst();
         return Number(result.numUpdatedRows) === 1;
       }),
+
+    withdraw: (id) =>
+      runStoreOperation('approvals.withdraw', async () => {
+        const result = await db.updateTable('approval_requests').set({ status: 'expired' }).where('id', '=', id).where('status', '=', 'pending').executeTakeFirst();
+        return Number(result.numUpdatedRows) === 1;
+      }),
   };
 }

@@ -124,6 +124,8 @@ export interface ApprovalRepository {
    * false when it is not allowed, already used, expired, or for other arguments.
    */
   consume(id: string, argumentsHash: string, now: string): Promise<boolean>;
+  /** Withdraws a pending request (its call will not run): it is no longer pending; false when it was not pending. */
+  withdraw(id: string): Promise<boolean>;
 }
 
 /** One tool call as it happened (or was refused), at whichever door. */

@@ -322,17 +322,26 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
 
   /**
-   * A person at the session limit: their least recently used session ends, so a new one can
-   * start. Clients that never end their sessions (most just stop using them) are not locked
-   * out; one that comes back to an ended session is told 404 and starts a new one.
+   * A person at the session limit: one of their sessions ends, so a new one can start —
+   * the least recently used of the opening token's own when it has any (a client that opens
+   * a session per call and never ends them pushes out its own, not the person's other
+   * clients'), else the person's; sessions with calls in flight last. Clients that never
+   * end their sessions (most just stop using them) are not locked out; one that comes back
+   * to an ended session is told 404 and starts a new one.
    */
-  const endLeastRecentlyUsed = (userId: string): void => {
+  const endLeastRecentlyUsed = (scope: GatewayScope): void => {
     let count = 0;
     let oldest: [string, Session] | undefined;
+    const rank = (session: Session) => [session.tokenId === scope.tokenId ? 0 : 1, session.inFlight.size > 0 ? 1 : 0, session.lastUsed];
+    const before = (a: Session, b: Session) => {
+      const [x, y] = [rank(a), rank(b)];
+      for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] < y[i];
+      return false;
+    };
     for (const entry of sessions) {
-      if (entry[1].userId !== userId) continue;
+      if (entry[1].userId !== scope.userId) continue;
       count++;
-      if (!oldest || entry[1].lastUsed < oldest[1].lastUsed) oldest = entry;
+      if (!oldest || before(entry[1], oldest[1])) oldest = entry;
     }
     if (count < MAX_SESSIONS_PER_USER || !oldest) return;
     sessions.delete(oldest[0]);
@@ -349,7 +358,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        endLeastRecentlyUsed(scope.userId);
+        endLeastRecentlyUsed(scope);
         sessions.set(id, { server, transport, tokenId: scope.tokenId, userId: scope.userId, path, lastUsed: Date.now(), scope, inFlight, wantsLogs: false });
       },
       onsessionclosed: (id) => {

@@ -27,7 +27,8 @@ const attachment = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('prompt'), connector: z.string().min(1).max(64), name: z.string().min(1).max(200), arguments: z.record(z.string(), z.string().max(100_000)).optional() }).strict(),
 ]);
 const messageBody = z.object({ text: z.string().max(100_000), attachments: z.array(attachment).max(20).optional() }).strict();
-const answerBody = z.object({ answer: z.enum(['once', 'always', 'deny']) }).strict();
+// 'continue': go on as the call was answered elsewhere (the Approvals page, `patchbay approve`); it answers nothing itself.
+const answerBody = z.object({ answer: z.enum(['once', 'always', 'deny', 'continue']) }).strict();
 const elicitationBody = z
   .object({
     action: z.enum(['accept', 'decline', 'cancel']),

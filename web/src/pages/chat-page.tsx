@@ -1,5 +1,5 @@
 import { type FormEvent, type KeyboardEvent, useCallback, useEffect, useRef, useState } from 'react';
-import { apiRequest, messageOf } from '../api.ts';
+import { ApiError, apiRequest, messageOf } from '../api.ts';
 import {
   type ApprovalCard,
   type AttachmentInput,
@@ -40,6 +40,10 @@ const END_WORDS: Record<string, string | null> = {
 
 /** A server's request during a running call, waiting for the person. */
 type Asked = { kind: 'elicitation'; callId: string; card: ElicitationCard } | { kind: 'sampling'; callId: string; card: SamplingCard };
+
+const NO_CODES: ReadonlySet<string> = new Set();
+/** What continuing after an answer given elsewhere may meet when the conversation moved on meanwhile. */
+const ELSEWHERE_CODES: ReadonlySet<string> = new Set(['APPROVAL_INVALID', 'NOT_FOUND', 'CONVERSATION_BUSY']);
 
 function replaceCall(messages: ChatMessage[], call: ChatToolCall): ChatMessage[] {
   return messages.map((m) => (m.id === call.messageId ? { ...m, toolCalls: m.toolCalls.map((c) => (c.id === call.id ? call : c)) } : m));
@@ -241,7 +245,8 @@ function ConversationView(props: { id: string; models: ModelEndpoint[]; connecto
     }
   }, []);
 
-  const run = async (path: string, body: unknown) => {
+  /** `quiet`: errors with these codes are not shown; the conversation is read again instead (it changed elsewhere). */
+  const run = async (path: string, body: unknown, quiet: ReadonlySet<string> = NO_CODES) => {
     const controller = new AbortController();
     abort.current = controller;
     setStreaming(true);
@@ -256,7 +261,12 @@ function ConversationView(props: { id: string; models: ModelEndpoint[]; connecto
         setEnded('Stopped.');
       }
     } catch (e) {
-      setError(messageOf(e));
+      if (e instanceof ApiError && quiet.has(e.code)) {
+        const r = await apiRequest<{ messages: ChatMessage[] }>('GET', conversationPath(props.id)).catch(() => undefined);
+        if (r) setMessages(r.messages);
+      } else {
+        setError(messageOf(e));
+      }
     } finally {
       setStreaming(false);
       setDraft('');
@@ -290,8 +300,9 @@ function ConversationView(props: { id: string; models: ModelEndpoint[]; connecto
   const answer = (approvalId: string, value: 'once' | 'always' | 'deny') => run(conversationPath(props.id, `/approvals/${encodeURIComponent(approvalId)}`), { answer: value });
 
   // A call of this conversation waits for an approval that was pending and no longer is: it was answered
-  // elsewhere (the Approvals page, `patchbay approve`) or expired. The turn goes on as that answer says
-  // (the server keeps an answer given elsewhere over the one sent here), or tells why it cannot.
+  // elsewhere (the Approvals page, `patchbay approve`) or expired. The turn goes on as answered there
+  // ('continue' answers nothing itself). Already taken care of (another tab, the call withdrawn) or
+  // still waiting after all: the conversation is read again, quietly.
   const waiting = useWaitingApprovals();
   const seenPending = useRef(new Set<string>());
   useEffect(() => {
@@ -303,7 +314,7 @@ function ConversationView(props: { id: string; models: ModelEndpoint[]; connecto
     const settled = awaiting.find((id) => seenPending.current.has(id) && !pending.has(id));
     if (settled === undefined) return;
     seenPending.current.delete(settled);
-    void run(conversationPath(props.id, `/approvals/${encodeURIComponent(settled)}`), { answer: 'once' });
+    void run(conversationPath(props.id, `/approvals/${encodeURIComponent(settled)}`), { answer: 'continue' }, ELSEWHERE_CODES);
   });
 
   const stop = async () => {
