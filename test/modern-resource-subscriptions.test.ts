@@ -34,6 +34,23 @@ describe('resource subscriptions with a server that speaks only 2026-07-28', () 
     await server?.close();
   });
 
+  /** A client of `patchbay gateway --stdio --connector m` on the bed's store (spawned), and the resource updates it hears. */
+  const stdioGateway = async (mode: 'legacy' | 'auto') => {
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('PATCHBAY_')) env[k] = v;
+    const client = new Client({ name: 'stdio-subscriber', version: '1.0.0' }, { versionNegotiation: { mode } });
+    const heard: string[] = [];
+    client.setNotificationHandler('notifications/resources/updated', (n) => void heard.push(n.params.uri));
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [MAIN, 'gateway', '--stdio', '--connector', 'm'],
+      env: { ...env, PATCHBAY_DATA_DIR: bed.patchbay.dataDir, PATCHBAY_LOG_LEVEL: 'warn' },
+      stderr: 'pipe',
+    });
+    await client.connect(transport);
+    return { client, heard };
+  };
+
   /** The updates of connector m's resources the hub hears, in order. */
   const heardByHub = () => {
     const uris: string[] = [];
@@ -138,18 +155,7 @@ describe('resource subscriptions with a server that speaks only 2026-07-28', () 
   });
 
   test('the gateway over stdio, serving from the store itself, lets a 2025-11-25 client subscribe', async () => {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('PATCHBAY_')) env[k] = v;
-    const client = new Client({ name: 'stdio-subscriber', version: '1.0.0' }, { versionNegotiation: { mode: 'legacy' } });
-    const heard: string[] = [];
-    client.setNotificationHandler('notifications/resources/updated', (n) => void heard.push(n.params.uri));
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [MAIN, 'gateway', '--stdio', '--connector', 'm'],
-      env: { ...env, PATCHBAY_DATA_DIR: bed.patchbay.dataDir, PATCHBAY_LOG_LEVEL: 'warn' },
-      stderr: 'pipe',
-    });
-    await client.connect(transport);
+    const { client, heard } = await stdioGateway('legacy');
     try {
       assert.equal(client.getServerCapabilities()?.resources?.subscribe, true);
       await client.subscribeResource({ uri: DOC1 });
@@ -166,18 +172,7 @@ describe('resource subscriptions with a server that speaks only 2026-07-28', () 
   });
 
   test('the gateway over stdio lets a 2026-07-28 client listen for resource updates: subscribed at the server while a stream holds them, one update per stream', async () => {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('PATCHBAY_')) env[k] = v;
-    const client = new Client({ name: 'stdio-listener', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
-    const heard: string[] = [];
-    client.setNotificationHandler('notifications/resources/updated', (n) => void heard.push(n.params.uri));
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [MAIN, 'gateway', '--stdio', '--connector', 'm'],
-      env: { ...env, PATCHBAY_DATA_DIR: bed.patchbay.dataDir, PATCHBAY_LOG_LEVEL: 'warn' },
-      stderr: 'pipe',
-    });
-    await client.connect(transport);
+    const { client, heard } = await stdioGateway('auto');
     try {
       assert.equal(client.getNegotiatedProtocolVersion(), '2026-07-28');
       assert.equal(client.getServerCapabilities()?.resources?.subscribe, true);
