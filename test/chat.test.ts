@@ -149,6 +149,24 @@ describe('chat turns through the one door', () => {
     assert.match(toolResults(llm.requests.at(-1)!.body).at(-1) ?? '', /in time/);
   });
 
+  test('two Patchbays continuing the same call (replicas, or a tab on each): one goes on, the other is told it was answered', async () => {
+    const conversation = await patchbay.chat.createConversation(me(), {});
+    llm.script({ toolCalls: [{ name: 'tiny__echo', arguments: { text: 'twice' } }] }, { text: 'Once only.' });
+    const card = (await collect(patchbay.chat.send(me(), conversation.id, { text: 'Echo twice' }))).find((e) => e.type === 'approval');
+    assert.ok(card && card.type === 'approval');
+    await patchbay.hub.answerApproval(patchbay.actor('cli'), card.approval.id, 'once');
+    await using other = await openTestPatchbay({}, { dataDir: patchbay.dataDir });
+    const before = llm.requests.length;
+    const results = await Promise.allSettled([
+      collect(patchbay.chat.answer(me(), conversation.id, card.approval.id, 'continue')),
+      collect(other.chat.answer(other.actor('api'), conversation.id, card.approval.id, 'continue')),
+    ]);
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1, 'one goes on');
+    const refused = results.find((r) => r.status === 'rejected');
+    assert.ok(refused && isPatchbayError(refused.reason, 'APPROVAL_INVALID'), String(refused?.status === 'rejected' && refused.reason));
+    assert.equal(llm.requests.length, before + 1, 'one model turn');
+  });
+
   test('writing again instead of answering: the waiting call is cancelled, said so at once, and its request leaves the pending approvals', async () => {
     const conversation = await patchbay.chat.createConversation(me(), {});
     llm.script({ toolCalls: [{ name: 'tiny__echo', arguments: { text: 'left' } }] });

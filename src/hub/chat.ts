@@ -220,17 +220,18 @@ export class Chat {
       if (!call) throw new PatchbayError('NOT_FOUND', `No tool call in this conversation waits for approval ${approvalId.slice(0, 40)}.`);
       if (call.status !== 'awaiting-approval') throw new PatchbayError('APPROVAL_INVALID', 'This tool call was already answered.');
       const decided = answer === 'continue' ? await this.#answeredElsewhere(actor, approvalId) : await this.#answerHere(actor, chatActor, approvalId, answer);
-      if (decided === 'allow') {
-        await this.#store.messages.updateToolCall(call.id, { status: 'pending' });
-      } else {
-        const ended = await this.#store.messages.updateToolCall(
-          call.id,
-          decided === 'deny'
+      // Claimed in the store: of two Patchbays continuing the same call (another replica, another tab there), one goes on.
+      const claimed = await this.#store.messages.claimToolCall(
+        call.id,
+        'awaiting-approval',
+        decided === 'allow'
+          ? { status: 'pending' }
+          : decided === 'deny'
             ? { status: 'denied', error: { code: 'APPROVAL_DENIED', message: 'The person denied this call.' } }
             : { status: 'cancelled', error: { code: 'APPROVAL_EXPIRED', message: 'Nobody answered the approval request in time; the call did not run.' } },
-        );
-        yield { type: 'tool-end', call: ended };
-      }
+      );
+      if (!claimed) throw new PatchbayError('APPROVAL_INVALID', 'This tool call was already answered.');
+      if (decided !== 'allow') yield { type: 'tool-end', call: claimed };
       yield* this.#run(chatActor, conversationId, turnSignal);
     });
   }

@@ -3,6 +3,7 @@ import { PatchbayError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { isUniqueViolation, runStoreOperation } from './database-errors.ts';
 import type { ChatAttachmentsTable, ChatMessagesTable, ChatToolCallsTable, ConversationsTable, ModelEndpointsTable } from './schema.ts';
+import type { Clock } from '../core/clock.ts';
 import { nowIso, type StoreContext } from './store-context.ts';
 import type {
   ChatAttachment,
@@ -11,6 +12,7 @@ import type {
   ChatPart,
   ChatRole,
   ChatToolCall,
+  ChatToolCallPatch,
   Conversation,
   ConversationRepository,
   ModelEndpoint,
@@ -195,6 +197,16 @@ function toMessage(row: Selectable<ChatMessagesTable>, toolCalls: ChatToolCall[]
   };
 }
 
+/** The columns a tool call's patch sets (and when). */
+function toolCallValues(patch: ChatToolCallPatch, clock: Clock): Partial<ChatToolCallsTable> {
+  const values: Partial<ChatToolCallsTable> = { updated_at: nowIso(clock) };
+  if (patch.status !== undefined) values.status = patch.status;
+  if (patch.approvalId !== undefined) values.approval_id = patch.approvalId;
+  if (patch.result !== undefined) values.result = patch.result === null ? null : JSON.stringify(patch.result);
+  if (patch.error !== undefined) values.error = patch.error === null ? null : JSON.stringify(patch.error);
+  return values;
+}
+
 export function createChatMessageRepository({ db, clock }: StoreContext): ChatMessageRepository {
   return {
     append: (input) =>
@@ -280,15 +292,17 @@ export function createChatMessageRepository({ db, clock }: StoreContext): ChatMe
       }),
     updateToolCall: (id, patch) =>
       runStoreOperation('messages.updateToolCall', async () => {
-        const values: Partial<ChatToolCallsTable> = { updated_at: nowIso(clock) };
-        if (patch.status !== undefined) values.status = patch.status;
-        if (patch.approvalId !== undefined) values.approval_id = patch.approvalId;
-        if (patch.result !== undefined) values.result = patch.result === null ? null : JSON.stringify(patch.result);
-        if (patch.error !== undefined) values.error = patch.error === null ? null : JSON.stringify(patch.error);
-        await db.updateTable('chat_tool_calls').set(values).where('id', '=', id).execute();
+        await db.updateTable('chat_tool_calls').set(toolCallValues(patch, clock)).where('id', '=', id).execute();
         const row = await db.selectFrom('chat_tool_calls').selectAll().where('id', '=', id).executeTakeFirst();
         if (!row) throw new PatchbayError('NOT_FOUND', `No tool call ${id.slice(0, 60)} in the conversation: it may have been deleted.`);
         return toToolCall(row);
+      }),
+    claimToolCall: (id, from, patch) =>
+      runStoreOperation('messages.claimToolCall', async () => {
+        const result = await db.updateTable('chat_tool_calls').set(toolCallValues(patch, clock)).where('id', '=', id).where('status', '=', from).executeTakeFirst();
+        if (Number(result.numUpdatedRows) !== 1) return undefined;
+        const row = await db.selectFrom('chat_tool_calls').selectAll().where('id', '=', id).executeTakeFirst();
+        return row ? toToolCall(row) : undefined;
       }),
     findToolCallByApproval: (conversationId, approvalId) =>
       runStoreOperation('messages.findToolCallByApproval', async () => {

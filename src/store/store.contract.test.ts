@@ -923,6 +923,10 @@ for (const backend of [sqliteBackend, postgresBackend]) {
         await store.messages.updateToolCall(call.id, { status: 'awaiting-approval', approvalId: 'ap-1' });
         assert.equal((await store.messages.findToolCallByApproval(first.id, 'ap-1'))?.id, call.id);
         assert.equal(await store.messages.findToolCallByApproval(second.id, 'ap-1'), undefined);
+        // Of two claims on a waiting call, one wins.
+        assert.equal((await store.messages.claimToolCall(call.id, 'awaiting-approval', { status: 'pending' }))?.status, 'pending');
+        assert.equal(await store.messages.claimToolCall(call.id, 'awaiting-approval', { status: 'denied' }), undefined, 'claimed once only');
+        assert.equal((await store.messages.findToolCallByApproval(first.id, 'ap-1'))?.status, 'pending');
         const done = await store.messages.updateToolCall(call.id, { status: 'done', result: { content: [{ type: 'text', text: 'hi' }] } });
         assert.deepEqual(done.result, { content: [{ type: 'text', text: 'hi' }] });
         await store.messages.updateToolCall(answered.toolCalls[1].id, { status: 'refused', error: { code: 'TOOL_BLOCKED', message: 'blocked' } });

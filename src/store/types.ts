@@ -435,5 +435,10 @@ export interface ChatMessageRepository {
   /** Every message of the conversation, oldest first, with tool calls and attachments. */
   list(conversationId: string): Promise<ChatMessage[]>;
   updateToolCall(id: string, patch: ChatToolCallPatch): Promise<ChatToolCall>;
+  /**
+   * Applies `patch` only while the call is still in status `from` (one caller wins, also across
+   * processes); undefined when it was not (any more).
+   */
+  claimToolCall(id: string, from: ChatToolCall['status'], patch: ChatToolCallPatch): Promise<ChatToolCall | undefined>;
   findToolCallByApproval(conversationId: string, approvalId: string): Promise<ChatToolCall | undefined>;
 }
