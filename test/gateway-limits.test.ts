@@ -65,6 +65,18 @@ describe('limits per person at the gateway', () => {
     await b.transport.terminateSession();
   });
 
+  test('a subscription to a connector removed since can still be ended (its entry, and its place under the limit, go)', async () => {
+    await bed.patchbay.hub.addConnector(bed.patchbay.actor('cli'), { url: everything.url, name: 'gone' });
+    await using gw = await connectGateway(url(), bed.token);
+    const uri = 'patchbay://gone/test://limits/removed';
+    await gw.client.subscribeResource({ uri });
+    await bed.patchbay.hub.removeConnector(bed.patchbay.actor('cli'), 'gone');
+    await gw.client.unsubscribeResource({ uri });
+    // Ended: unsubscribing again finds nothing of it (the URI names no connector any more).
+    await assert.rejects(gw.client.unsubscribeResource({ uri }), /No resource/);
+    await gw.transport.terminateSession();
+  });
+
   test(`sessions: past ${MAX_SESSIONS} for one person, the least recently used of the same token's ends (404), the others go on`, async () => {
     const other = (await bed.patchbay.tokens.create(bed.patchbay.actor('cli'), { name: 'agent' })).secret;
     const headers = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' });

@@ -82,7 +82,17 @@ export class ResourceSubscriptions {
   }
 
   async unsubscribe(subscriber: Subscriber, uri: string): Promise<void> {
-    const target = await this.#view.resolveUri(subscriber.scope, uri);
+    let target: { connector: string; name: string };
+    try {
+      target = await this.#view.resolveUri(subscriber.scope, uri);
+    } catch (error) {
+      // The connector was removed (or renamed) since: the subscription is found by the URI this subscriber used,
+      // and ends here; its server, gone with the connector, is not asked.
+      const key = [...this.#byResource].find(([, resource]) => resource.subscribers.get(subscriber) === uri)?.[0];
+      if (key === undefined) throw error;
+      await this.#leave(subscriber, key).catch(() => {});
+      return;
+    }
     await this.#leave(subscriber, keyOf(subscriber.scope.userId, target.connector, target.name));
   }
 
