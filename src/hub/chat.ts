@@ -242,16 +242,16 @@ export class Chat {
       return answer === 'deny' ? 'deny' : 'allow';
     } catch (error) {
       // Answered elsewhere meanwhile (the connector's page, `patchbay approve`): that answer stands.
-      const request = await this.#store.approvals.get(approvalId);
-      if (!isPatchbayError(error, 'APPROVAL_INVALID') || request?.userId !== actor.userId || (request.status !== 'allowed' && request.status !== 'denied')) throw error;
+      const request = await this.#hub.approvalRequest(actor, approvalId);
+      if (!isPatchbayError(error, 'APPROVAL_INVALID') || (request?.status !== 'allowed' && request?.status !== 'denied')) throw error;
       return request.status === 'allowed' ? 'allow' : 'deny';
     }
   }
 
   /** How the person answered the request elsewhere; 'expired' when nobody did in time. Never answers it. */
   async #answeredElsewhere(actor: Actor, approvalId: string): Promise<'allow' | 'deny' | 'expired'> {
-    const request = await this.#store.approvals.get(approvalId);
-    if (request?.userId !== actor.userId) throw new PatchbayError('NOT_FOUND', `No approval request ${approvalId.slice(0, 40)}.`);
+    const request = await this.#hub.approvalRequest(actor, approvalId);
+    if (!request) throw new PatchbayError('NOT_FOUND', `No approval request ${approvalId.slice(0, 40)}.`);
     if (request.status === 'allowed') return 'allow';
     if (request.status === 'denied') return 'deny';
     if (request.status === 'pending' && request.expiresAt > new Date().toISOString()) {

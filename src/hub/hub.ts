@@ -591,8 +591,7 @@ export class Hub {
 
   /** Withdraws one of the person's pending approval requests whose call will not run any more (it leaves the Approvals page). */
   async withdrawApproval(actor: Actor, approvalId: string): Promise<void> {
-    const request = await this.#store.approvals.get(approvalId);
-    if (request?.userId !== actor.userId || !(await this.#store.approvals.withdraw(approvalId))) return;
+    if (!(await this.approvalRequest(actor, approvalId)) || !(await this.#store.approvals.withdraw(approvalId))) return;
     await this.#approvalWatch.changed();
   }
 

@@ -32,6 +32,7 @@ import { buildGatewayServer, type GatewayServerOptions } from './gateway-server.
 import { type GatewayScope, GatewayView } from './gateway-view.ts';
 import { ResourceSubscriptions, type Subscriber } from './gateway-subscriptions.ts';
 import { HeldCalls } from './held-calls.ts';
+import { KeyCounts } from '../../core/key-counts.ts';
 import { isListenRequest, MAX_LISTEN_RESOURCES, resourceSubscriptionsOf, tooManyListenResources, withResourceSubscriptions } from './listen-filter.ts';
 import { createUserScopedMcpHandler, ListenStream } from './user-scoped-handler.ts';
 import { isJsonType } from '../guards.ts';
@@ -112,7 +113,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const policy = new GatewayPolicy({ hub, view, approvalWaitMs: options.approvalWaitMs ?? 50_000 });
   const sessions = new Map<string, Session>();
   /** Per person, listen requests being answered (their streams are not on the bus yet). */
-  const listensOpening = new Map<string, number>();
+  const listensOpening = new KeyCounts<string>();
   // Held in this process: with several replicas, a 2026-07-28 client's retry must reach this one (sticky routing).
   const held = new HeldCalls({ holdMs: options.inputWaitMs ?? 60_000 });
   const serverOptions: GatewayServerOptions = {
@@ -181,18 +182,15 @@ export function createGateway(options: GatewayOptions): Gateway {
       const authInfo: AuthInfo = { token: scope.tokenId, clientId: scope.tokenId, scopes: [], extra: { scope } };
       if (isListenRequest(parsedBody)) {
         // Streams still opening count too: a resource listen subscribes first, which can take a while.
-        const opening = listensOpening.get(scope.userId) ?? 0;
-        if (modern.bus.listenerCount(scope.userId) + opening >= MAX_LISTEN_STREAMS_PER_USER) {
+        if (modern.bus.listenerCount(scope.userId) + listensOpening.get(scope.userId) >= MAX_LISTEN_STREAMS_PER_USER) {
           return jsonRpcError(429, -32603, `Too many subscriptions/listen streams: at most ${MAX_LISTEN_STREAMS_PER_USER} may be open at once for one person. Close one (or combine their filters) and listen again.`, parsedBody);
         }
-        listensOpening.set(scope.userId, opening + 1);
+        listensOpening.add(scope.userId);
         try {
           const resources = resourceSubscriptionsOf(parsedBody);
           return await (resources ? listenForResources(request, parsedBody, authInfo, scope, resources) : modern.fetch(request, { parsedBody, authInfo }));
         } finally {
-          const left = (listensOpening.get(scope.userId) ?? 1) - 1;
-          if (left > 0) listensOpening.set(scope.userId, left);
-          else listensOpening.delete(scope.userId);
+          listensOpening.remove(scope.userId);
         }
       }
       return modern.fetch(request, { parsedBody, authInfo });

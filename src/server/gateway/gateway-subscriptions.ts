@@ -1,4 +1,5 @@
 import { PatchbayError } from '../../core/errors.ts';
+import { KeyCounts } from '../../core/key-counts.ts';
 import { oneAfter } from '../../core/one-at-a-time.ts';
 import type { Hub, ResourceUpdate } from '../../hub/index.ts';
 import type { GatewayScope, GatewayView } from './gateway-view.ts';
@@ -25,7 +26,7 @@ export class ResourceSubscriptions {
   /** Per upstream resource: its subscribers, each with the URI it subscribed with. */
   readonly #byResource = new Map<string, { connector: string; uri: string; userId: string; subscribers: Map<Subscriber, string> }>();
   /** Per person, the resources subscribed at their servers (or being subscribed). */
-  readonly #perUser = new Map<string, number>();
+  readonly #perUser = new KeyCounts<string>();
   readonly #stopListening: () => void;
   /** Per resource, the change to its subscription running now (and those queued behind it). */
   readonly #changing = new Map<string, Promise<void>>();
@@ -48,19 +49,18 @@ export class ResourceSubscriptions {
       await this.#oneAtATime(key, async () => {
         if (!this.#byResource.has(key)) {
           // Counted when the server subscription is asked for, so subscriptions being made at once count too.
-          const held = this.#perUser.get(scope.userId) ?? 0;
-          if (held >= MAX_RESOURCES_PER_USER) {
+          if (this.#perUser.get(scope.userId) >= MAX_RESOURCES_PER_USER) {
             throw new PatchbayError(
               'USAGE_LIMIT_EXCEEDED',
               `Too many resource subscriptions: at most ${MAX_RESOURCES_PER_USER} resources may be subscribed to at once for one person. Unsubscribe from some (or end sessions and listen streams you no longer use), then subscribe again.`,
               { details: { limit: MAX_RESOURCES_PER_USER } },
             );
           }
-          this.#perUser.set(scope.userId, held + 1);
+          this.#perUser.add(scope.userId);
           try {
             await this.#hub.subscribeResource(this.#view.actor(scope), target.connector, target.name);
           } catch (error) {
-            this.#release(scope.userId);
+            this.#perUser.remove(scope.userId);
             throw error;
           }
         }
@@ -110,18 +110,12 @@ export class ResourceSubscriptions {
     this.#perUser.clear();
   }
 
-  #release(userId: string): void {
-    const held = (this.#perUser.get(userId) ?? 1) - 1;
-    if (held > 0) this.#perUser.set(userId, held);
-    else this.#perUser.delete(userId);
-  }
-
   #leave(subscriber: Subscriber, key: string): Promise<void> {
     return this.#oneAtATime(key, async () => {
       const resource = this.#byResource.get(key);
       if (!resource?.subscribers.delete(subscriber) || resource.subscribers.size > 0) return;
       this.#byResource.delete(key);
-      this.#release(resource.userId);
+      this.#perUser.remove(resource.userId);
       await this.#hub.unsubscribeResource(this.#view.actor(subscriber.scope), resource.connector, resource.uri);
     });
   }

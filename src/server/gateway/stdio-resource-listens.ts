@@ -1,3 +1,4 @@
+import { KeyCounts } from '../../core/key-counts.ts';
 import { oneAfter } from '../../core/one-at-a-time.ts';
 import type { ResourceSubscriptions, Subscriber } from './gateway-subscriptions.ts';
 
@@ -15,7 +16,7 @@ export class StdioResourceListens {
   readonly #subscriptions: ResourceSubscriptions;
   readonly #subscriber: Subscriber;
   /** Per URI, how many streams hold it. */
-  readonly #held = new Map<string, number>();
+  readonly #held = new KeyCounts<string>();
   /** Per listen request id, the URIs its stream holds. */
   readonly #streams = new Map<string | number, string[]>();
   /** Listens still opening, and those of them the client cancelled meanwhile. */
@@ -38,8 +39,7 @@ export class StdioResourceListens {
     return this.#oneAtATime(async () => {
       const honored: string[] = [];
       for (const uri of uris) {
-        const holders = this.#held.get(uri) ?? 0;
-        if (holders === 0) {
+        if (this.#held.get(uri) === 0) {
           try {
             await this.#subscriptions.subscribe(this.#subscriber, uri);
           } catch {
@@ -47,7 +47,7 @@ export class StdioResourceListens {
             continue;
           }
         }
-        this.#held.set(uri, holders + 1);
+        this.#held.add(uri);
         honored.push(uri);
       }
       this.#opening.delete(id);
@@ -74,13 +74,7 @@ export class StdioResourceListens {
 
   async #release(uris: string[]): Promise<void> {
     for (const uri of uris) {
-      const holders = (this.#held.get(uri) ?? 1) - 1;
-      if (holders > 0) {
-        this.#held.set(uri, holders);
-        continue;
-      }
-      this.#held.delete(uri);
-      await this.#subscriptions.unsubscribe(this.#subscriber, uri).catch(() => {});
+      if (this.#held.remove(uri) === 0) await this.#subscriptions.unsubscribe(this.#subscriber, uri).catch(() => {});
     }
   }
 
