@@ -10,6 +10,7 @@ import { type TestContext, test } from 'node:test';
 import { isPatchbayError } from '../src/core/errors.ts';
 import { startExampleServer } from '../src/example-server/index.ts';
 import { startServer } from '../src/server/index.ts';
+import { MAX_HELD_APPROVAL_WAITS } from '../src/server/routes/policy.ts';
 import { createTestApiApp, TEST_HOST, TEST_TOKEN } from './fixtures/api-app.ts';
 import { runCli } from './fixtures/cli-process.ts';
 import { connectGateway } from './fixtures/gateway-client.ts';
@@ -136,6 +137,39 @@ test('GET /api/approvals?wait=&seen= answers once the pending approvals are no l
   assert.equal(tooLong.status, 400);
   assert.equal(tooLong.json.error?.code, 'VALIDATION_FAILED');
   assert.match(tooLong.json.error?.message ?? '', /wait/);
+});
+
+test(`one person has at most ${MAX_HELD_APPROVAL_WAITS} GET /api/approvals requests held at once; the next is answered at once, and holding resumes when a place frees`, async (t) => {
+  const patchbay = await openWithExample(t);
+  const app = createTestApiApp(patchbay);
+  const get = async (query = '') => {
+    const response = await app.request(`/api/approvals${query}`, { headers: { host: TEST_HOST, authorization: `Bearer ${TEST_TOKEN}` } });
+    assert.equal(response.status, 200);
+    return (await response.json()) as { approvals: Array<{ id: string }>; tag: string };
+  };
+  const { tag } = await get();
+  let answered = 0;
+  const holding = Array.from({ length: MAX_HELD_APPROVAL_WAITS }, () => get(`?wait=25&seen=${tag}`).finally(() => answered++));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(answered, 0, 'the first ones are held');
+
+  // One more is not held: it answers with the unchanged set while the others still wait.
+  const extra = await get(`?wait=25&seen=${tag}`);
+  assert.equal(extra.tag, tag);
+  assert.equal(answered, 0, 'answered before any held request');
+
+  // A change answers all of them, which frees their places: the next request is held again.
+  const id = await askForApproval(patchbay, 'many tabs');
+  const all = await Promise.all(holding);
+  assert.ok(all.every((answer) => answer.approvals.length === 1 && answer.approvals[0].id === id));
+  let settled = false;
+  const again = get(`?wait=25&seen=${all[0].tag}`).finally(() => {
+    settled = true;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(settled, false, 'held again once places are free');
+  await patchbay.hub.answerApproval(patchbay.actor('cli'), id, 'deny');
+  assert.deepEqual((await again).approvals, []);
 });
 
 test('PostgreSQL: an answer on one replica wakes a waiter on another, and leaves its other lookups alone', { skip: url ? false : 'PATCHBAY_TEST_DATABASE_URL is not set' }, async (t) => {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { PatchbayError } from '../../core/errors.ts';
+import { KeyCounts } from '../../core/key-counts.ts';
 import type { Hub } from '../../hub/index.ts';
 import type { ApprovalRequest } from '../../store/index.ts';
 import type { ApiEnv } from '../api-app.ts';
@@ -21,6 +22,13 @@ const answerBody = z.object({ answer: z.enum(['once', 'always', 'deny']) }).stri
 
 /** The longest `GET /api/approvals?wait=` holds a request: below the 30 s after which proxies commonly give up on one. */
 const MAX_APPROVALS_WAIT_S = 25;
+/**
+ * Requests one person may have held at once in this process. Past that a request is
+ * answered at once, as without `wait`: a page then asks again every few seconds. A browser
+ * holds one per visible tab, so this is room for several windows and devices, not a
+ * budget anyone reaches by using the app.
+ */
+export const MAX_HELD_APPROVAL_WAITS = 16;
 const approvalsQuery = z.object({ wait: z.coerce.number().int().min(0).max(MAX_APPROVALS_WAIT_S).optional(), seen: z.string().max(64).optional() });
 
 /** Names one set of pending approvals (which requests wait), so a page can say which set it shows. */
@@ -85,6 +93,7 @@ function readAuditCursor(cursor: string): { at: string; id: string } {
  */
 export function approvalAndAuditRoutes(hub: Hub): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
+  const held = new KeyCounts<string>();
   // With `seen` (the `tag` of an earlier answer) and `wait` (seconds), the answer waits until the
   // pending approvals are no longer those — a request asked for or answered, here or in another
   // process — or `wait` runs out (an expired request drops out then): a page shows a new request at once, without polling.
@@ -92,13 +101,19 @@ export function approvalAndAuditRoutes(hub: Hub): Hono<ApiEnv> {
     const query = parseInput(approvalsQuery, c.req.query());
     const deadline = Date.now() + (query.wait ?? 0) * 1000;
     const signal = c.req.raw.signal;
+    const { userId } = c.get('actor');
     for (;;) {
       const mark = hub.approvalMark();
       const approvals = await hub.pendingApprovals(c.get('actor'));
       const tag = approvalsTag(approvals);
       const left = deadline - Date.now();
-      if (query.seen !== tag || left <= 0 || signal.aborted) return c.json({ approvals, tag });
-      await hub.approvalChange(left, signal, mark);
+      if (query.seen !== tag || left <= 0 || signal.aborted || held.get(userId) >= MAX_HELD_APPROVAL_WAITS) return c.json({ approvals, tag });
+      held.add(userId);
+      try {
+        await hub.approvalChange(left, signal, mark);
+      } finally {
+        held.remove(userId);
+      }
     }
   });
   app.post('/approvals/:id', async (c) => {
