@@ -4,6 +4,8 @@
  * checkout), each configured URL is connected to with the configured header.
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +16,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { type ExampleServer, startExampleServer } from '../src/example-server/index.ts';
 import { type RunningServer, startServer } from '../src/server/index.ts';
+import { runCli } from './fixtures/cli-process.ts';
 import { openTestPatchbay, type TestPatchbay } from './fixtures/patchbay.ts';
 
 const README = fileURLToPath(new URL('../README.md', import.meta.url));
@@ -141,6 +144,46 @@ describe('the README’s gateway configurations work as written', () => {
     } finally {
       await full.close();
     }
+  });
+
+  test('with PATCHBAY_GATEWAY_TOKEN and no Patchbay answering, --stdio serves from the store as that token: its projects, refused once revoked', async () => {
+    // A port nothing listens on: taken, then given back.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = String((probe.address() as AddressInfo).port);
+    await new Promise((resolve) => probe.close(resolve));
+    const spawn = (secret: string) => new StdioClientTransport({ command: 'patchbay', args: ['gateway', '--stdio'], env: env({ PATCHBAY_PORT: port, PATCHBAY_GATEWAY_TOKEN: secret }), stderr: 'pipe' });
+
+    const limited = new Client({ name: 'no-hub', version: '1.0.0' });
+    await limited.connect(spawn(workToken));
+    try {
+      assert.deepEqual((await limited.listTools()).tools, [], 'the token reaches only the project "nothing-here"');
+    } finally {
+      await limited.close();
+    }
+
+    const { secret } = await patchbay.tokens.create(patchbay.actor('cli'), { name: 'no-hub-then-revoked' });
+    const client = new Client({ name: 'no-hub', version: '1.0.0' });
+    const transport = spawn(secret);
+    let stderr = '';
+    transport.stderr?.on('data', (chunk) => {
+      stderr += String(chunk);
+    });
+    await client.connect(transport);
+    try {
+      await exercise(client);
+      assert.match(stderr, /No Patchbay answers at http:\/\/127\.0\.0\.1:\d+: serving from the store directly, as the token "no-hub-then-revoked"/);
+      await patchbay.tokens.revoke(patchbay.actor('cli'), 'no-hub-then-revoked');
+      await assert.rejects(client.listTools(), /revoked/);
+    } finally {
+      await client.close();
+    }
+
+    // Revoked before it starts: it says so and exits 4, serving nothing.
+    const refused = await runCli(['gateway', '--stdio'], { env: { PATCHBAY_DATA_DIR: patchbay.dataDir, PATCHBAY_PORT: port, PATCHBAY_GATEWAY_TOKEN: secret } });
+    assert.equal(refused.code, 4, refused.stderr);
+    assert.match(refused.stderr, /PATCHBAY_GATEWAY_TOKEN/);
+    assert.match(refused.stderr, /revoked/);
   });
 
   test('served in-process over stdio, a 2026-07-28 client is asked what the server asks during a call', async () => {

@@ -1,5 +1,5 @@
 import { VERSION } from '../../app.ts';
-import { PatchbayError } from '../../core/errors.ts';
+import { PatchbayError, toPatchbayError } from '../../core/errors.ts';
 import { createLogger } from '../../core/log.ts';
 import { relayGatewayToHub, serveGatewayInProcess, type StdioGateway } from '../../server/index.ts';
 import type { CommandSpec } from '../command.ts';
@@ -12,7 +12,8 @@ export const gatewayCommand: CommandSpec = {
   summary: 'Serve your connectors as one MCP server over stdio, for clients that only launch local servers.',
   description:
     'With --stdio, speaks MCP on stdin/stdout (logs go to stderr): the same server as the gateway at /mcp of `patchbay serve`. ' +
-    'With PATCHBAY_GATEWAY_TOKEN set and Patchbay running, it relays to that running Patchbay; otherwise it opens the store itself and serves as you. ' +
+    'With PATCHBAY_GATEWAY_TOKEN set and Patchbay running, it relays to that running Patchbay; otherwise it opens the store itself, ' +
+    'and serves as that token (its projects; refused once it is revoked), or as you when no token is set. ' +
     'Calls follow your permissions; a tool at Ask is asked in the client when it can, else waits for `patchbay approve`.',
   options: {
     stdio: { type: 'boolean', description: 'Speak MCP over stdin and stdout.' },
@@ -39,12 +40,27 @@ export const gatewayCommand: CommandSpec = {
       gateway = await relayGatewayToHub({ url: `${base}${path}`, token: config.gatewayToken, logger });
     } else {
       const patchbay = await ctx.open();
+      let token: Parameters<typeof serveGatewayInProcess>[0]['token'];
+      let userId = patchbay.localUser.id;
+      if (config.gatewayToken) {
+        const secret = config.gatewayToken;
+        // No Patchbay answers at `base`: the token still decides what is served, as the running one would.
+        const grant = await patchbay.tokens.verify(secret).catch(async (error: unknown) => {
+          await patchbay.close();
+          const refused = toPatchbayError(error);
+          throw new PatchbayError(refused.code, `PATCHBAY_GATEWAY_TOKEN: ${refused.message}`, { cause: error });
+        });
+        userId = grant.userId;
+        token = { id: grant.token.id, projects: grant.projects, verify: () => patchbay.tokens.verify(secret) };
+        ctx.io.stderr.write(`No Patchbay answers at ${base}: serving from the store directly, as the token "${grant.token.name}".\n`);
+      }
       gateway = await serveGatewayInProcess({
         hub: patchbay.hub,
         logger: patchbay.logger.child({ area: 'gateway' }),
         changes: patchbay.store.changes,
         version: VERSION,
-        userId: patchbay.localUser.id,
+        userId,
+        token,
         project,
         connector,
         approvalWaitMs: patchbay.config.gatewayApprovalWaitMs,

@@ -10,6 +10,7 @@ import { type GatewayScope, GatewayView } from './gateway-view.ts';
 import { HeldCalls } from './held-calls.ts';
 import { ResourceSubscriptions, type Subscriber } from './gateway-subscriptions.ts';
 import { cancelledRequestId } from './gateway-fast-path.ts';
+import { toProtocolError } from './json-rpc-errors.ts';
 import { MAX_LISTEN_RESOURCES, resourceSubscriptionsOf, tooManyListenResources, withResourceSubscriptions } from './listen-filter.ts';
 import { StdioResourceListens } from './stdio-resource-listens.ts';
 
@@ -26,6 +27,12 @@ export interface InProcessStdioOptions {
   changes: ChangeFeed;
   version: string;
   userId: string;
+  /**
+   * The personal access token the client was configured with, when it was: the gateway then
+   * serves as that token (its user, its projects) and checks it before every request, so a
+   * revoked token stops working here as it does at `/mcp`. Without one, the local user, everything.
+   */
+  token?: { id: string; projects: string[] | null; verify(): Promise<unknown> };
   project?: string;
   connector?: string;
   approvalWaitMs: number;
@@ -42,8 +49,17 @@ export interface InProcessStdioOptions {
 export async function serveGatewayInProcess(options: InProcessStdioOptions): Promise<StdioGateway> {
   const view = new GatewayView(options.hub, options.logger, options.changes);
   const policy = new GatewayPolicy({ hub: options.hub, view, approvalWaitMs: options.approvalWaitMs });
-  const scope: GatewayScope = { userId: options.userId, tokenId: 'stdio', tokenProjects: null, project: options.project, connector: options.connector };
+  const scope: GatewayScope = {
+    userId: options.userId,
+    tokenId: options.token?.id ?? 'stdio',
+    tokenProjects: options.token?.projects ?? null,
+    project: options.project,
+    connector: options.connector,
+  };
   await view.check(scope);
+  if (options.project !== undefined && (await view.connectors(scope)).length === 0) {
+    options.logger.warn(`No connector is in the project "${options.project.slice(0, 80)}" (yet): the client sees no tools until one is. Run \`patchbay list\` to see the projects.`);
+  }
   const held = new HeldCalls({ holdMs: options.inputWaitMs });
   let current: Server | undefined;
   const transport = new StdioServerTransport();
@@ -78,7 +94,7 @@ export async function serveGatewayInProcess(options: InProcessStdioOptions): Pro
   // A 2026-07-28 listen naming resources is subscribed at the servers before the SDK's entry serves it
   // (it may come first of all, before the era is settled and the server built).
   const deliver = transport.onmessage;
-  transport.onmessage = (message: JSONRPCMessage) => {
+  const route = (message: JSONRPCMessage) => {
     const uris = served?.era === 'legacy' ? undefined : resourceSubscriptionsOf(message);
     if (!uris || !isJSONRPCRequest(message)) {
       const cancelled = cancelledRequestId(message);
@@ -95,6 +111,27 @@ export async function serveGatewayInProcess(options: InProcessStdioOptions): Pro
       if (honored) deliver?.(withResourceSubscriptions(message, honored));
     })().catch((error: unknown) => options.logger.debug('a listen over stdio failed', { error }));
   };
+  const { token } = options;
+  if (!token) {
+    transport.onmessage = route;
+  } else {
+    // Every request is let in only while the token is live (a cached lookup while the store reports no write), in the order they came.
+    let inOrder = Promise.resolve();
+    transport.onmessage = (message: JSONRPCMessage) => {
+      inOrder = inOrder.then(async () => {
+        try {
+          await token.verify();
+        } catch (error) {
+          if (isJSONRPCRequest(message)) {
+            const refused = toProtocolError(error);
+            await transport.send({ jsonrpc: '2.0', id: message.id, error: { code: refused.code, message: refused.message, data: refused.data } }).catch(() => {});
+          }
+          return;
+        }
+        route(message);
+      });
+    };
+  }
 
   const unsubscribe = options.hub.onCatalogChanged((change) => {
     if (change.userId !== options.userId || !current) return;
