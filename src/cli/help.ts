@@ -20,6 +20,7 @@ const EXIT_MEANINGS: Array<[number, string]> = [
   [3, 'not found'],
   [4, 'authentication needed or refused'],
   [5, 'the remote server failed'],
+  [6, 'refused by your settings or the state of things: a tool disabled, blocked, suspended after a change, waiting for approval or over a limit; a chat busy or at its step limit'],
   [130, 'cancelled (Ctrl-C)'],
 ];
 
