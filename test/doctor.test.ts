@@ -189,6 +189,15 @@ describe('the connection doctor against real servers', () => {
     assert.equal(gets[0].headers.accept, 'text/event-stream');
   });
 
+  test('501 to initialize (a plain web server): not an MCP endpoint, not a failing server', async () => {
+    const report = await diagnose(hostile.urlFor('status-501'));
+    assertWellFormed(report);
+    assert.equal(report.verdict, 'failed');
+    assert.equal(step(report, 'initialize').status, 'fail');
+    assert.match(report.advice, /not an MCP endpoint/);
+    assert.doesNotMatch(JSON.stringify(report), /try again later/i);
+  });
+
   test('a server that never answers: initialize times out, the rest is skipped', async () => {
     const report = await diagnose(hostile.urlFor('hang'), { stepTimeoutMs: 500 });
     assertWellFormed(report);

@@ -4,13 +4,14 @@ import { isPatchbayError } from '../src/core/errors.ts';
 import { type HostileMode, type HostileServer, startHostileServer } from './fixtures/hostile-server.ts';
 import { openTestPatchbay, type TestPatchbay } from './fixtures/patchbay.ts';
 
-/** What each misbehaviour must turn into. */
-const EXPECTED: Array<[HostileMode, string]> = [
-  ['html', 'PROTOCOL_ERROR'],
-  ['status-500', 'SERVER_ERROR'],
+/** What each misbehaviour must turn into, and (where the advice is specific) what the message must tell the person. */
+const EXPECTED: Array<[HostileMode, string, RegExp?]> = [
+  ['html', 'PROTOCOL_ERROR', /not a web page/],
+  ['status-500', 'SERVER_ERROR', /try again later/],
   ['status-400', 'PROTOCOL_ERROR'],
-  ['status-404', 'CONNECTOR_UNREACHABLE'],
-  ['status-405', 'CONNECTOR_UNREACHABLE'],
+  ['status-404', 'CONNECTOR_UNREACHABLE', /no MCP endpoint at that URL/],
+  ['status-405', 'CONNECTOR_UNREACHABLE', /no MCP endpoint at that URL/],
+  ['status-501', 'CONNECTOR_UNREACHABLE', /no MCP endpoint at that URL/],
   ['truncated-sse', 'TIMEOUT'],
   ['huge', 'RESPONSE_TOO_LARGE'],
   ['huge-cl', 'RESPONSE_TOO_LARGE'],
@@ -33,7 +34,7 @@ describe('a misbehaving server becomes a typed error and nothing is lost', () =>
     await hostile?.close();
   });
 
-  for (const [mode, code] of EXPECTED) {
+  for (const [mode, code, advice] of EXPECTED) {
     test(`adding a server that answers "${mode}" fails with ${code} and stores nothing`, async () => {
       const actor = patchbay.actor('cli');
       const before = await patchbay.hub.listConnectors(actor);
@@ -41,11 +42,24 @@ describe('a misbehaving server becomes a typed error and nothing is lost', () =>
         assert.ok(isPatchbayError(error), `expected a PatchbayError, got ${error}`);
         assert.equal(error.code, code, error.message);
         assert.ok(error.message.length > 20 && !/undefined/.test(error.message), error.message);
+        if (advice) assert.match(error.message, advice);
+        assert.doesNotMatch(error.message, /Version negotiation probe failed/, 'the SDK’s wrapper is not what the person reads');
         return true;
       });
       assert.deepEqual(await patchbay.hub.listConnectors(actor), before);
     });
   }
+
+  test('an https URL for a server that speaks plain http is told to use http', async () => {
+    const actor = patchbay.actor('cli');
+    const url = hostile.urlFor('html').replace(/^http:/, 'https:');
+    await assert.rejects(patchbay.hub.addConnector(actor, { url }), (error: unknown) => {
+      assert.ok(isPatchbayError(error, 'CONNECTOR_UNREACHABLE'), String(error));
+      assert.match(error.message, /did not answer TLS/);
+      assert.match(error.message, /http:\/\//);
+      return true;
+    });
+  });
 
   test('a stored connector whose server misbehaves keeps its data; only its status records the failure', async () => {
     const actor = patchbay.actor('cli');

@@ -148,7 +148,12 @@ export async function probeInitialize(target: UrlFacts, deps: McpProbeDeps, ctx:
     status: 'fail',
     detail: `${head}: the server failed to answer initialize${describeBodyEnd(answer, deps.maxBytes) ? `; ${describeBodyEnd(answer, deps.maxBytes)}` : ''}.`,
     excerpt,
-    advice: status >= 500 ? 'The server is failing (HTTP 5xx): its operator should look at its logs. Try again later.' : 'The server refused the request: check that the URL is its MCP endpoint.',
+    advice:
+      status === 501
+        ? 'Whatever answers there takes no POST requests (HTTP 501): it is a web server, not an MCP endpoint. Check the path (often /mcp).'
+        : status >= 500
+          ? 'The server is failing (HTTP 5xx): its operator should look at its logs. Try again later.'
+          : 'The server refused the request: check that the URL is its MCP endpoint.',
     value: { works: false, wantsFallback: false },
   };
 }

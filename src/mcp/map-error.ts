@@ -34,6 +34,24 @@ export function networkErrorCode(error: unknown): string | undefined {
   });
 }
 
+/** The TLS failure (a wrong protocol, an untrusted or mismatched certificate) anywhere in the chain, if any. */
+function tlsErrorCode(error: unknown): string | undefined {
+  return findCause(error, (e) => {
+    const code = (e as { code?: unknown }).code;
+    return typeof code === 'string' && (/^ERR_(SSL|TLS)_/.test(code) || CERTIFICATE_CODES.has(code)) ? code : undefined;
+  });
+}
+
+/** OpenSSL's verdicts on a certificate, as Node reports them. */
+const CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+]);
+
 /** The HTTP status of a failed transport exchange, if the error carries one. */
 export function httpStatusOf(error: unknown): number | undefined {
   return findCause(error, (e) => {
@@ -82,6 +100,8 @@ export interface ErrorContext {
 export function mapMcpError(error: unknown, ctx: ErrorContext): PatchbayError {
   const existing = findCause(error, (e) => (e instanceof PatchbayError ? e : undefined));
   if (existing) return existing;
+  // The SDK's version probe wraps whatever went wrong with it: what went wrong is what the person can act on.
+  if (error instanceof SdkError && error.code === SdkErrorCode.EraNegotiationFailed && error.cause !== undefined) return mapMcpError(error.cause, ctx);
   const where = `connector "${ctx.connector}" (${ctx.url})`;
   const details = { connector: ctx.connector, operation: ctx.operation };
 
@@ -121,6 +141,15 @@ export function mapMcpError(error: unknown, ctx: ErrorContext): PatchbayError {
           : 'The connection broke: the server may have restarted or crashed. Try again.';
     return new PatchbayError('CONNECTOR_UNREACHABLE', `Could not reach ${where} (${netCode}). ${hint}`, { cause: error, details: { ...details, network: netCode } });
   }
+  const tls = tlsErrorCode(error);
+  if (tls) {
+    const hint = /WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|RECORD_LAYER_FAILURE/.test(tls)
+      ? `The server did not answer TLS: if it speaks plain HTTP, use the http:// URL${ctx.url.startsWith('https://') ? ` (${`http://${ctx.url.slice('https://'.length)}`.slice(0, 200)})` : ''}.`
+      : /ALTNAME/.test(tls)
+        ? 'Its TLS certificate is for another name: check the host in the URL.'
+        : 'Its TLS certificate is not trusted: if it is signed by your own authority, give Patchbay that certificate through NODE_EXTRA_CA_CERTS.';
+    return new PatchbayError('CONNECTOR_UNREACHABLE', `Could not open a secure connection to ${where} (${tls}). ${hint}`, { cause: error, details: { ...details, tls } });
+  }
   if (error instanceof SdkError) {
     switch (error.code) {
       case SdkErrorCode.RequestTimeout:
@@ -154,7 +183,8 @@ export function mapMcpError(error: unknown, ctx: ErrorContext): PatchbayError {
   if (status !== undefined) {
     if (status === 403)
       return new PatchbayError('FORBIDDEN', `${where} refused access (HTTP 403). Check the account's permissions on that server.`, { cause: error, details });
-    if (status === 404 || status === 405)
+    // 501: a plain web server that takes no POST at all.
+    if (status === 404 || status === 405 || status === 501)
       return new PatchbayError(
         'CONNECTOR_UNREACHABLE',
         `${where} answered HTTP ${status}: there is no MCP endpoint at that URL. Check the path (often /mcp or /sse).`,
