@@ -66,6 +66,17 @@ describe('patchbay add/auth with credentials', () => {
     assert.equal(JSON.parse(refused.stdout).error.code, 'AUTH_REQUIRED');
   });
 
+  test('--basic with no terminal and nothing piped in is refused, and the credentials stay as they were; --password-stdin may give an empty one', async () => {
+    const before = await cli(['auth', 'locked', '--json']);
+    const run = await cli(['auth', 'locked', '--basic', 'bob'], '');
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /No password for bob.*--password-stdin/);
+    assert.deepEqual(JSON.parse((await cli(['auth', 'locked', '--json'])).stdout), JSON.parse(before.stdout));
+    const empty = await cli(['auth', 'locked', '--basic', 'bob', '--password-stdin', '--json'], '');
+    assert.equal(empty.code, 0, empty.stderr);
+    assert.equal(JSON.parse(empty.stdout).credentials.username, 'bob');
+  });
+
   test('a malformed header is refused without echoing it', async () => {
     const run = await cli(['auth', 'locked', '--header', 'sk-this-is-the-secret-itself']);
     assert.equal(run.code, 2);

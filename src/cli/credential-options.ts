@@ -30,8 +30,16 @@ export async function readCredentialOptions(ctx: CommandContext, values: OptionV
   if (headerLines.length > 0) return { kind: 'headers', headers: Object.fromEntries(headerLines.map(parseHeaderLine)) };
   if (user === undefined) return undefined;
   let password: string;
-  if (flagOption(values, 'password-stdin') || !ctx.io.stdin.isTTY) {
+  const fromStdin = flagOption(values, 'password-stdin');
+  if (fromStdin || !ctx.io.stdin.isTTY) {
     password = (await readStdin(ctx.io.stdin, '--password-stdin reads the password from stdin, but stdin is a terminal. Pipe it in, or leave the flag out to be asked.')).replace(/\r?\n$/, '');
+    // Read only because there is no terminal to ask at: nothing piped in is far likelier a mistake than an empty password.
+    if (password === '' && !fromStdin) {
+      throw new PatchbayError(
+        'INVALID_ARGUMENTS',
+        `No password for ${user}: there is no terminal to ask at, and nothing came on stdin. Pipe it in with --password-stdin (an empty password too, if the server wants one), or run this at a terminal.`,
+      );
+    }
   } else {
     password = await askHidden(ctx.io, `Password for ${user}: `);
   }
