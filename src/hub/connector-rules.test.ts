@@ -14,6 +14,24 @@ test('URLs: https anywhere, http only on loopback or when allowed; normalized', 
   }
 });
 
+test('a host typed without a scheme is told the URL it probably meant: http on this machine, https elsewhere', () => {
+  const said = (text: string) => {
+    try {
+      normalizeConnectorUrl(text);
+    } catch (error) {
+      assert.ok(isPatchbayError(error, 'INVALID_URL'));
+      return error.message;
+    }
+    assert.fail(`${text} was taken`);
+  };
+  assert.match(said('localhost:7411/mcp'), /no scheme \(try http:\/\/localhost:7411\/mcp\)/);
+  assert.match(said('127.0.0.1:7411/mcp'), /\(try http:\/\/127\.0\.0\.1:7411\/mcp\)/);
+  assert.match(said('mcp.example.com/mcp'), /\(try https:\/\/mcp\.example\.com\/mcp\)/);
+  assert.match(said('[::1]:9/'), /\(try http:\/\/\[::1\]:9\/\)/);
+  assert.doesNotMatch(said('not a url'), /\(try /);
+  assert.doesNotMatch(said('mailto:someone@example.com'), /\(try /);
+});
+
 test('names: lowercase letters, digits and hyphens; derived from hostile server names safely', () => {
   assert.equal(validateName('team-notes-2'), 'team-notes-2');
   for (const bad of ['', 'Upper', '-lead', 'trail-', 'sp ace', 'a'.repeat(65), 'ünï']) {

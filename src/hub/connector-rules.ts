@@ -70,12 +70,15 @@ export interface UrlRuleOptions {
  */
 export function normalizeConnectorUrl(raw: string, options: UrlRuleOptions = {}): string {
   const text = raw.trim();
+  const schemeless = withoutScheme(text);
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw invalidUrl(text, 'it is not an absolute URL. Paste the full address, for example https://mcp.example.com/mcp');
+    throw invalidUrl(text, schemeless ?? 'it is not an absolute URL. Paste the full address, for example https://mcp.example.com/mcp');
   }
+  // "localhost:7411/mcp" parses, with "localhost:" as its scheme.
+  if (schemeless) throw invalidUrl(text, schemeless);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw invalidUrl(text, `"${url.protocol}" is not supported; remote MCP servers are reached over https (or http on this machine)`);
   }
@@ -91,6 +94,17 @@ export function normalizeConnectorUrl(raw: string, options: UrlRuleOptions = {})
   }
   url.hash = '';
   return url.toString();
+}
+
+/** For a host (and port and path) typed without a scheme, what to say: the URL it probably meant. */
+function withoutScheme(text: string): string | undefined {
+  const typed = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?(?=[/?]|$)/i.exec(text);
+  if (!typed || text.includes('://')) return undefined;
+  // A bare word ("notes/mcp") is more likely a relative path than a host.
+  const host = typed[1];
+  if (!host.includes('.') && !host.startsWith('[') && host.toLowerCase() !== 'localhost') return undefined;
+  const scheme = isLoopbackHost(host) ? 'http' : 'https';
+  return `it has no scheme (try ${scheme}://${truncate(text, 200)})`;
 }
 
 function invalidUrl(text: string, why: string): PatchbayError {
