@@ -20,6 +20,7 @@ test('patchbay token: create prints the token once and stores only its hash; lis
   const secret = created.stdout.trim();
   assert.match(secret, /^pbt_[A-Za-z0-9_-]{43}$/);
   assert.match(created.stderr, /shown only now/);
+  assert.match(created.stderr, /to the gateway at http:\/\/127\.0\.0\.1:7410\/mcp/, 'where to send it, this Patchbay’s own address');
 
   const db = new DatabaseSync(join(dataDir, 'patchbay.db'), { readOnly: true });
   const rows = db.prepare('select token_hash, prefix, projects from access_tokens').all() as Array<{ token_hash: string; prefix: string; projects: string }>;
@@ -42,7 +43,10 @@ test('patchbay token: create prints the token once and stores only its hash; lis
 
   assert.equal((await cli('token', 'create', 'claude-desktop')).code, 2, 'a live name is taken');
   assert.equal((await cli('token', 'create', 'Bad Name')).code, 2);
-  assert.equal((await cli('token', 'frobnicate')).code, 2);
+  const unknown = await cli('token', 'frobnicate');
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /use create, list or revoke\. Run `patchbay help token` for usage\./);
+  assert.doesNotMatch(unknown.stderr, /\.\./);
 
   const revoked = await cli('token', 'revoke', 'claude-desktop');
   assert.equal(revoked.code, 0, revoked.stderr);

@@ -186,6 +186,22 @@ describe('the README’s gateway configurations work as written', () => {
     assert.match(refused.stderr, /revoked/);
   });
 
+  test('--project naming a project no connector is in says so on stderr, and serves no tools', async () => {
+    const client = new Client({ name: 'empty-project', version: '1.0.0' });
+    const transport = new StdioClientTransport({ command: 'patchbay', args: ['gateway', '--stdio', '--project', 'nope'], env: env(), stderr: 'pipe' });
+    let stderr = '';
+    transport.stderr?.on('data', (chunk) => {
+      stderr += String(chunk);
+    });
+    await client.connect(transport);
+    try {
+      assert.deepEqual((await client.listTools()).tools, []);
+      assert.match(stderr, /No connector is in the project \\?"nope\\?"/);
+    } finally {
+      await client.close();
+    }
+  });
+
   test('served in-process over stdio, a 2026-07-28 client is asked what the server asks during a call', async () => {
     await patchbay.hub.updateToolSetting(patchbay.actor('cli'), 'ex', 'ask_name', { approval: 'allow' });
     const client = new Client({ name: 'stdio-modern', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: 'auto' } });

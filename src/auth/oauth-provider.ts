@@ -250,7 +250,7 @@ export class PatchbayOAuthProvider implements OAuthClientProvider {
   #needsSignIn(): PatchbayError {
     return new PatchbayError(
       'AUTH_REQUIRED',
-      `Connector "${this.#options.connector}" needs you to sign in again. Run \`patchbay login ${this.#options.connector}\` (or use Sign in in the web app).`,
+      `Connector "${this.#options.connector}" needs you to sign in. Run \`patchbay login ${this.#options.connector}\` (or use Sign in in the web app).`,
       { details: { connector: this.#options.connector, signIn: true } },
     );
   }

@@ -95,5 +95,5 @@ function cleanParseMessage(message: string): string {
 
 export function usageError(message: string, command: string | undefined, cause?: unknown): PatchbayError {
   const hint = command ? `Run \`patchbay help ${command}\` for usage.` : 'Run `patchbay help` for the list of commands.';
-  return new PatchbayError('VALIDATION_FAILED', `${message}. ${hint}`, cause === undefined ? {} : { cause });
+  return new PatchbayError('VALIDATION_FAILED', `${message.replace(/\.$/, '')}. ${hint}`, cause === undefined ? {} : { cause });
 }

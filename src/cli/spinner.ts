@@ -37,7 +37,8 @@ export function startSpinner(stream: OutputStream, text: string, options: Spinne
 
   const render = () => {
     if (stopped || paused) return;
-    const width = (stream.columns ?? 80) - 1;
+    // A terminal that reports no width (0 columns under some wrappers) gets the usual 80.
+    const width = (stream.columns || 80) - 1;
     stream.write(`${CLEAR_LINE}${truncateToWidth(`${FRAMES[frame++ % FRAMES.length]} ${label}`, width)}`);
     visible = true;
   };

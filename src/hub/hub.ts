@@ -919,7 +919,7 @@ export class Hub {
   async #recordError(connector: Connector, error: unknown): Promise<void> {
     if (!(error instanceof PatchbayError)) return;
     if (error.code === 'AUTH_REQUIRED' && connector.authKind === 'oauth' && !error.details?.stepUp) {
-      error.message = `Connector "${connector.name}" needs you to sign in again. Run \`patchbay login ${connector.name}\`.`;
+      error.message = `Connector "${connector.name}" needs you to sign in. Run \`patchbay login ${connector.name}\` (or use Sign in in the web app).`;
     }
     if (error.code === 'AUTH_REQUIRED' && (connector.authKind === 'headers' || connector.authKind === 'basic')) {
       // Not a sign-in flow: the stored key or password was refused. Say so, not "log in".

@@ -155,7 +155,7 @@ export function mapMcpError(error: unknown, ctx: ErrorContext): PatchbayError {
       case SdkErrorCode.RequestTimeout:
         return new PatchbayError(
           'TIMEOUT',
-          `${where} did not answer ${ctx.operation} within ${ctx.timeoutMs ?? '?'} ms. The server may be overloaded or stuck; try again, or raise PATCHBAY_REQUEST_TIMEOUT_MS.`,
+          `${where} did not answer ${ctx.operation} within ${ctx.timeoutMs ?? '?'} ms. The server may be overloaded or stuck; try again, or allow more time (\`--timeout MS\` on a CLI call, PATCHBAY_REQUEST_TIMEOUT_MS for every request).`,
           { cause: error, details },
         );
       case SdkErrorCode.CapabilityNotSupported:

@@ -61,7 +61,7 @@ export class ArgumentValidator {
     if (!result.valid) {
       throw new PatchbayError(
         'INVALID_ARGUMENTS',
-        `Arguments for tool "${tool.name}" on connector "${connector}" do not match its input schema: ${result.errorMessage ?? 'invalid'}. Run \`patchbay tools ${connector}\` to see what it expects.`,
+        `Arguments for tool "${tool.name}" on connector "${connector}" do not match its input schema: ${result.errorMessage ?? 'invalid'}. Run \`patchbay tools ${connector} --json\` to see what it expects.`,
         { details: { tool: tool.name, connector, reason: result.errorMessage } },
       );
     }

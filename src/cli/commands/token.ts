@@ -36,7 +36,8 @@ export const tokenCommand: CommandSpec = {
         print(out, err) {
           out.line(secret);
           err.line(`Token "${token.name}" created${token.projects ? ` for project${token.projects.length > 1 ? 's' : ''} ${token.projects.join(', ')}` : ''}. It is shown only now: copy it into your MCP client.`);
-          err.line('Send it as `Authorization: Bearer <token>` to the gateway at <Patchbay URL>/mcp.');
+          const base = (patchbay.config.publicUrl ?? `http://127.0.0.1:${patchbay.config.port}`).replace(/\/$/, '');
+          err.line(`Send it as \`Authorization: Bearer <token>\` to the gateway at ${base}/mcp (or set PATCHBAY_GATEWAY_TOKEN for \`patchbay gateway --stdio\`).`);
         },
       };
     }
