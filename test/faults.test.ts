@@ -27,7 +27,7 @@ describe('a misbehaving server becomes a typed error and nothing is lost', () =>
   let patchbay: TestPatchbay;
   before(async () => {
     hostile = await startHostileServer();
-    patchbay = await openTestPatchbay({ PATCHBAY_CONNECT_TIMEOUT_MS: '1500', PATCHBAY_REQUEST_TIMEOUT_MS: '1500' });
+    patchbay = await openTestPatchbay({ PATCHBAY_CONNECT_TIMEOUT_MS: '1500', PATCHBAY_REQUEST_TIMEOUT_MS: '1500', PATCHBAY_MAX_RESPONSE_BYTES: String(1024 * 1024) });
   });
   after(async () => {
     await patchbay?.close();
@@ -49,6 +49,27 @@ describe('a misbehaving server becomes a typed error and nothing is lost', () =>
       assert.deepEqual(await patchbay.hub.listConnectors(actor), before);
     });
   }
+
+  test('an event stream whose event never ends is cut at the size cap, and the client opens it again, instead of buffering until memory runs out', async () => {
+    const actor = patchbay.actor('cli');
+    const { connector } = await patchbay.hub.addConnector(actor, { url: hostile.urlFor('endless-event'), name: 'endless' });
+    assert.equal(connector.status, 'connected');
+    // Each GET is one stream: a second one means the first was given up, at the cap (1 MB here), not at the end of memory.
+    const gets = async () => (await hostile.waitForRequests('endless-event', 1)).filter((r) => r.method === 'GET').length;
+    for (let i = 0; i < 400 && (await gets()) < 2; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    assert.ok((await gets()) >= 2, 'the endless stream was cut and opened again');
+    await patchbay.hub.removeConnector(actor, 'endless');
+  });
+
+  test('on the legacy HTTP+SSE transport, where every answer comes on the event stream, an endless event fails the connection as too large', async () => {
+    const actor = patchbay.actor('cli');
+    await assert.rejects(patchbay.hub.addConnector(actor, { url: hostile.urlFor('endless-event'), name: 'endless-sse', transport: 'sse' }), (error: unknown) => {
+      // The legacy transport's event source keeps only the message of what failed its stream.
+      assert.ok(isPatchbayError(error), String(error));
+      assert.match(error.message, /sent an event on its stream larger than 1 MB/);
+      return true;
+    });
+  });
 
   test('an https URL for a server that speaks plain http is told to use http', async () => {
     const actor = patchbay.actor('cli');

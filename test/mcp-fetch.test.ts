@@ -29,6 +29,14 @@ function route(req: IncomingMessage, res: ServerResponse, body: string): void {
     case '/echo':
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ method: req.method, body }));
       return;
+    case '/many-events': {
+      // Four times the limit in all, in events well under it.
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const event = `data: ${'x'.repeat(16 * 1024 - 8)}\n\n`;
+      for (let sent = 0; sent < LIMIT * 4; sent += event.length) res.write(event);
+      res.end();
+      return;
+    }
     case '/chunked-huge': {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const chunk = Buffer.alloc(16 * 1024, 'x');
@@ -129,9 +137,11 @@ describe('createMcpFetch', () => {
         );
       });
 
-      test('a GET answer is not capped (event streams are long)', async () => {
-        const response = await fetch(`${base}/chunked-huge`, { ...init, method: 'GET' });
-        assert.equal((await response.arrayBuffer()).byteLength, LIMIT * 4);
+      test('a GET answer (an event stream, long-lived) is capped per event, not in all', async () => {
+        const many = await fetch(`${base}/many-events`, { ...init, method: 'GET' });
+        assert.ok((await many.arrayBuffer()).byteLength >= LIMIT * 4);
+        const endless = await fetch(`${base}/chunked-huge`, { ...init, method: 'GET' });
+        await assert.rejects(endless.arrayBuffer(), (error: unknown) => isPatchbayError(error, 'RESPONSE_TOO_LARGE') && /an event on its stream/.test(error.message));
       });
 
       test('a compressed answer is decoded, codings undone last to first', async () => {

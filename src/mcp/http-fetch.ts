@@ -21,8 +21,10 @@ export interface McpFetchOptions {
 
 /**
  * A fetch for MCP traffic: one keep-alive pool shared by every session, and a hard cap
- * on each response body so a hostile or broken server cannot exhaust memory.
- * Long-lived GET event streams are not capped (they are many small events over time).
+ * on each response body so a hostile or broken server cannot exhaust memory. A
+ * long-lived GET event stream may run for ever (it is many small events over time), but
+ * each of its events (the bytes between blank lines) is capped the same way: a server
+ * that sends one endless line would otherwise be buffered until the process dies.
  *
  * The SDK's transports call it with `redirect: 'manual'` and string bodies; those calls
  * go through `undici.request`, which spends about 40% less client CPU per call than
@@ -44,7 +46,7 @@ export function createMcpFetch(options: McpFetchOptions): { fetch: FetchLike; cl
     const method = (init?.method ?? 'GET').toUpperCase();
     const viaRequest = init?.redirect === 'manual' && (init.body == null || typeof init.body === 'string');
     const send = viaRequest
-      ? () => requestResponse(url, method, init, agent, method === 'POST' ? limit : Number.POSITIVE_INFINITY)
+      ? () => requestResponse(url, method, init, agent, method === 'POST' ? totalSize(limit) : eventSize(limit))
       : () => undiciFetch(url as string, { ...(init as object), dispatcher: agent } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
     let response: Response;
     try {
@@ -56,13 +58,16 @@ export function createMcpFetch(options: McpFetchOptions): { fetch: FetchLike; cl
       if (!isStaleConnection(error) || init?.signal?.aborted) throw error;
       response = await send();
     }
-    if (viaRequest || method !== 'POST' || !response.body) return response;
+    if (viaRequest || !response.body) return response;
+    if (method !== 'POST') {
+      return new Response(response.body.pipeThrough(metered(eventSize(limit))), { status: response.status, statusText: response.statusText, headers: response.headers });
+    }
     const declared = Number(response.headers.get('content-length') ?? NaN);
     if (Number.isFinite(declared) && declared > limit) {
       await response.body.cancel().catch(() => {});
       throw responseTooLarge(limit, declared);
     }
-    return new Response(response.body.pipeThrough(byteLimit(limit)), {
+    return new Response(response.body.pipeThrough(metered(totalSize(limit))), {
       status: response.status,
       statusText: response.statusText,
       headers: response.headers,
@@ -78,7 +83,7 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  * capped at `limit` bytes. Failures look like fetch's: a network error is a TypeError
  * ("fetch failed") with the cause attached; an abort rejects with the signal's reason.
  */
-async function requestResponse(url: string | URL, method: string, init: RequestInit, dispatcher: Dispatcher, limit: number): Promise<Response> {
+async function requestResponse(url: string | URL, method: string, init: RequestInit, dispatcher: Dispatcher, meter: SizeMeter): Promise<Response> {
   const headers = requestHeaders(init.headers, url);
   let answer: Dispatcher.ResponseData;
   try {
@@ -88,9 +93,9 @@ async function requestResponse(url: string | URL, method: string, init: RequestI
     throw new TypeError('fetch failed', { cause: error });
   }
   const declared = Number(answer.headers['content-length'] ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) {
+  if (meter.whole && Number.isFinite(declared) && declared > meter.limit) {
     answer.body.destroy();
-    throw responseTooLarge(limit, declared);
+    throw responseTooLarge(meter.limit, declared);
   }
   const responseHeaders = new Headers();
   for (const [name, value] of Object.entries(answer.headers)) {
@@ -99,7 +104,7 @@ async function requestResponse(url: string | URL, method: string, init: RequestI
   }
   const empty = NULL_BODY_STATUSES.has(answer.statusCode) || method === 'HEAD';
   if (empty) answer.body.dump().catch(() => {});
-  const body = empty ? null : cappedStream(decoded(answer.body, responseHeaders.get('content-encoding')), limit, init.signal);
+  const body = empty ? null : cappedStream(decoded(answer.body, responseHeaders.get('content-encoding')), meter, init.signal);
   return new Response(body, { status: answer.statusCode, statusText: answer.statusText, headers: responseHeaders });
 }
 
@@ -138,9 +143,69 @@ export function isPlainHeaders(headers: RequestInit['headers']): headers is Reco
   return headers !== null && typeof headers === 'object' && !Array.isArray(headers) && !(headers instanceof Headers);
 }
 
-/** A web stream over a Node body that errors once more than `limit` bytes arrive. */
-function cappedStream(body: Readable, limit: number, signal: AbortSignal | null | undefined): ReadableStream<Uint8Array> {
+/**
+ * Counts what a body has sent so far against its cap: `add` answers whether the body
+ * went over. `whole`: the cap is on the whole body (else on each event of a stream).
+ */
+interface SizeMeter {
+  readonly limit: number;
+  readonly whole: boolean;
+  add(chunk: Uint8Array): boolean;
+}
+
+/** A cap on the whole body. */
+function totalSize(limit: number): SizeMeter {
   let seen = 0;
+  return {
+    limit,
+    whole: true,
+    add(chunk) {
+      seen += chunk.byteLength;
+      return seen > limit;
+    },
+  };
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+
+/**
+ * A cap on each event of an event stream: the bytes since the last blank line (a line
+ * end right after a line end; CRLF, LF or CR), which is what an SSE reader holds until
+ * the event is complete. A body that is no event stream is capped on its longest run
+ * without a blank line, which a JSON answer never has.
+ * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
+ */
+export function eventSize(limit: number): SizeMeter {
+  let size = 0;
+  let atLineStart = true;
+  let afterCR = false;
+  return {
+    limit,
+    whole: false,
+    add(chunk) {
+      for (let i = 0; i < chunk.length; i++) {
+        const byte = chunk[i];
+        if (byte === LF && afterCR) {
+          afterCR = false;
+          continue;
+        }
+        afterCR = byte === CR;
+        if (byte === LF || byte === CR) {
+          if (atLineStart) size = 0;
+          atLineStart = true;
+          continue;
+        }
+        atLineStart = false;
+        if (++size > limit) return true;
+      }
+      return false;
+    },
+  };
+}
+
+/** A web stream over a Node body that errors once the meter says it is over its cap. */
+function cappedStream(body: Readable, meter: SizeMeter, signal: AbortSignal | null | undefined): ReadableStream<Uint8Array> {
   let settled = false;
   return new ReadableStream<Uint8Array>({
     start(controller) {
@@ -151,10 +216,9 @@ function cappedStream(body: Readable, limit: number, signal: AbortSignal | null 
       };
       body.on('data', (chunk: Uint8Array) => {
         if (settled) return;
-        seen += chunk.byteLength;
-        if (seen > limit) {
+        if (meter.add(chunk)) {
           body.destroy();
-          return fail(responseTooLarge(limit));
+          return fail(responseTooLarge(meter.limit, undefined, meter.whole));
         }
         controller.enqueue(chunk);
         if ((controller.desiredSize ?? 1) <= 0) body.pause();
@@ -181,21 +245,20 @@ function isStaleConnection(error: unknown): boolean {
   return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
 }
 
-export function responseTooLarge(limit: number, size?: number): PatchbayError {
+export function responseTooLarge(limit: number, size?: number, whole = true): PatchbayError {
   return new PatchbayError(
     'RESPONSE_TOO_LARGE',
-    `The server sent a response larger than ${formatBytes(limit)}${size ? ` (${formatBytes(size)})` : ''}; it was cut off. Ask the server for less (a narrower query or smaller page), or raise PATCHBAY_MAX_RESPONSE_BYTES.`,
+    `The server sent ${whole ? 'a response' : 'an event on its stream'} larger than ${formatBytes(limit)}${size ? ` (${formatBytes(size)})` : ''}; it was cut off. Ask the server for less (a narrower query or smaller page), or raise PATCHBAY_MAX_RESPONSE_BYTES.`,
     { details: { limit } },
   );
 }
 
-function byteLimit(limit: number): TransformStream<Uint8Array, Uint8Array> {
-  let seen = 0;
+/** A web stream stage that errors once the meter says the body is over its cap. */
+function metered(meter: SizeMeter): TransformStream<Uint8Array, Uint8Array> {
   return new TransformStream({
     transform(chunk, controller) {
-      seen += chunk.byteLength;
-      if (seen > limit) {
-        controller.error(responseTooLarge(limit));
+      if (meter.add(chunk)) {
+        controller.error(responseTooLarge(meter.limit, undefined, meter.whole));
         return;
       }
       controller.enqueue(chunk);
