@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { isPatchbayError } from '../src/core/errors.ts';
-import { type HostileMode, type HostileServer, startHostileServer } from './fixtures/hostile-server.ts';
+import { type HostileMode, type HostileServer, REDOS_INPUT, startHostileServer } from './fixtures/hostile-server.ts';
 import { openTestPatchbay, type TestPatchbay } from './fixtures/patchbay.ts';
 
 /** What each misbehaviour must turn into, and (where the advice is specific) what the message must tell the person. */
@@ -69,6 +69,25 @@ describe('a misbehaving server becomes a typed error and nothing is lost', () =>
       assert.match(error.message, /sent an event on its stream larger than 1 MB/);
       return true;
     });
+  });
+
+  // Unstopped, the first check alone would block the process for minutes.
+  test('a schema pattern that backtracks without end cannot hang Patchbay: the check is stopped, and the call or its answer is refused', { timeout: 30_000 }, async () => {
+    const actor = patchbay.actor('cli');
+    await patchbay.hub.addConnector(actor, { url: hostile.urlFor('redos-schema'), name: 'redos' });
+    await assert.rejects(patchbay.hub.callTool(actor, 'redos', 'match', { s: REDOS_INPUT }), (error: unknown) => {
+      assert.ok(isPatchbayError(error, 'INVALID_ARGUMENTS'), String(error));
+      assert.match(error.message, /"pattern" took over \d+ ms and was stopped/);
+      return true;
+    });
+    assert.equal(hostile.requests('redos-schema').filter((r) => r.body.includes('tools/call')).length, 0, 'refused before anything was sent');
+    await assert.rejects(patchbay.hub.callTool(actor, 'redos', 'match', {}), (error: unknown) => {
+      assert.ok(isPatchbayError(error, 'PROTOCOL_ERROR'), String(error));
+      assert.match(error.message, /breaks the tool's own output schema.*"pattern" took over \d+ ms/);
+      return true;
+    });
+    const fine = await patchbay.hub.callTool(actor, 'redos', 'match', { s: 'aaa' });
+    assert.deepEqual(fine.structuredContent, { s: 'aaa' });
   });
 
   test('an https URL for a server that speaks plain http is told to use http', async () => {

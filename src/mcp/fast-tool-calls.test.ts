@@ -210,7 +210,7 @@ test("structured content is checked against the tool's output schema", async (t)
   };
   const fine = await session.callTool('measure', { value: 3 }, {}, definition);
   assert.deepEqual(fine.structuredContent, { value: 3 });
-  await rejectsWith(session.callTool('measure', { value: 'three' }, {}, definition), 'SERVER_ERROR', /output schema/);
+  await rejectsWith(session.callTool('measure', { value: 'three' }, {}, definition), 'PROTOCOL_ERROR', /breaks the tool's own output schema/);
 });
 
 /**

@@ -86,6 +86,9 @@ export function isRefused(error: unknown): boolean {
   return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH';
 }
 
+/** The client's verdicts on a result that does not keep to its tool's output schema. */
+const OUTPUT_SCHEMA_BROKEN = /^(Structured content does not match the tool's output schema|Tool .* has an output schema but did not return structured content)/;
+
 export interface ErrorContext {
   connector: string;
   url: string;
@@ -123,6 +126,13 @@ export function mapMcpError(error: unknown, ctx: ErrorContext): PatchbayError {
   const status = httpStatusOf(error);
   if (error instanceof ProtocolError) {
     const message = truncate(error.message, 500);
+    // Raised here, on the answer (by the SDK client or our own fast path), not sent by the server.
+    if (OUTPUT_SCHEMA_BROKEN.test(error.message)) {
+      return new PatchbayError('PROTOCOL_ERROR', `${where} answered ${ctx.operation} with a result that breaks the tool's own output schema (${message}). The server is at fault: tell its operator.`, {
+        cause: error,
+        details,
+      });
+    }
     if (error.code === -32602 && /not found|unknown/i.test(message)) {
       return new PatchbayError('NOT_FOUND', `${where} answered ${ctx.operation}: ${message}`, { cause: error, details: { ...details, rpcCode: error.code } });
     }

@@ -31,6 +31,7 @@ import type { Logger } from '../core/log.ts';
 import type { SessionFacts, TransportKind, TransportPreference } from '../store/records.ts';
 import { type BearerAuth, withBearerAuth } from './bearer-fetch.ts';
 import { FastToolCalls, REDIRECTED } from './fast-tool-calls.ts';
+import { sharedSchemas } from './validate-arguments.ts';
 import type { FetchLike } from './http-fetch.ts';
 import { httpStatusOf, isAbort, isRefused, isSessionUnknown, mapMcpError, networkErrorCode } from './map-error.ts';
 
@@ -536,6 +537,8 @@ export class McpSession {
           })
         : new SSEClientTransport(url, { fetch, requestInit, eventSourceInit: { fetch } });
     const client = new Client(clientInfo, {
+      // Compiled once for the process, and stopped when a server's pattern backtracks without end.
+      jsonSchemaValidator: sharedSchemas,
       // SEP-1034: fields a person leaves empty take the schema's defaults before the answer is sent.
       // URL-mode elicitation and sampling are answered by a surface that can (the chat); others decline or refuse them.
       capabilities: { elicitation: { form: { applyDefaults: true }, url: {} }, sampling: {} },

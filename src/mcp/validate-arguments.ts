@@ -1,11 +1,50 @@
-import type { Tool } from '@modelcontextprotocol/client';
+import { createContext, Script } from 'node:vm';
+import type { JsonSchemaType, JsonSchemaValidator, JsonSchemaValidatorResult, jsonSchemaValidator, Tool } from '@modelcontextprotocol/client';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/client/validators/ajv';
 import { PatchbayError } from '../core/errors.ts';
 
 const MAX_CACHED = 2000;
 
+/**
+ * How long one check against a schema with regular expressions (`pattern`,
+ * `patternProperties`) may run. A server writes those expressions, and one such as
+ * `^(a+)+$` backtracks for minutes on a 40-character string, blocking every request
+ * of the process meanwhile; only a watchdog can stop a regular expression once it runs.
+ */
+const PATTERN_CHECK_MS = 250;
+
 /** A JSON Schema check: valid, or why not. */
 export type SchemaCheck = (input: unknown) => { valid: boolean; errorMessage?: string };
+
+/** Runs `job` on a watchdog that stops it after `ms` (it then throws ERR_SCRIPT_EXECUTION_TIMEOUT). Costs a few hundred µs, so only for checks that need it. */
+const withinTime = (() => {
+  let job: (() => unknown) | undefined;
+  const context = createContext({ run: () => job?.() });
+  const script = new Script('run()');
+  return <T>(fn: () => T, ms: number): T => {
+    job = fn;
+    try {
+      return script.runInContext(context, { timeout: ms }) as T;
+    } finally {
+      job = undefined;
+    }
+  };
+})();
+
+/** The check, stopped when it runs too long: a schema whose expressions backtrack without end then refuses the value. */
+function guarded(check: SchemaCheck): SchemaCheck {
+  return (input) => {
+    try {
+      return withinTime(() => check(input), PATTERN_CHECK_MS);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw error;
+      return {
+        valid: false,
+        errorMessage: `checking it against the schema's "pattern" took over ${PATTERN_CHECK_MS} ms and was stopped (the server's regular expression backtracks without end on this value)`,
+      };
+    }
+  };
+}
 
 /**
  * JSON Schemas compiled once: found by the schema object (the hub keeps tool lists in
@@ -13,7 +52,7 @@ export type SchemaCheck = (input: unknown) => { valid: boolean; errorMessage?: s
  * A schema the validator cannot compile (an unsupported dialect, a hostile regex) has
  * no check (`null`): the server still validates, and nothing is blocked by our own limitation.
  */
-export class CompiledSchemas {
+export class CompiledSchemas implements jsonSchemaValidator {
   readonly #provider = new AjvJsonSchemaValidator();
   readonly #byText = new Map<string, SchemaCheck | null>();
   readonly #bySchema = new WeakMap<object, SchemaCheck | null>();
@@ -27,6 +66,12 @@ export class CompiledSchemas {
     return check;
   }
 
+  /** The same checks, for the SDK client (the results and questions it checks itself); a schema with no check accepts anything. */
+  getValidator<T>(schema: JsonSchemaType): JsonSchemaValidator<T> {
+    const check = this.check(schema);
+    return (input) => (check ? check(input) : { valid: true, data: input, errorMessage: undefined }) as JsonSchemaValidatorResult<T>;
+  }
+
   #compileText(schema: unknown): SchemaCheck | null {
     const key = JSON.stringify(schema ?? {});
     const cached = this.#byText.get(key);
@@ -34,6 +79,7 @@ export class CompiledSchemas {
     let check: SchemaCheck | null;
     try {
       check = this.#provider.getValidator(schema as never) as SchemaCheck;
+      if (/"pattern(Properties)?"\s*:/.test(key)) check = guarded(check);
     } catch {
       check = null;
     }
