@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { isPatchbayError } from '../src/core/errors.ts';
-import { type HostileMode, type HostileServer, REDOS_INPUT, startHostileServer } from './fixtures/hostile-server.ts';
+import { type HostileMode, type HostileServer, OVERSIZED_DESCRIPTION_CHARS, REDOS_INPUT, startHostileServer } from './fixtures/hostile-server.ts';
 import { openTestPatchbay, type TestPatchbay } from './fixtures/patchbay.ts';
 
 /** What each misbehaviour must turn into, and (where the advice is specific) what the message must tell the person. */
@@ -88,6 +88,21 @@ describe('a misbehaving server becomes a typed error and nothing is lost', () =>
     });
     const fine = await patchbay.hub.callTool(actor, 'redos', 'match', { s: 'aaa' });
     assert.deepEqual(fine.structuredContent, { s: 'aaa' });
+  });
+
+  test('a tool whose definition is over the limits is left out of what models and clients are given; the connector’s other tools stay', async () => {
+    // The default response cap, which a 5 MB list fits under.
+    const roomy = await openTestPatchbay();
+    try {
+      const actor = roomy.actor('cli');
+      await roomy.hub.addConnector(actor, { url: hostile.urlFor('oversized-tool'), name: 'oversized' });
+      const tools = await roomy.hub.modelTools(actor, { connector: 'oversized' });
+      assert.deepEqual(tools.map((t) => t.toolName), ['small']);
+      assert.ok(tools.every((t) => typeof t.definition.inputSchema === 'object' && t.definition.inputSchema.type === 'object'));
+      assert.equal((await roomy.hub.listTools(actor, 'oversized')).find((t) => t.name === 'big')?.description?.length, OVERSIZED_DESCRIPTION_CHARS, 'the catalog keeps it as the server sent it');
+    } finally {
+      await roomy.close();
+    }
   });
 
   test('an https URL for a server that speaks plain http is told to use http', async () => {

@@ -517,11 +517,12 @@ export class Hub {
   /**
    * The tools a model (the chat) or another client (the gateway) is given: every enabled,
    * not blocked, not suspended tool of the person's connectors, under a stable name
-   * `<connector>__<tool>`, with hidden characters removed from its definition.
+   * `<connector>__<tool>`, with hidden characters removed from its definition. A tool whose
+   * definition is over the limits on one (`DEFAULT_DEFINITION_LIMITS`) is left out.
    */
   async modelTools(actor: Actor, filter: { project?: string; connector?: string } = {}): Promise<ModelTool[]> {
     const connectors = (await this.listConnectors(actor, { project: filter.project })).filter((c) => !filter.connector || c.name === filter.connector);
-    const offered: Array<{ connector: Connector; tool: Tool }> = [];
+    const offered: Array<{ connector: Connector; tool: Tool; definition: Tool }> = [];
     for (const connector of connectors) {
       if (connector.status === 'needs-sign-in') continue;
       const tools = await this.catalog(actor, connector.name).then(
@@ -534,16 +535,22 @@ export class Hub {
       for (const tool of tools) {
         const { setting, effective } = await this.#policy.state(connector, tool);
         if (!setting.enabled || effective === 'block' || setting.reviewState === 'changed') continue;
-        offered.push({ connector, tool });
+        const inspection = inspectTool(tool);
+        // Cut short, it would lack what a definition must have (a client then refuses the whole list), or tell the model less than the server says.
+        if (inspection.exceeded) {
+          this.#log.warn('a tool is not offered to models: its definition is over the limits on one definition', { connector: connector.name, tool: tool.name.slice(0, 80), ...inspection.exceeded });
+          continue;
+        }
+        offered.push({ connector, tool, definition: inspection.clean });
       }
     }
     const names = buildToolNames(offered.map(({ connector, tool }) => ({ connectorId: connector.id, connectorName: connector.name, toolName: tool.name })));
-    return offered.map(({ connector, tool }) => ({
+    return offered.map(({ connector, tool, definition }) => ({
       name: names.nameFor(connector.id, tool.name),
       connector: connector.name,
       connectorId: connector.id,
       toolName: tool.name,
-      definition: { ...inspectTool(tool).clean, name: names.nameFor(connector.id, tool.name) },
+      definition: { ...definition, name: names.nameFor(connector.id, tool.name) },
     }));
   }
 
