@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { isPatchbayError } from '../src/core/errors.ts';
 import { type HostileMode, type HostileServer, OVERSIZED_DESCRIPTION_CHARS, REDOS_INPUT, startHostileServer } from './fixtures/hostile-server.ts';
+import { runCli } from './fixtures/cli-process.ts';
 import { openTestPatchbay, type TestPatchbay } from './fixtures/patchbay.ts';
 
 /** What each misbehaviour must turn into, and (where the advice is specific) what the message must tell the person. */
@@ -103,6 +104,15 @@ describe('a misbehaving server becomes a typed error and nothing is lost', () =>
     } finally {
       await roomy.close();
     }
+  });
+
+  test('`patchbay call` whose answer never comes after the server closed a primed stream ends in a timeout (exit 5), not in Node giving up on the command', async () => {
+    const actor = patchbay.actor('cli');
+    await patchbay.hub.addConnector(actor, { url: hostile.urlFor('primed-close'), name: 'primed' });
+    const run = await runCli(['call', 'primed', 'wait', '--timeout', '1000'], { env: { PATCHBAY_DATA_DIR: patchbay.dataDir } });
+    assert.equal(run.code, 5, run.stderr);
+    assert.match(run.stderr, /did not answer tools\/call wait within 1000 ms/);
+    assert.doesNotMatch(run.stderr, /unsettled top-level await/);
   });
 
   test('an https URL for a server that speaks plain http is told to use http', async () => {

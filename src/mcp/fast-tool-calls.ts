@@ -303,7 +303,8 @@ class PendingCall {
     this.#timer = setTimeout(() => {
       this.#stop(new SdkError(SdkErrorCode.RequestTimeout, 'Request timed out', { timeout: timeoutMs }), `Request timed out after ${timeoutMs} ms`);
     }, Math.max(1, left));
-    this.#timer.unref?.();
+    // Not unref'd: with nothing else pending (a server that closed a primed stream and
+    // cannot resume it), the call's own time limit is what ends it, as the SDK's do.
   }
 
   #stop(error: unknown, reason: string): void {
