@@ -115,6 +115,17 @@ describe('a misbehaving server becomes a typed error and nothing is lost', () =>
     assert.doesNotMatch(run.stderr, /unsettled top-level await/);
   });
 
+  test('a tool list nested thousands of levels deep is a typed error that says so', async () => {
+    const actor = patchbay.actor('cli');
+    await patchbay.hub.addConnector(actor, { url: hostile.urlFor('deep-schema'), name: 'deep', connect: false });
+    await assert.rejects(patchbay.hub.listTools(actor, 'deep'), (error: unknown) => {
+      assert.ok(isPatchbayError(error, 'PROTOCOL_ERROR'), String(error));
+      assert.match(error.message, /nested too deeply to read/);
+      return true;
+    });
+    assert.equal((await patchbay.hub.getConnector(actor, 'deep')).name, 'deep', 'the connector stays');
+  });
+
   test('an https URL for a server that speaks plain http is told to use http', async () => {
     const actor = patchbay.actor('cli');
     const url = hostile.urlFor('html').replace(/^http:/, 'https:');

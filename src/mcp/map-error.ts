@@ -216,6 +216,13 @@ export function mapMcpError(error: unknown, ctx: ErrorContext): PatchbayError {
       details: { ...details, httpStatus: status },
     });
   }
+  // Reading or checking an answer nested thousands of levels deep (a schema, a result) runs out of stack.
+  if (findCause(error, (e) => (e instanceof RangeError && /call stack/i.test(e.message) ? true : undefined))) {
+    return new PatchbayError('PROTOCOL_ERROR', `${where} sent an answer to ${ctx.operation} nested too deeply to read (thousands of levels). The server is at fault: tell its operator.`, {
+      cause: error,
+      details,
+    });
+  }
   if (isAbort(error)) {
     return new PatchbayError('CANCELLED', `${ctx.operation} on ${where} was cancelled.`, { cause: error, details });
   }
