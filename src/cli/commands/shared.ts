@@ -5,6 +5,7 @@
 import type { Catalog } from '../../hub/index.ts';
 import type { Connector, TransportPreference } from '../../store/index.ts';
 import type { OptionSpec } from '../command.ts';
+import { truncateToWidth } from '../table.ts';
 
 export const TRANSPORTS: readonly TransportPreference[] = ['auto', 'streamable-http', 'sse'];
 
@@ -34,12 +35,13 @@ export function describeCounts(counts: CatalogCounts): string {
   return [plural(counts.tools, 'tool'), plural(counts.resources, 'resource'), plural(counts.resourceTemplates, 'resource template'), plural(counts.prompts, 'prompt')].join(', ');
 }
 
-/** "Tiny Server 1.2.3", or undefined before the first connection. */
+/** "Tiny Server 1.2.3", or undefined before the first connection; each part as the server says it, cut to a line's worth. */
 export function describeServer(connector: Connector): string | undefined {
   const info = connector.server?.serverInfo;
   if (!info) return undefined;
-  const title = typeof info.title === 'string' && info.title !== info.name ? ` (${info.title})` : '';
-  return `${info.name}${info.version ? ` ${info.version}` : ''}${title}`;
+  const name = truncateToWidth(String(info.name), 80);
+  const title = typeof info.title === 'string' && info.title !== info.name ? ` (${truncateToWidth(info.title, 80)})` : '';
+  return `${name}${info.version ? ` ${truncateToWidth(String(info.version), 40)}` : ''}${title}`;
 }
 
 /** The transport in use, or the preference when none was used yet. */
