@@ -70,5 +70,8 @@ describe('patchbay tool / policy / review / approvals / audit', () => {
     const lines = await cli('audit', '--jsonl', '--limit', '2');
     assert.equal(lines.stdout.trim().split('\n').length, 2);
     assert.equal((await cli('audit', '--since', 'last tuesday')).code, 2);
+    const unknown = await cli('audit', '--connector', 'nosuch');
+    assert.equal(unknown.code, 0, 'the record outlives removed connectors: no calls is an answer');
+    assert.match(unknown.stderr, /No tool calls recorded for a connector named "nosuch"\. You have no connector of that name now/);
   });
 });

@@ -221,11 +221,14 @@ export const auditCommand: CommandSpec = {
     if (since !== undefined && Number.isNaN(Date.parse(since))) throw new PatchbayError('INVALID_ARGUMENTS', `--since needs an ISO time, like 2026-11-24T08:00:00Z, not "${since.slice(0, 40)}".`);
     const patchbay = await ctx.open();
     await patchbay.hub.auditIdle();
+    const connector = stringOption(values, 'connector');
     const events = await patchbay.hub.auditEvents(patchbay.actor('cli'), {
-      connector: stringOption(values, 'connector'),
+      connector,
       since: since === undefined ? undefined : new Date(since).toISOString(),
       limit: integerOption(values, 'limit', 'audit', { min: 1, max: 10_000 }) ?? 50,
     });
+    // The record outlives removed connectors, so an unknown name is not an error; it is worth saying, though.
+    const known = connector === undefined || (await patchbay.hub.listConnectors(patchbay.actor('cli'))).some((c) => c.name === connector);
     if (flagOption(values, 'jsonl')) {
       return {
         json: events,
@@ -238,7 +241,7 @@ export const auditCommand: CommandSpec = {
       json: events,
       print(out, err) {
         if (events.length === 0) {
-          err.line('No tool calls recorded.');
+          err.line(connector === undefined ? 'No tool calls recorded.' : `No tool calls recorded for a connector named "${connector.slice(0, 80)}".${known ? '' : ' You have no connector of that name now: `patchbay list` shows them.'}`);
           return;
         }
         out.table(
