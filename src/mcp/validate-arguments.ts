@@ -1,37 +1,23 @@
-import { createContext, Script } from 'node:vm';
 import type { JsonSchemaType, JsonSchemaValidator, JsonSchemaValidatorResult, jsonSchemaValidator, Tool } from '@modelcontextprotocol/client';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/client/validators/ajv';
 import { PatchbayError } from '../core/errors.ts';
+import { prepareSchema, runsInLinearTime, withinTime } from './schema-patterns.ts';
 
 const MAX_CACHED = 2000;
 
 /**
- * How long one check against a schema with regular expressions (`pattern`,
- * `patternProperties`) may run. A server writes those expressions, and one such as
- * `^(a+)+$` backtracks for minutes on a 40-character string, blocking every request
- * of the process meanwhile; only a watchdog can stop a regular expression once it runs.
+ * How long one check against a schema with regular expressions that may backtrack
+ * (`pattern`, `patternProperties`; see `runsInLinearTime`) may run. A server writes
+ * those expressions, and one such as `^(a+)+$` backtracks for minutes on a
+ * 40-character string, blocking every request of the process meanwhile; only a
+ * watchdog can stop a regular expression once it runs.
  */
 const PATTERN_CHECK_MS = 250;
 
 /** A JSON Schema check: valid, or why not. */
 export type SchemaCheck = (input: unknown) => { valid: boolean; errorMessage?: string };
 
-/** Runs `job` on a watchdog that stops it after `ms` (it then throws ERR_SCRIPT_EXECUTION_TIMEOUT). Costs a few hundred µs, so only for checks that need it. */
-const withinTime = (() => {
-  let job: (() => unknown) | undefined;
-  const context = createContext({ run: () => job?.() });
-  const script = new Script('run()');
-  return <T>(fn: () => T, ms: number): T => {
-    job = fn;
-    try {
-      return script.runInContext(context, { timeout: ms }) as T;
-    } finally {
-      job = undefined;
-    }
-  };
-})();
-
-/** The check, stopped when it runs too long: a schema whose expressions backtrack without end then refuses the value. */
+/** The check, stopped when it runs too long: the value is then refused. */
 function guarded(check: SchemaCheck): SchemaCheck {
   return (input) => {
     try {
@@ -40,7 +26,7 @@ function guarded(check: SchemaCheck): SchemaCheck {
       if ((error as { code?: unknown }).code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw error;
       return {
         valid: false,
-        errorMessage: `checking it against the schema's "pattern" took over ${PATTERN_CHECK_MS} ms and was stopped (the server's regular expression backtracks without end on this value)`,
+        errorMessage: `checking it against the schema, whose "pattern" can backtrack, took over ${PATTERN_CHECK_MS} ms and was stopped`,
       };
     }
   };
@@ -49,11 +35,15 @@ function guarded(check: SchemaCheck): SchemaCheck {
 /**
  * JSON Schemas compiled once: found by the schema object (the hub keeps tool lists in
  * memory, so a hot tool costs one lookup and no serializing), else by the schema's text.
- * A schema the validator cannot compile (an unsupported dialect, a hostile regex) has
- * no check (`null`): the server still validates, and nothing is blocked by our own limitation.
+ * A schema the validator cannot compile (an unsupported dialect, a hostile regex, a
+ * `$ref` to another document) has no check (`null`): the server still validates, and
+ * nothing is blocked by our own limitation. Schemas are compiled without their `$id`s,
+ * so none can reach or replace another; the validator is renewed every `MAX_CACHED`
+ * compiles, so what it keeps of schemas no longer used is let go.
  */
 export class CompiledSchemas implements jsonSchemaValidator {
-  readonly #provider = new AjvJsonSchemaValidator();
+  #provider = new AjvJsonSchemaValidator();
+  #compiled = 0;
   readonly #byText = new Map<string, SchemaCheck | null>();
   readonly #bySchema = new WeakMap<object, SchemaCheck | null>();
 
@@ -66,7 +56,7 @@ export class CompiledSchemas implements jsonSchemaValidator {
     return check;
   }
 
-  /** The same checks, for the SDK client (the results and questions it checks itself); a schema with no check accepts anything. */
+  /** The same checks, for the SDK client (the tool results it checks itself); a schema with no check accepts anything. */
   getValidator<T>(schema: JsonSchemaType): JsonSchemaValidator<T> {
     const check = this.check(schema);
     return (input) => (check ? check(input) : { valid: true, data: input, errorMessage: undefined }) as JsonSchemaValidatorResult<T>;
@@ -78,8 +68,13 @@ export class CompiledSchemas implements jsonSchemaValidator {
     if (cached !== undefined) return cached;
     let check: SchemaCheck | null;
     try {
-      check = this.#provider.getValidator(schema as never) as SchemaCheck;
-      if (/"pattern(Properties)?"\s*:/.test(key)) check = guarded(check);
+      const prepared = prepareSchema(schema ?? {});
+      if (++this.#compiled > MAX_CACHED) {
+        this.#provider = new AjvJsonSchemaValidator();
+        this.#compiled = 1;
+      }
+      check = this.#provider.getValidator(prepared.schema as never) as SchemaCheck;
+      if (!prepared.patterns.every(runsInLinearTime)) check = guarded(check);
     } catch {
       check = null;
     }
