@@ -4,7 +4,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Config } from './core/config.ts';
+import { type Config, publicUrlOf } from './core/config.ts';
 import { PatchbayError } from './core/errors.ts';
 import { createFileOnce } from './core/files.ts';
 import { randomToken } from './core/ids.ts';
@@ -67,7 +67,7 @@ export async function openPatchbay(config: Config, options: OpenOptions = {}): P
     },
     (target) => hub!.sessionHooks(target),
   );
-  const publicUrl = config.publicUrl ?? `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+  const publicUrl = publicUrlOf(config);
   // Sign-in follows URLs that servers name: private networks only when allowed, even in local mode.
   const guarded = createGuardedFetch({ allowLoopback: localMode, allowPrivate: config.allowPrivateNetworks });
   const signIn = new SignIn({

@@ -159,6 +159,13 @@ const list = (value: string | undefined) =>
  * Parses the environment once. Every bad variable is reported together in one
  * `CONFIG_INVALID` error, whose `details.issues` lists them.
  */
+/** Where this Patchbay is reached: PATCHBAY_PUBLIC_URL, else its own host and port (a wildcard host as 127.0.0.1). */
+export function publicUrlOf(config: Pick<Config, 'publicUrl' | 'host' | 'port'>): string {
+  if (config.publicUrl) return config.publicUrl.replace(/\/$/, '');
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  return `http://${host}:${config.port}`;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {

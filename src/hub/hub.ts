@@ -183,6 +183,8 @@ export class Hub {
   /** The door's lookups (connector, tool setting, stored tool list), dropped on any change. */
   readonly #lookups: LookupCache;
   readonly #approvalWatch: ApprovalWatch;
+  /** Tools already logged as left out for their size (connector id and name), so each is logged once. */
+  readonly #oversizedLogged = new Set<string>();
   readonly #refreshing = new Set<string>();
   readonly #catalogListeners = new Set<(change: CatalogChange) => void>();
   readonly #updateListeners = new Set<(update: ResourceUpdate) => void>();
@@ -538,7 +540,12 @@ export class Hub {
         const inspection = inspectTool(tool);
         // Cut short, it would lack what a definition must have (a client then refuses the whole list), or tell the model less than the server says.
         if (inspection.exceeded) {
-          this.#log.warn('a tool is not offered to models: its definition is over the limits on one definition', { connector: connector.name, tool: tool.name.slice(0, 80), ...inspection.exceeded });
+          const key = `${connector.id}\u0000${tool.name}`;
+          if (!this.#oversizedLogged.has(key)) {
+            if (this.#oversizedLogged.size >= 1000) this.#oversizedLogged.clear();
+            this.#oversizedLogged.add(key);
+            this.#log.warn('a tool is not offered to models: its definition is over the limits on one definition', { connector: connector.name, tool: tool.name.slice(0, 80), ...inspection.exceeded });
+          }
           continue;
         }
         offered.push({ connector, tool, definition: inspection.clean });

@@ -22,9 +22,10 @@ export interface McpFetchOptions {
 /**
  * A fetch for MCP traffic: one keep-alive pool shared by every session, and a hard cap
  * on each response body so a hostile or broken server cannot exhaust memory. A
- * long-lived GET event stream may run for ever (it is many small events over time), but
- * each of its events (the bytes between blank lines) is capped the same way: a server
- * that sends one endless line would otherwise be buffered until the process dies.
+ * long-lived GET event stream (`text/event-stream`) may run for ever (it is many small
+ * events over time), but each of its events (the bytes between blank lines) is capped
+ * the same way: a server that sends one endless line would otherwise be buffered until
+ * the process dies.
  *
  * The SDK's transports call it with `redirect: 'manual'` and string bodies; those calls
  * go through `undici.request`, which spends about 40% less client CPU per call than
@@ -46,7 +47,7 @@ export function createMcpFetch(options: McpFetchOptions): { fetch: FetchLike; cl
     const method = (init?.method ?? 'GET').toUpperCase();
     const viaRequest = init?.redirect === 'manual' && (init.body == null || typeof init.body === 'string');
     const send = viaRequest
-      ? () => requestResponse(url, method, init, agent, method === 'POST' ? totalSize(limit) : eventSize(limit))
+      ? () => requestResponse(url, method, init, agent, (type) => (method !== 'POST' && isEventStream(type) ? eventSize(limit) : totalSize(limit)))
       : () => undiciFetch(url as string, { ...(init as object), dispatcher: agent } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
     let response: Response;
     try {
@@ -59,7 +60,7 @@ export function createMcpFetch(options: McpFetchOptions): { fetch: FetchLike; cl
       response = await send();
     }
     if (viaRequest || !response.body) return response;
-    if (method !== 'POST') {
+    if (method !== 'POST' && isEventStream(response.headers.get('content-type'))) {
       return new Response(response.body.pipeThrough(metered(eventSize(limit))), { status: response.status, statusText: response.statusText, headers: response.headers });
     }
     const declared = Number(response.headers.get('content-length') ?? NaN);
@@ -83,7 +84,7 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  * capped at `limit` bytes. Failures look like fetch's: a network error is a TypeError
  * ("fetch failed") with the cause attached; an abort rejects with the signal's reason.
  */
-async function requestResponse(url: string | URL, method: string, init: RequestInit, dispatcher: Dispatcher, meter: SizeMeter): Promise<Response> {
+async function requestResponse(url: string | URL, method: string, init: RequestInit, dispatcher: Dispatcher, meterFor: (contentType: string | null) => SizeMeter): Promise<Response> {
   const headers = requestHeaders(init.headers, url);
   let answer: Dispatcher.ResponseData;
   try {
@@ -92,6 +93,8 @@ async function requestResponse(url: string | URL, method: string, init: RequestI
     if (init.signal?.aborted) throw init.signal.reason;
     throw new TypeError('fetch failed', { cause: error });
   }
+  const contentType = answer.headers['content-type'];
+  const meter = meterFor(typeof contentType === 'string' ? contentType : null);
   const declared = Number(answer.headers['content-length'] ?? NaN);
   if (meter.whole && Number.isFinite(declared) && declared > meter.limit) {
     answer.body.destroy();
@@ -153,6 +156,11 @@ interface SizeMeter {
   add(chunk: Uint8Array): boolean;
 }
 
+/** A long-lived event stream, capped per event; anything else is capped whole. */
+function isEventStream(contentType: string | null): boolean {
+  return (contentType ?? '').split(';')[0].trim().toLowerCase() === 'text/event-stream';
+}
+
 /** A cap on the whole body. */
 function totalSize(limit: number): SizeMeter {
   let seen = 0;
@@ -172,8 +180,7 @@ const LF = 0x0a;
 /**
  * A cap on each event of an event stream: the bytes since the last blank line (a line
  * end right after a line end; CRLF, LF or CR), which is what an SSE reader holds until
- * the event is complete. A body that is no event stream is capped on its longest run
- * without a blank line, which a JSON answer never has.
+ * the event is complete.
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  */
 export function eventSize(limit: number): SizeMeter {

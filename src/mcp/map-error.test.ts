@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SdkErrorCode, SdkHttpError, SseError } from '@modelcontextprotocol/client';
-import { httpStatusOf, isSessionUnknown } from './map-error.ts';
+import { httpStatusOf, isSessionUnknown, mapMcpError } from './map-error.ts';
 
 const answered = (status: number, text: string) => new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, `Error POSTing to endpoint: ${text}`, { status, statusText: '', text });
 
@@ -20,4 +20,17 @@ test('the legacy SSE transport’s HTTP failures carry their status (its error i
   assert.equal(httpStatusOf(refused), 404);
   assert.equal(httpStatusOf(new TypeError('wrapped', { cause: refused })), 404);
   assert.equal(httpStatusOf(new SseError(undefined as never, 'terminated', {} as never)), undefined, 'a broken stream is no HTTP answer');
+});
+
+test('a failed TLS connection is told apart: plain HTTP, another name, out of date, untrusted, or a handshake that failed', () => {
+  const said = (code: string) => {
+    const error = mapMcpError(new TypeError('fetch failed', { cause: Object.assign(new Error(code), { code }) }), { connector: 'x', url: 'https://mcp.example.com/mcp', operation: 'connect' });
+    assert.equal(error.code, 'CONNECTOR_UNREACHABLE');
+    return error.message;
+  };
+  assert.match(said('ERR_SSL_WRONG_VERSION_NUMBER'), /use the http:\/\/ URL \(http:\/\/mcp\.example\.com\/mcp\)/);
+  assert.match(said('ERR_TLS_CERT_ALTNAME_INVALID'), /for another name/);
+  assert.match(said('CERT_HAS_EXPIRED'), /out of date/);
+  assert.match(said('SELF_SIGNED_CERT_IN_CHAIN'), /NODE_EXTRA_CA_CERTS/);
+  assert.match(said('ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE'), /handshake failed/);
 });

@@ -157,7 +157,11 @@ export function mapMcpError(error: unknown, ctx: ErrorContext): PatchbayError {
       ? `The server did not answer TLS: if it speaks plain HTTP, use the http:// URL${ctx.url.startsWith('https://') ? ` (${`http://${ctx.url.slice('https://'.length)}`.slice(0, 200)})` : ''}.`
       : /ALTNAME/.test(tls)
         ? 'Its TLS certificate is for another name: check the host in the URL.'
-        : 'Its TLS certificate is not trusted: if it is signed by your own authority, give Patchbay that certificate through NODE_EXTRA_CA_CERTS.';
+        : /EXPIRED|NOT_YET_VALID/.test(tls)
+          ? 'Its TLS certificate is out of date (or this machine’s clock is wrong): its operator should renew it.'
+          : CERTIFICATE_CODES.has(tls)
+            ? 'Its TLS certificate is not trusted: if it is signed by your own authority, give Patchbay that certificate through NODE_EXTRA_CA_CERTS.'
+            : 'The TLS handshake failed: the server may accept only protocol versions or ciphers this Node does not offer. `patchbay doctor <url>` shows the details.';
     return new PatchbayError('CONNECTOR_UNREACHABLE', `Could not open a secure connection to ${where} (${tls}). ${hint}`, { cause: error, details: { ...details, tls } });
   }
   if (error instanceof SdkError) {

@@ -1,4 +1,5 @@
 import { VERSION } from '../../app.ts';
+import { publicUrlOf } from '../../core/config.ts';
 import { PatchbayError, toPatchbayError } from '../../core/errors.ts';
 import { createLogger } from '../../core/log.ts';
 import { relayGatewayToHub, serveGatewayInProcess, type StdioGateway } from '../../server/index.ts';
@@ -31,7 +32,7 @@ export const gatewayCommand: CommandSpec = {
     const connector = stringOption(values, 'connector');
     if (project !== undefined && connector !== undefined) throw usageError('Use --project or --connector, not both.', 'gateway');
     const config = ctx.config();
-    const base = (stringOption(values, 'url') ?? config.publicUrl ?? `http://127.0.0.1:${config.port}`).replace(/\/$/, '');
+    const base = (stringOption(values, 'url') ?? publicUrlOf(config)).replace(/\/$/, '');
     const path = project !== undefined ? `/mcp/p/${encodeURIComponent(project)}` : connector !== undefined ? `/mcp/c/${encodeURIComponent(connector)}` : '/mcp';
     let gateway: StdioGateway;
     let close = async () => {};
@@ -45,10 +46,10 @@ export const gatewayCommand: CommandSpec = {
       if (config.gatewayToken) {
         const secret = config.gatewayToken;
         // No Patchbay answers at `base`: the token still decides what is served, as the running one would.
-        const grant = await patchbay.tokens.verify(secret).catch(async (error: unknown) => {
-          await patchbay.close();
+        const grant = await patchbay.tokens.verify(secret).catch((error: unknown) => {
           const refused = toPatchbayError(error);
-          throw new PatchbayError(refused.code, `PATCHBAY_GATEWAY_TOKEN: ${refused.message}`, { cause: error });
+          // The token may be one of the Patchbay at `base` (a team's), which this machine's store does not know.
+          throw new PatchbayError(refused.code, `PATCHBAY_GATEWAY_TOKEN: no Patchbay answers at ${base}, and this machine's store refuses the token: ${refused.message}`, { cause: error });
         });
         userId = grant.userId;
         token = { id: grant.token.id, projects: grant.projects, verify: () => patchbay.tokens.verify(secret) };

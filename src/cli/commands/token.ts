@@ -1,3 +1,4 @@
+import { publicUrlOf } from '../../core/config.ts';
 import type { CommandSpec } from '../command.ts';
 import { listOption } from '../option-values.ts';
 import { usageError } from '../parse-command-line.ts';
@@ -36,8 +37,7 @@ export const tokenCommand: CommandSpec = {
         print(out, err) {
           out.line(secret);
           err.line(`Token "${token.name}" created${token.projects ? ` for project${token.projects.length > 1 ? 's' : ''} ${token.projects.join(', ')}` : ''}. It is shown only now: copy it into your MCP client.`);
-          const base = (patchbay.config.publicUrl ?? `http://127.0.0.1:${patchbay.config.port}`).replace(/\/$/, '');
-          err.line(`Send it as \`Authorization: Bearer <token>\` to the gateway at ${base}/mcp (or set PATCHBAY_GATEWAY_TOKEN for \`patchbay gateway --stdio\`).`);
+          err.line(`Send it as \`Authorization: Bearer <token>\` to the gateway at ${publicUrlOf(patchbay.config)}/mcp (or set PATCHBAY_GATEWAY_TOKEN for \`patchbay gateway --stdio\`).`);
         },
       };
     }

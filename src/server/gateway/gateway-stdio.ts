@@ -118,18 +118,21 @@ export async function serveGatewayInProcess(options: InProcessStdioOptions): Pro
     // Every request is let in only while the token is live (a cached lookup while the store reports no write), in the order they came.
     let inOrder = Promise.resolve();
     transport.onmessage = (message: JSONRPCMessage) => {
-      inOrder = inOrder.then(async () => {
-        try {
-          await token.verify();
-        } catch (error) {
-          if (isJSONRPCRequest(message)) {
-            const refused = toProtocolError(error);
-            await transport.send({ jsonrpc: '2.0', id: message.id, error: { code: refused.code, message: refused.message, data: refused.data } }).catch(() => {});
+      inOrder = inOrder
+        .then(async () => {
+          try {
+            await token.verify();
+          } catch (error) {
+            if (isJSONRPCRequest(message)) {
+              const refused = toProtocolError(error);
+              await transport.send({ jsonrpc: '2.0', id: message.id, error: { code: refused.code, message: refused.message, data: refused.data } }).catch(() => {});
+            }
+            return;
           }
-          return;
-        }
-        route(message);
-      });
+          route(message);
+        })
+        // One message's failure is that message's alone: the ones after it still go through.
+        .catch((error: unknown) => options.logger.warn('a message over stdio could not be handled', { error }));
     };
   }
 
