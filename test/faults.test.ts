@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { createMcpHandler, Server } from '@modelcontextprotocol/server';
 import { isPatchbayError } from '../src/core/errors.ts';
 import { type HostileMode, type HostileServer, OVERSIZED_DESCRIPTION_CHARS, REDOS_INPUT, startHostileServer } from './fixtures/hostile-server.ts';
 import { runCli } from './fixtures/cli-process.ts';
@@ -124,6 +128,34 @@ describe('a misbehaving server becomes a typed error and nothing is lost', () =>
       return true;
     });
     assert.equal((await patchbay.hub.getConnector(actor, 'deep')).name, 'deep', 'the connector stays');
+  });
+
+  test('on a 2026-07-28 server (the SDK client’s path), an answer whose schema pattern backtracks without end is stopped the same way', { timeout: 60_000 }, async () => {
+    const build = () => {
+      // The low-level Server: McpServer would check its own output, and hang on it.
+      const server = new Server({ name: 'modern-redos', version: '1.0.0' }, { capabilities: { tools: {} } });
+      const schema = { type: 'object', properties: { s: { type: 'string', pattern: '^(a+)+$' } } } as const;
+      server.setRequestHandler('tools/list', () => ({ tools: [{ name: 'match', inputSchema: schema, outputSchema: schema }] }));
+      server.setRequestHandler('tools/call', () => ({ content: [{ type: 'text', text: REDOS_INPUT }], structuredContent: { s: REDOS_INPUT } }));
+      return server;
+    };
+    const serve = toNodeHandler(createMcpHandler(build, { legacy: 'reject' }));
+    const http = createServer((req, res) => void serve(req, res));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    try {
+      const actor = patchbay.actor('cli');
+      const { connector } = await patchbay.hub.addConnector(actor, { url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`, name: 'modern-redos' });
+      assert.equal(connector.server?.protocolVersion, '2026-07-28');
+      await assert.rejects(patchbay.hub.callTool(actor, 'modern-redos', 'match', {}), (error: unknown) => {
+        assert.ok(isPatchbayError(error, 'PROTOCOL_ERROR'), String(error));
+        assert.match(error.message, /breaks the tool.s own output schema.*took over \d+ ms and was stopped/);
+        return true;
+      });
+    } finally {
+      await patchbay.hub.removeConnector(patchbay.actor('cli'), 'modern-redos').catch(() => {});
+      http.closeAllConnections();
+      await new Promise((resolve) => http.close(resolve));
+    }
   });
 
   test('an https URL for a server that speaks plain http is told to use http', async () => {
