@@ -252,6 +252,12 @@ function isStaleConnection(error: unknown): boolean {
   return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
 }
 
+/**
+ * How `responseTooLarge`'s message begins. The legacy transport's event source keeps only
+ * the message of what failed its stream, so this is how that failure is known again.
+ */
+export const RESPONSE_TOO_LARGE_OPENING = /^(SSE error: )?(The server sent (a response|an event on its stream) larger than .*)$/s;
+
 export function responseTooLarge(limit: number, size?: number, whole = true): PatchbayError {
   return new PatchbayError(
     'RESPONSE_TOO_LARGE',

@@ -1,5 +1,6 @@
 import { InsufficientScopeError, ProtocolError, SdkError, SdkErrorCode, SdkHttpError, SseError, UnauthorizedError } from '@modelcontextprotocol/client';
 import { PatchbayError } from '../core/errors.ts';
+import { RESPONSE_TOO_LARGE_OPENING } from './http-fetch.ts';
 
 const CONNECTION_CODES = new Set([
   'ECONNREFUSED',
@@ -103,6 +104,8 @@ export interface ErrorContext {
 export function mapMcpError(error: unknown, ctx: ErrorContext): PatchbayError {
   const existing = findCause(error, (e) => (e instanceof PatchbayError ? e : undefined));
   if (existing) return existing;
+  const tooLarge = findCause(error, (e) => (e instanceof SseError ? RESPONSE_TOO_LARGE_OPENING.exec(e.message)?.[2] : undefined));
+  if (tooLarge) return new PatchbayError('RESPONSE_TOO_LARGE', tooLarge, { cause: error, details: { connector: ctx.connector, operation: ctx.operation } });
   // The SDK's version probe wraps whatever went wrong with it: what went wrong is what the person can act on.
   if (error instanceof SdkError && error.code === SdkErrorCode.EraNegotiationFailed && error.cause !== undefined) return mapMcpError(error.cause, ctx);
   const where = `connector "${ctx.connector}" (${ctx.url})`;
