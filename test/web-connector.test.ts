@@ -59,6 +59,44 @@ describe('the connector page in a browser', () => {
     await web.screenshot('doctor', { fullPage: true });
   });
 
+  test('"Add anyway" saves a connector whose check failed, without connecting; Activity says in words why each call went as it did; at phone width the page stays on the screen', async () => {
+    const port = await getFreePort();
+    await page.setViewportSize({ width: 1200, height: 900 });
+    await page.goto(`${web.base}/connectors`);
+    await page.getByRole('button', { name: 'Add custom connector' }).first().click();
+    await page.getByLabel('Server URL').fill(`http://127.0.0.1:${port}/mcp`);
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByRole('button', { name: 'Add anyway' }).click();
+    // Named after the host, as nothing answered to say its name.
+    await page.waitForURL(/\/connectors\/127-0-0-1(-\d+)?$/);
+    const added = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    const saved = await web.api('GET', `/api/connectors/${added}`);
+    assert.equal(saved.status, 200, 'saved, though nothing answers there yet');
+    assert.equal(saved.json.connector.url, `http://127.0.0.1:${port}/mcp`);
+
+    // A call you make yourself, and one refused by a Block; the activity names both in words.
+    assert.equal((await web.api('POST', '/api/connectors/example/tools/echo/call', { arguments: { message: 'hi' } })).status, 200);
+    assert.equal((await web.api('PATCH', '/api/connectors/example/tools/add/setting', { approval: 'block' })).status, 200);
+    assert.notEqual((await web.api('POST', '/api/connectors/example/tools/add/call', { arguments: { a: 1, b: 2 } })).status, 200);
+    await page.goto(`${web.base}/connectors/example`);
+    await page.getByRole('tab', { name: 'Activity' }).click();
+    const activity = page.locator('#panel-activity');
+    await activity.getByText('Allowed: you called it').first().waitFor();
+    await activity.getByText('Refused: blocked').first().waitFor();
+    assert.equal(await activity.getByText('TOOL_BLOCKED', { exact: true }).count(), 0, 'no code where words belong');
+    assert.ok((await activity.getByText('Blocked', { exact: true }).count()) > 0);
+    assert.equal((await web.api('PATCH', '/api/connectors/example/tools/add/setting', { approval: 'default' })).status, 200);
+
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.getByRole('tab', { name: 'Tools' }).click();
+    await page.locator('table').first().waitFor();
+    const widths = (await page.evaluate('({ page: document.documentElement.scrollWidth, screen: window.innerWidth })')) as { page: number; screen: number };
+    assert.ok(widths.page <= widths.screen, `the page is ${widths.page} px wide on a ${widths.screen} px screen`);
+    await web.screenshot('connector-phone-width', { fullPage: true });
+    await page.setViewportSize({ width: 1200, height: 900 });
+    assert.equal((await web.api('DELETE', `/api/connectors/${added}`)).status, 200);
+  });
+
   test('a working connector runs the doctor on demand; every step that ran is OK', async () => {
     await page.goto(`${web.base}/connectors/example`);
     await page.locator('tr[data-tool="echo"]').waitFor();

@@ -102,6 +102,8 @@ export interface AddConnectorInput {
   tags?: string[];
   allowHttp?: boolean;
   credentials?: Credentials;
+  /** false: save it without connecting now (it connects when first used, or on Reconnect). */
+  connect?: boolean;
 }
 
 export type DoctorStepStatus = 'ok' | 'warn' | 'fail' | 'skipped';

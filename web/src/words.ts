@@ -43,10 +43,45 @@ export function describeDoor(door: string): string {
 }
 
 /** An audit decision (`allowed`, `allowed-by-approval`, `refused:TOOL_BLOCKED`, ...) in words. */
+/** Why a call was allowed, as the audit records it (`allowed:<because>`). */
+const ALLOWED_BECAUSE: Record<string, string> = {
+  setting: 'Allowed by your setting',
+  'read-only-claim': 'Allowed: the server says read-only',
+  'direct-call': 'Allowed: you called it',
+  approval: 'Allowed after you approved',
+};
+
+/** What went wrong with a call, in words; the code itself is shown on hover. */
+const ERROR_WORDS: Record<string, string> = {
+  APPROVAL_REQUIRED: 'Needed your approval',
+  APPROVAL_INVALID: 'Approval not valid',
+  APPROVAL_EXPIRED: 'Approval expired',
+  USAGE_LIMIT_EXCEEDED: 'Over a limit',
+  TOOL_BLOCKED: 'Blocked',
+  TOOL_DISABLED: 'Disabled',
+  TOOL_DEFINITION_CHANGED: 'Changed since you approved',
+  INVALID_ARGUMENTS: 'Arguments did not fit',
+  TIMEOUT: 'Timed out',
+  CANCELLED: 'Cancelled',
+  CONNECTOR_UNREACHABLE: 'Server unreachable',
+  SERVER_ERROR: 'Server error',
+  PROTOCOL_ERROR: 'Bad answer from the server',
+  RESPONSE_TOO_LARGE: 'Answer too large',
+  AUTH_REQUIRED: 'Needs sign-in',
+  ELICITATION_DECLINED: 'Question declined',
+  INTERNAL: 'Patchbay error',
+};
+
+export function describeErrorCode(code: string): string {
+  return ERROR_WORDS[code] ?? code;
+}
+
 export function describeDecision(decision: string): { text: string; tone: Tone } {
   if (decision === 'allowed') return { text: 'Allowed', tone: 'ok' };
   if (decision === 'allowed-by-approval') return { text: 'Allowed after you approved', tone: 'ok' };
-  if (decision === 'asked') return { text: 'Waiting for approval', tone: 'warn' };
+  if (decision.startsWith('allowed:')) return { text: ALLOWED_BECAUSE[decision.slice('allowed:'.length)] ?? 'Allowed', tone: 'ok' };
+  // The answer, if it came, is a row of its own.
+  if (decision === 'asked') return { text: 'Asked for your approval', tone: 'warn' };
   if (decision.startsWith('refused:')) {
     const code = decision.slice('refused:'.length);
     const reasons: Record<string, string> = {

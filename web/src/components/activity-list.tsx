@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { apiRequest, messageOf } from '../api.ts';
 import type { AuditEvent } from '../types.ts';
-import { describeDecision, describeDoor, formatTime } from '../words.ts';
+import { describeDecision, describeDoor, describeErrorCode, formatTime } from '../words.ts';
 import { Badge } from './status-badge.tsx';
 
 const PAGE_SIZE = 25;
@@ -73,7 +73,7 @@ export function ActivityList(props: { connector: string; pageSize?: number }) {
                     <Badge tone={decision.tone}>{decision.text}</Badge>
                   </td>
                   <td>{event.latencyMs === null ? '—' : `${event.latencyMs} ms`}</td>
-                  <td>{event.errorCode ? event.errorCode : event.resultBytes === null ? '—' : `${event.resultBytes} bytes`}</td>
+                  <td>{event.errorCode ? <span title={event.errorCode}>{describeErrorCode(event.errorCode)}</span> : event.resultBytes === null ? '—' : `${event.resultBytes} bytes`}</td>
                 </tr>
               );
             })}

@@ -62,12 +62,13 @@ export function AddConnectorDialog(props: { onClose: () => void; onAdded: () => 
       form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
       return;
     }
-    // The first Add checks the server; after a failed check, Add adds anyway.
+    // The first Add checks the server; after a failed check, Add adds anyway: saved without connecting, since the check just said it would fail.
     if (probe?.url !== url.trim()) {
       const summary = await check();
       if (!summary || summary.verdict === 'failed') return;
     }
     const input: AddConnectorInput = { url: url.trim() };
+    if (probe?.summary.verdict === 'failed') input.connect = false;
     if (name.trim()) input.name = name.trim();
     if (project.trim()) input.project = project.trim();
     const tagList = tags

@@ -41,13 +41,18 @@ export function ConnectorSettings(props: { connector: Connector; onSaved: (conne
     setSaved(false);
   };
 
-  const nameError = draft.name !== '' && !NAME_PATTERN.test(draft.name) ? 'Use lowercase letters, digits and hyphens (for example “team-notes”).' : undefined;
+  const nameError =
+    draft.name === ''
+      ? 'A connector needs a name: lowercase letters, digits and hyphens.'
+      : !NAME_PATTERN.test(draft.name)
+        ? 'Use lowercase letters, digits and hyphens (for example “team-notes”).'
+        : undefined;
   const urlError = checkConnectorUrl(draft.url, { allowHttp: draft.allowHttp });
 
   const save = async (event: FormEvent) => {
     event.preventDefault();
     setError(undefined);
-    if (nameError || urlError || draft.name === '') return;
+    if (nameError || urlError) return;
     const original = draftOf(props.connector);
     const change: Record<string, unknown> = {};
     if (draft.name !== original.name) change.name = draft.name;

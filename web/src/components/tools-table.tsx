@@ -140,15 +140,17 @@ export function ToolsTable(props: { connector: string; policies: ToolPolicies; o
       </table>
       {limiting ? (
         <Modal title={`Limits for ${limiting.name}`} onClose={() => setLimiting(undefined)}>
-          <p className="muted">Calls of this tool over a limit are refused, whoever makes them. An empty field is no limit.</p>
-          <LimitsForm
-            limits={limiting.setting.limits}
-            onSave={async (limits) => {
-              await apiRequest('PATCH', connectorPath(props.connector, `/tools/${encodeURIComponent(limiting.name)}/setting`), { limits });
-              setRows((all) => all.map((r) => (r.name === limiting.name ? { ...r, setting: { ...r.setting, limits } } : r)));
-              props.onChanged();
-            }}
-          />
+          <div className="modal-body">
+            <p className="muted">Calls of this tool over a limit are refused, whoever makes them. An empty field is no limit.</p>
+            <LimitsForm
+              limits={limiting.setting.limits}
+              onSave={async (limits) => {
+                await apiRequest('PATCH', connectorPath(props.connector, `/tools/${encodeURIComponent(limiting.name)}/setting`), { limits });
+                setRows((all) => all.map((r) => (r.name === limiting.name ? { ...r, setting: { ...r.setting, limits } } : r)));
+                props.onChanged();
+              }}
+            />
+          </div>
         </Modal>
       ) : null}
       {reviewing ? (

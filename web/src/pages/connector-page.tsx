@@ -258,7 +258,14 @@ export function ConnectorPage(props: { name: string; query: URLSearchParams }) {
         </section>
       ) : null}
       {connector?.status === 'error' ? <DoctorPanel key={`doctor-${connector.id}`} connector={name} failing /> : null}
-      <ApprovalsList approvals={approvals} onAnswered={waiting.refresh} />
+      <ApprovalsList
+        approvals={approvals}
+        onAnswered={() => {
+          waiting.refresh();
+          // "Always allow" changed the tool's setting: the table shows it at once.
+          void load();
+        }}
+      />
       {connector ? <ServerInfo connector={connector} /> : <p className="muted">Loading…</p>}
       {connector ? (
         <ConnectorDefaults
