@@ -132,7 +132,14 @@ describe('the connector page in a browser', () => {
     assert.equal(await settings.getByLabel('Name').getAttribute('aria-invalid'), 'true');
     await settings.getByLabel('Name').fill('Not A Name');
     await settings.getByText('Use lowercase letters, digits and hyphens', { exact: false }).waitFor();
+    await settings.getByLabel('Name').fill('');
+    await settings.getByText('A connector needs a name', { exact: false }).waitFor();
+    await settings.getByLabel('Name').fill('n'.repeat(80));
+    assert.equal((await settings.getByLabel('Name').inputValue()).length, 64, 'no longer than a name may be');
     await settings.getByLabel('Name').fill('example');
+    await settings.getByLabel('Tags').fill(`demo, ${'t'.repeat(65)}`);
+    await settings.getByText('A tag has at most 64 characters.').waitFor();
+    await settings.getByLabel('Tags').fill('demo, tools');
 
     const address = settings.getByLabel('Server address');
     await address.fill('ftp://127.0.0.1/mcp');

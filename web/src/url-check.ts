@@ -37,3 +37,23 @@ export function isSafeNavigationUrl(text: string): boolean {
 export function signInRedirectUrl(): string | undefined {
   return isLoopbackHostname(location.hostname) ? `${location.origin}/oauth/callback` : undefined;
 }
+
+/** The limits the API puts on a connector's tags (so a form says so itself, in words). */
+const MAX_TAG_CHARS = 64;
+const MAX_TAGS = 32;
+
+/** Tags typed as a comma-separated list. */
+export function splitTags(text: string): string[] {
+  return text
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+}
+
+/** Why the tags cannot be saved, or undefined when they can. */
+export function checkTags(text: string): string | undefined {
+  const tags = splitTags(text);
+  if (tags.length > MAX_TAGS) return `At most ${MAX_TAGS} tags.`;
+  if (tags.some((t) => t.length > MAX_TAG_CHARS)) return `A tag has at most ${MAX_TAG_CHARS} characters.`;
+  return undefined;
+}

@@ -3,7 +3,7 @@ import { apiRequest, messageOf } from '../api.ts';
 import { connectorPage, navigate } from '../router.ts';
 import { type ProbeSummary, summarizeProbe } from '../probe.ts';
 import type { AddConnectorInput, Connector, Credentials, DoctorReport } from '../types.ts';
-import { checkConnectorUrl } from '../url-check.ts';
+import { checkConnectorUrl, checkTags, splitTags } from '../url-check.ts';
 import { Field } from './field.tsx';
 import { Modal } from './modal.tsx';
 import { ProbeResult } from './probe-result.tsx';
@@ -58,7 +58,7 @@ export function AddConnectorDialog(props: { onClose: () => void; onAdded: () => 
     event.preventDefault();
     setTouched(true);
     const form = event.currentTarget as HTMLFormElement;
-    if (checkConnectorUrl(url, { allowHttp }) || (auth === 'header' && (headerName.trim() === '' || headerValue === '')) || (auth === 'basic' && username.trim() === '')) {
+    if (checkConnectorUrl(url, { allowHttp }) || checkTags(tags) || (auth === 'header' && (headerName.trim() === '' || headerValue === '')) || (auth === 'basic' && username.trim() === '')) {
       form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
       return;
     }
@@ -71,10 +71,7 @@ export function AddConnectorDialog(props: { onClose: () => void; onAdded: () => 
     if (probe?.summary.verdict === 'failed') input.connect = false;
     if (name.trim()) input.name = name.trim();
     if (project.trim()) input.project = project.trim();
-    const tagList = tags
-      .split(',')
-      .map((t) => t.trim())
-      .filter(Boolean);
+    const tagList = splitTags(tags);
     if (tagList.length) input.tags = tagList;
     if (allowHttp) input.allowHttp = true;
     let credentials: Credentials | undefined;
@@ -150,13 +147,15 @@ export function AddConnectorDialog(props: { onClose: () => void; onAdded: () => 
         {probe && probe.url === url.trim() ? <ProbeResult summary={probe.summary} /> : null}
         <details className="advanced">
           <summary>Advanced settings</summary>
-          <Field label="Name" hint="Optional; taken from the server when left empty.">
-            {({ id, describedBy }) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} aria-describedby={describedBy} autoComplete="off" />}
+          <Field label="Name" hint="Optional: lowercase letters, digits and hyphens, up to 64. Taken from the server when left empty.">
+            {({ id, describedBy }) => <input id={id} value={name} maxLength={64} onChange={(e) => setName(e.target.value)} aria-describedby={describedBy} autoComplete="off" />}
           </Field>
           <div className="field-row">
-            <Field label="Project">{({ id }) => <input id={id} value={project} onChange={(e) => setProject(e.target.value)} autoComplete="off" />}</Field>
-            <Field label="Tags" hint="Separated by commas.">
-              {({ id, describedBy }) => <input id={id} value={tags} onChange={(e) => setTags(e.target.value)} aria-describedby={describedBy} autoComplete="off" />}
+            <Field label="Project">{({ id }) => <input id={id} value={project} maxLength={100} onChange={(e) => setProject(e.target.value)} autoComplete="off" />}</Field>
+            <Field label="Tags" hint="Separated by commas." error={checkTags(tags)}>
+              {({ id, describedBy }) => (
+                <input id={id} value={tags} onChange={(e) => setTags(e.target.value)} aria-describedby={describedBy} aria-invalid={checkTags(tags) ? true : undefined} autoComplete="off" />
+              )}
             </Field>
           </div>
           <Field label="Sign-in" hint="Servers that use OAuth need nothing here: you sign in after adding.">

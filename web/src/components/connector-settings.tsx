@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { ApiError, apiRequest, connectorPath, messageOf } from '../api.ts';
 import type { Connector } from '../types.ts';
-import { checkConnectorUrl } from '../url-check.ts';
+import { checkConnectorUrl, checkTags, splitTags } from '../url-check.ts';
 import { Field } from './field.tsx';
 
 const NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -48,21 +48,19 @@ export function ConnectorSettings(props: { connector: Connector; onSaved: (conne
         ? 'Use lowercase letters, digits and hyphens (for example “team-notes”).'
         : undefined;
   const urlError = checkConnectorUrl(draft.url, { allowHttp: draft.allowHttp });
+  const tagsError = checkTags(draft.tags);
 
   const save = async (event: FormEvent) => {
     event.preventDefault();
     setError(undefined);
-    if (nameError || urlError) return;
+    if (nameError || urlError || tagsError) return;
     const original = draftOf(props.connector);
     const change: Record<string, unknown> = {};
     if (draft.name !== original.name) change.name = draft.name;
     if (draft.url.trim() !== original.url) change.url = draft.url.trim();
     if (draft.allowHttp !== original.allowHttp) change.allowHttp = draft.allowHttp;
     if (draft.project.trim() !== original.project) change.project = draft.project.trim() === '' ? null : draft.project.trim();
-    const tags = draft.tags
-      .split(',')
-      .map((t) => t.trim())
-      .filter(Boolean);
+    const tags = splitTags(draft.tags);
     if (tags.join(',') !== props.connector.tags.join(',')) change.tags = tags;
     if (Object.keys(change).length === 0) {
       setSaved(true);
@@ -91,6 +89,7 @@ export function ConnectorSettings(props: { connector: Connector; onSaved: (conne
               <input
                 id={id}
                 value={draft.name}
+                maxLength={64}
                 onChange={(e) => set({ name: e.target.value })}
                 aria-invalid={nameError || error?.field === 'name' ? true : undefined}
                 aria-describedby={describedBy}
@@ -99,7 +98,7 @@ export function ConnectorSettings(props: { connector: Connector; onSaved: (conne
               />
             )}
           </Field>
-          <Field label="Project">{({ id }) => <input id={id} value={draft.project} onChange={(e) => set({ project: e.target.value })} autoComplete="off" />}</Field>
+          <Field label="Project">{({ id }) => <input id={id} value={draft.project} maxLength={100} onChange={(e) => set({ project: e.target.value })} autoComplete="off" />}</Field>
         </div>
         <Field label="Server address" hint="Changing it connects afresh; tool approvals stay." error={urlError ?? (error?.field === 'url' ? error.message : undefined)}>
           {({ id, describedBy }) => (
@@ -115,8 +114,10 @@ export function ConnectorSettings(props: { connector: Connector; onSaved: (conne
             />
           )}
         </Field>
-        <Field label="Tags" hint="Separated by commas.">
-          {({ id, describedBy }) => <input id={id} value={draft.tags} onChange={(e) => set({ tags: e.target.value })} aria-describedby={describedBy} autoComplete="off" />}
+        <Field label="Tags" hint="Separated by commas." error={tagsError}>
+          {({ id, describedBy }) => (
+            <input id={id} value={draft.tags} onChange={(e) => set({ tags: e.target.value })} aria-describedby={describedBy} aria-invalid={tagsError ? true : undefined} autoComplete="off" />
+          )}
         </Field>
         <label className="checkbox">
           <input type="checkbox" checked={draft.allowHttp} onChange={(e) => set({ allowHttp: e.target.checked })} />
