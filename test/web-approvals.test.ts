@@ -161,6 +161,20 @@ describe('approvals and activity pages in the browser', () => {
     await nav.getByRole('status').waitFor({ state: 'detached' });
   });
 
+  test('"Always allow" on a connector’s page shows the tool at Allow in its table at once', async () => {
+    await page.goto(`${web.base}/connectors/alpha`);
+    const approval = page.getByLabel('Approval for slow');
+    await approval.waitFor();
+    assert.notEqual(await approval.inputValue(), 'allow');
+    await askFromGateway('alpha', 'slow', { steps: 1 });
+    const waiting = page.getByRole('article', { name: 'slow waiting' });
+    await waiting.getByRole('button', { name: 'Always allow' }).click();
+    await waiting.waitFor({ state: 'detached' });
+    await page.waitForFunction(() => (globalThis as unknown as { document: { querySelector(s: string): { value: string } | null } }).document.querySelector('tr[data-tool="slow"] select')?.value === 'allow');
+    assert.equal(await approval.inputValue(), 'allow', 'without a reload');
+    assert.equal((await web.api('PATCH', '/api/connectors/alpha/tools/slow/setting', { approval: 'default' })).status, 200);
+  });
+
   test('Activity pages through the audit: older, newer and newest', async () => {
     {
       await using other = await openTestPatchbay({}, { dataDir: web.dataDir });
