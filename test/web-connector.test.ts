@@ -97,6 +97,21 @@ describe('the connector page in a browser', () => {
     assert.equal((await web.api('DELETE', `/api/connectors/${added}`)).status, 200);
   });
 
+  test('adding a server already added says so first; "Add again" then adds a second connector', async () => {
+    const before = (await web.api('GET', '/api/connectors')).json.connectors.length;
+    await page.goto(`${web.base}/connectors`);
+    await page.getByRole('button', { name: 'Add custom connector' }).first().click();
+    await page.getByLabel('Server URL').fill(example.url);
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByText('You already have this server as “example”.', { exact: false }).waitFor();
+    assert.equal((await web.api('GET', '/api/connectors')).json.connectors.length, before, 'nothing added yet');
+    await page.getByRole('button', { name: 'Add again' }).click();
+    await page.waitForURL(/\/connectors\/(?!example$)[^/]+$/);
+    const second = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    assert.equal((await web.api('GET', '/api/connectors')).json.connectors.length, before + 1);
+    assert.equal((await web.api('DELETE', `/api/connectors/${second}`)).status, 200);
+  });
+
   test('a working connector runs the doctor on demand; every step that ran is OK', async () => {
     await page.goto(`${web.base}/connectors/example`);
     await page.locator('tr[data-tool="echo"]').waitFor();

@@ -27,7 +27,7 @@ export function AddConnectorDialog(props: { onClose: () => void; onAdded: () => 
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const [added, setAdded] = useState<Connector>();
-  const [probe, setProbe] = useState<{ url: string; summary: ProbeSummary }>();
+  const [probe, setProbe] = useState<{ url: string; summary: ProbeSummary; existing?: string }>();
   const [probing, setProbing] = useState(false);
 
   const urlError = touched ? checkConnectorUrl(url, { allowHttp }) : undefined;
@@ -35,17 +35,21 @@ export function AddConnectorDialog(props: { onClose: () => void; onAdded: () => 
   const basicError = auth === 'basic' && touched && username.trim() === '' ? 'Enter the user name.' : undefined;
 
   /** Asks the connection doctor about the address; nothing is saved. */
-  const check = async (): Promise<ProbeSummary | undefined> => {
+  const check = async (): Promise<(ProbeSummary & { existing?: string }) | undefined> => {
     setTouched(true);
     if (checkConnectorUrl(url, { allowHttp })) return undefined;
     const target = url.trim();
     setProbing(true);
     setError(undefined);
     try {
-      const { report } = await apiRequest<{ report: DoctorReport }>('POST', '/api/doctor', { url: target });
+      const [{ report }, { connectors }] = await Promise.all([
+        apiRequest<{ report: DoctorReport }>('POST', '/api/doctor', { url: target }),
+        apiRequest<{ connectors: Connector[] }>('GET', '/api/connectors'),
+      ]);
       const summary = summarizeProbe(report);
-      setProbe({ url: target, summary });
-      return summary;
+      const existing = connectors.find((c) => sameAddress(c.url, target))?.name;
+      setProbe({ url: target, summary, existing });
+      return { ...summary, existing };
     } catch (err) {
       setError(messageOf(err));
       return undefined;
@@ -63,9 +67,10 @@ export function AddConnectorDialog(props: { onClose: () => void; onAdded: () => 
       return;
     }
     // The first Add checks the server; after a failed check, Add adds anyway: saved without connecting, since the check just said it would fail.
+    // A server already added is said so first; Add then adds it again (a second connector, with its own settings and sign-in).
     if (probe?.url !== url.trim()) {
       const summary = await check();
-      if (!summary || summary.verdict === 'failed') return;
+      if (!summary || summary.verdict === 'failed' || summary.existing) return;
     }
     const input: AddConnectorInput = { url: url.trim() };
     if (probe?.summary.verdict === 'failed') input.connect = false;
@@ -145,6 +150,11 @@ export function AddConnectorDialog(props: { onClose: () => void; onAdded: () => 
           <span className="muted">See what the server is before adding it.</span>
         </div>
         {probe && probe.url === url.trim() ? <ProbeResult summary={probe.summary} /> : null}
+        {probe?.existing && probe.url === url.trim() ? (
+          <p className="notice" role="status">
+            You already have this server as “{probe.existing}”. Add it again only for a second set of settings or another account: it becomes a connector of its own.
+          </p>
+        ) : null}
         <details className="advanced">
           <summary>Advanced settings</summary>
           <Field label="Name" hint="Optional: lowercase letters, digits and hyphens, up to 64. Taken from the server when left empty.">
@@ -210,10 +220,19 @@ export function AddConnectorDialog(props: { onClose: () => void; onAdded: () => 
             Cancel
           </button>
           <button type="submit" className="button button-primary" disabled={busy || probing}>
-            {busy ? 'Adding…' : probe?.summary.verdict === 'failed' && probe.url === url.trim() ? 'Add anyway' : 'Add'}
+            {busy ? 'Adding…' : probe?.url !== url.trim() ? 'Add' : probe.summary.verdict === 'failed' ? 'Add anyway' : probe.existing ? 'Add again' : 'Add'}
           </button>
         </div>
       </form>
     </Modal>
   );
+}
+
+/** The same server address, however it was typed (case of the scheme and host, a default port). */
+function sameAddress(a: string, b: string): boolean {
+  try {
+    return new URL(a).href === new URL(b).href;
+  } catch {
+    return a === b;
+  }
 }
