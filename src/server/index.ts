@@ -7,4 +7,4 @@
 export { type ApiAppOptions, createApiApp } from './api-app.ts';
 export { type RunningServer, startServer } from './serve.ts';
 export { createGateway, type Gateway, type GatewayOptions } from './gateway/gateway-routes.ts';
-export { relayGatewayToHub, serveGatewayInProcess, type StdioGateway } from './gateway/gateway-stdio.ts';
+export { type InProcessStdioOptions, relayGatewayToHub, serveGatewayInProcess, type StdioGateway } from './gateway/gateway-stdio.ts';

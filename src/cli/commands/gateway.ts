@@ -2,7 +2,7 @@ import { VERSION } from '../../app.ts';
 import { publicUrlOf } from '../../core/config.ts';
 import { PatchbayError, toPatchbayError } from '../../core/errors.ts';
 import { createLogger } from '../../core/log.ts';
-import { relayGatewayToHub, serveGatewayInProcess, type StdioGateway } from '../../server/index.ts';
+import { type InProcessStdioOptions, relayGatewayToHub, serveGatewayInProcess, type StdioGateway } from '../../server/index.ts';
 import type { CommandSpec } from '../command.ts';
 import { flagOption, stringOption } from '../option-values.ts';
 import { usageError } from '../parse-command-line.ts';
@@ -41,7 +41,7 @@ export const gatewayCommand: CommandSpec = {
       gateway = await relayGatewayToHub({ url: `${base}${path}`, token: config.gatewayToken, logger });
     } else {
       const patchbay = await ctx.open();
-      let token: Parameters<typeof serveGatewayInProcess>[0]['token'];
+      let token: InProcessStdioOptions['token'];
       let userId = patchbay.localUser.id;
       if (config.gatewayToken) {
         const secret = config.gatewayToken;

@@ -227,8 +227,8 @@ export const auditCommand: CommandSpec = {
       since: since === undefined ? undefined : new Date(since).toISOString(),
       limit: integerOption(values, 'limit', 'audit', { min: 1, max: 10_000 }) ?? 50,
     });
-    // The record outlives removed connectors, so an unknown name is not an error; it is worth saying, though.
-    const known = connector === undefined || (await patchbay.hub.listConnectors(patchbay.actor('cli'))).some((c) => c.name === connector);
+    // The record outlives removed connectors, so an unknown name is not an error; it is worth saying, though (looked up only when nothing was found).
+    const known = connector === undefined || events.length > 0 || (await patchbay.hub.listConnectors(patchbay.actor('cli'))).some((c) => c.name === connector);
     if (flagOption(values, 'jsonl')) {
       return {
         json: events,
